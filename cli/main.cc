@@ -1,0 +1,66 @@
+// bukong: customs risk targeting. See docs/CLI.md for every command and exit code.
+#include <fmt/format.h>
+
+#include <algorithm>
+#include <cstdio>
+#include <exception>
+
+#include "cli/command.h"
+
+namespace bukong::cli {
+
+std::vector<std::unique_ptr<Command>>& Registry() {
+  static std::vector<std::unique_ptr<Command>> registry;
+  return registry;
+}
+
+void RegisterCommand(std::unique_ptr<Command> command) {
+  Registry().push_back(std::move(command));
+}
+
+namespace {
+
+int Main(int argc, char** argv) {
+  CLI::App app{"bukong: customs risk targeting (布控) — rules, decisions, audit, replay",
+               "bukong"};
+  app.require_subcommand(1);
+  auto& registry = Registry();
+  std::stable_sort(registry.begin(), registry.end(),
+                   [](const auto& a, const auto& b) { return a->Order() < b->Order(); });
+  std::vector<std::pair<CLI::App*, Command*>> subcommands;
+  for (auto& command : registry) subcommands.emplace_back(command->Setup(app), command.get());
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& e) {
+    app.exit(e);
+    return kExitOk;
+  } catch (const CLI::CallForAllHelp& e) {
+    app.exit(e);
+    return kExitOk;
+  } catch (const CLI::CallForVersion& e) {
+    app.exit(e);
+    return kExitOk;
+  } catch (const CLI::ParseError& e) {
+    // CLI11 2.1 has its own exit codes; every parse problem is a usage error here.
+    app.exit(e);
+    return kExitUsage;
+  }
+  for (auto& [sub, command] : subcommands) {
+    if (sub->parsed()) return command->Run();
+  }
+  fmt::print(stderr, "bukong: no command given (see bukong --help)\n");
+  return kExitUsage;
+}
+
+}  // namespace
+}  // namespace bukong::cli
+
+int main(int argc, char** argv) {
+  try {
+    return bukong::cli::Main(argc, argv);
+  } catch (const std::exception& e) {
+    fmt::print(stderr, "bukong: internal error: {}\n", e.what());
+    return bukong::cli::kExitFailure;
+  }
+}

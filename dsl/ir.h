@@ -1,0 +1,165 @@
+// The checked, Spirit-free form of a ruleset: what dsl/ hands to engine/.
+//
+// A Ruleset is produced only from a file without errors (see dsl/compiler.h), so every name
+// in it is resolved and every number is in range. It is a plain immutable value: rates and
+// factors are integer parts per million, HS codes are digit strings, dates are day numbers,
+// fields are enum ids. Nothing here depends on Boost.
+#ifndef BUKONG_DSL_IR_H_
+#define BUKONG_DSL_IR_H_
+
+#include <array>
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "core/dates.h"
+
+namespace bukong::ir {
+
+// Parts per million: 3% = 30'000, 100% = 1'000'000. A factor of 0.2 is 200'000.
+using Ppm = int64_t;
+inline constexpr Ppm kMillion = 1'000'000;
+
+// An exact decimal number from a rule literal, scaled by 10^18 (so 0.2 is 2 * 10^17 and
+// 100_000 is 10^23). Literals with more than 18 decimals, or beyond ±10^20, are rejected
+// by the checker. Percentages compared with numbers arrive here already divided by 100.
+struct Decimal {
+  static constexpr __int128 kScale = static_cast<__int128>(1'000'000'000'000'000'000LL);
+  __int128 scaled = 0;
+  friend bool operator==(const Decimal&, const Decimal&) = default;
+};
+
+// Every field a condition can read (SPEC §1 table).
+enum class Field : uint8_t {
+  // From the declaration.
+  kDirection,     // enum: import, export, transit
+  kHs,            // HS code digit string (only `in` / `not in`)
+  kOrigin,        // country: two ASCII capitals
+  kTradeCountry,  // country
+  kPort,          // string (customs port code)
+  kMode,          // enum: sea, air, rail, road, post
+  kValue,         // number (USD)
+  kWeight,        // number (kg)
+  kTwoStep,       // bool
+  kDate,          // date
+  // From the enterprise profile (or the unknown-enterprise defaults).
+  kGrade,        // a declared grade name
+  kFlags,        // set of strings (only `has`)
+  kAgeDays,      // number: declaration date - registered
+  kInspections,  // number
+  kHits,         // number
+  kHitRate,      // number in [0,1]: hits / inspections, 0 when none
+};
+inline constexpr int kFieldCount = 16;
+
+// True for the fields that come from the declaration (and so must be present on input when
+// the ruleset reads them).
+inline constexpr bool IsDeclarationField(Field f) { return f <= Field::kDate; }
+
+// The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...).
+const char* FieldName(Field f);
+
+enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+
+// One alternative of an HS code list: a declared code matches when it has at least
+// `low.size()` digits and its prefix of that length lies in [low, high] (compared as digit
+// strings; low and high have the same length, 2/4/6/8/10 digits). A single code is
+// low == high.
+struct HsRange {
+  std::string low;
+  std::string high;
+  friend bool operator==(const HsRange&, const HsRange&) = default;
+};
+
+// A condition tree. Which members are meaningful depends on `kind`.
+struct Condition {
+  enum class Kind : uint8_t {
+    kTrue,           // always holds (a rule with no condition never occurs in files; helper)
+    kAnd,            // all of `children`
+    kOr,             // any of `children`
+    kNot,            // children[0] does not hold
+    kCompareNumber,  // field op number: value, weight, age_days, inspections, hits, hit_rate
+    kCompareDate,    // field(kDate) op day
+    kCompareBool,    // field(kTwoStep) op(kEq|kNe) boolean
+    kSymbolIn,       // field in symbols (negated: not in). `=`/`!=` become a one-element list.
+                     // Fields: direction, mode (enum names), origin, trade_country (two capitals),
+                     // port (string), grade (declared grade names).
+    kHsIn,           // field(kHs) in hs_ranges (negated: not in); `commodity in SET` lowers here
+    kFlagHas,        // enterprise.flags has `flag`
+  };
+  Kind kind = Kind::kTrue;
+  Field field = Field::kDirection;
+  CompareOp op = CompareOp::kEq;
+  bool negated = false;                // kSymbolIn, kHsIn: `not in` / `!=`
+  std::vector<Condition> children;     // kAnd, kOr (two or more), kNot (one)
+  Decimal number;                      // kCompareNumber
+  DayNumber day = 0;                   // kCompareDate
+  bool boolean = false;                // kCompareBool
+  std::vector<std::string> symbols;    // kSymbolIn, in source order, without quotes
+  std::vector<HsRange> hs_ranges;      // kHsIn
+  std::string commodity_set;           // kHsIn from `commodity in SET`: the set's name, else ""
+  std::string flag;                    // kFlagHas
+};
+
+enum class Site : uint8_t { kPort, kDestination };
+enum class Method : uint8_t { kNii, kManual };
+
+// What a rule (or the baseline) does when it wins.
+struct Action {
+  bool hold = false;
+  std::string hold_reason;     // when hold
+  Ppm rate = 0;                // 0..1'000'000
+  Ppm port_share = kMillion;   // share of inspections at the port; destination = 1e6 - port
+  Ppm nii_share = 0;           // share of inspections by non-intrusive scan; rest manual
+  bool fixed = false;          // not multiplied by the grade factor
+};
+
+struct Grade {
+  std::string name;
+  std::string label;                  // "" when none
+  Ppm factor = kMillion;              // up to 6 decimals, may exceed 1'000'000
+  std::optional<Ppm> floor;           // final rate never below
+  std::optional<Ppm> ceiling;         // final rate never above
+  uint32_t line = 0;                  // source line of the declaration
+};
+
+struct CommoditySet {
+  std::string name;
+  std::vector<HsRange> ranges;  // in source order
+  uint32_t line = 0;
+};
+
+struct Rule {
+  std::string name;
+  std::string description;               // "" when none
+  std::optional<DayNumber> valid_from;   // inclusive; both set or neither
+  std::optional<DayNumber> valid_to;     // inclusive
+  Condition when;
+  Action then;
+  uint32_t line = 0;                     // source line of `rule`
+};
+
+struct Ruleset {
+  std::string name;            // from `ruleset "name"`
+  int64_t version = 0;         // from `version N`
+  std::vector<Grade> grades;   // in declaration order (most trusted first)
+  uint32_t unknown_grade = 0;  // index into grades, from `unknown enterprise grade NAME`
+  // The first grade whose factor is exactly 1.0 (the reference for ratios), if any.
+  std::optional<uint32_t> reference_grade;
+  Action baseline;             // rate 0 with a warning when the file has no `baseline`
+  std::vector<CommoditySet> commodity_sets;  // in source order
+  std::vector<Rule> rules;                   // in file order (ties go to the earlier rule)
+  // fields_read[static_cast<int>(f)] is true when any condition names field f.
+  std::array<bool, kFieldCount> fields_read{};
+  std::string source_sha256;   // lower-case hex SHA-256 of the exact source bytes
+  std::string source_name;     // file name given to the compiler (for messages)
+
+  bool Reads(Field f) const { return fields_read[static_cast<int>(f)]; }
+  // "name@version", as decisions print it.
+  std::string Id() const { return name + "@" + std::to_string(version); }
+};
+
+}  // namespace bukong::ir
+
+#endif  // BUKONG_DSL_IR_H_
