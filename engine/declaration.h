@@ -1,0 +1,67 @@
+// A customs declaration as the engine reads it (SPEC §3), already parsed and validated.
+// engine/declaration_json.h builds one from a JSON Lines record; tests and generators may
+// fill one directly.
+#ifndef BUKONG_ENGINE_DECLARATION_H_
+#define BUKONG_ENGINE_DECLARATION_H_
+
+#include <cstdint>
+#include <string>
+
+#include "core/dates.h"
+#include "dsl/ir.h"
+
+namespace bukong {
+
+enum class Direction : uint8_t { kImport, kExport, kTransit };
+enum class TransportMode : uint8_t { kSea, kAir, kRail, kRoad, kPost };
+
+// The exact decimal value of a number's JSON text, comparable exactly with rule literals
+// (ir::Decimal, which have at most 18 decimals).
+//
+// twice_scaled = 2 * trunc(value * 10^18), plus 1 (or minus 1 for a negative value) when the
+// text has non-zero digits beyond the 18th decimal. The doubling keeps comparisons exact:
+// a literal L is stored as 2 * L.scaled, an even number, and a value strictly between two
+// multiples of 10^-18 becomes the odd number between them, so <, =, > against any literal
+// come out as they would on the true decimal value.
+struct ExactDecimal {
+  __int128 twice_scaled = 0;
+  friend bool operator==(const ExactDecimal&, const ExactDecimal&) = default;
+  friend auto operator<=>(const ExactDecimal&, const ExactDecimal&) = default;
+
+  static ExactDecimal FromLiteral(const ir::Decimal& d) { return {d.scaled * 2}; }
+  static ExactDecimal FromInteger(int64_t v) {
+    return {static_cast<__int128>(v) * ir::Decimal::kScale * 2};
+  }
+};
+
+// Which optional fields the declaration carried (id, enterprise, date, direction and hs are
+// always present in a valid declaration).
+enum DeclarationFieldBit : uint32_t {
+  kHasOrigin = 1u << 0,
+  kHasTradeCountry = 1u << 1,
+  kHasPort = 1u << 2,
+  kHasMode = 1u << 3,
+  kHasValue = 1u << 4,
+  kHasWeight = 1u << 5,
+  kHasTwoStep = 1u << 6,
+};
+
+struct Declaration {
+  std::string id;          // non-empty; the SipHash draws are over its UTF-8 bytes
+  std::string enterprise;  // enterprise id (profile key)
+  DayNumber date = 0;
+  Direction direction = Direction::kImport;
+  std::string hs;  // digits only (dots removed), 6 to 10 of them
+  std::string origin;         // two ASCII capitals
+  std::string trade_country;  // two ASCII capitals
+  std::string port;
+  TransportMode mode = TransportMode::kSea;
+  ExactDecimal value;
+  ExactDecimal weight;
+  bool two_step = false;
+  uint32_t present = 0;  // DeclarationFieldBit flags
+};
+
+}  // namespace bukong
+
+#endif  // BUKONG_ENGINE_DECLARATION_H_
