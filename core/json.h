@@ -1,0 +1,22 @@
+// Writing JSON text. (Reading is simdjson's job; none of our libraries writes JSON.)
+#ifndef BUKONG_CORE_JSON_H_
+#define BUKONG_CORE_JSON_H_
+
+#include <string>
+#include <string_view>
+
+namespace bukong {
+
+// Appends `text` to `out` as a JSON string literal with its quotes. Escapes `"`, `\` and
+// control characters; other bytes (UTF-8 included) are copied as they are.
+void AppendJsonString(std::string& out, std::string_view text);
+
+inline std::string JsonString(std::string_view text) {
+  std::string out;
+  AppendJsonString(out, text);
+  return out;
+}
+
+}  // namespace bukong
+
+#endif  // BUKONG_CORE_JSON_H_
