@@ -1,0 +1,290 @@
+#include "report/report.h"
+
+#include <fmt/format.h>
+
+#include <algorithm>
+
+#include "core/json.h"
+
+namespace bukong::report {
+namespace {
+
+double Ratio(uint64_t num, uint64_t den) {
+  return den == 0 ? 0.0 : static_cast<double>(num) / static_cast<double>(den);
+}
+
+bool Flagged(Outcome o) { return o != Outcome::kRelease; }
+
+void AppendTallyJson(std::string& out, const Tally& t) {
+  out += fmt::format(
+      "{{\"declarations\":{},\"inspections\":{},\"discretionary\":{},\"mandated\":{},"
+      "\"holds\":{},\"at_port\":{},\"at_destination\":{},\"nii\":{},\"manual\":{},"
+      "\"rate\":{:.6f},\"discretionary_rate\":{:.6f},\"mandated_rate\":{:.6f}}}",
+      t.declarations, t.inspections, t.discretionary, t.mandated, t.holds, t.at_port,
+      t.inspections - t.at_port, t.nii, t.inspections - t.nii, t.Rate(), t.DiscretionaryRate(),
+      t.MandatedRate());
+}
+
+void AppendOptionalNumber(std::string& out, const std::optional<double>& v) {
+  out += v ? fmt::format("{:.6f}", *v) : "null";
+}
+
+std::string Percent(double share) { return fmt::format("{:.2f}%", share * 100.0); }
+
+std::string OptionalPercent(const std::optional<double>& v) {
+  return v ? Percent(*v) : std::string("-");
+}
+
+// Merges `key`'s Change into `table`, keeping insertion by name.
+Change& Slot(std::map<std::string, Change, std::less<>>& table, std::string_view key) {
+  auto it = table.find(key);
+  if (it == table.end()) it = table.emplace(std::string(key), Change{}).first;
+  return it->second;
+}
+
+void AddChange(Change& c, const DecisionFacts& before, const DecisionFacts& after,
+               std::optional<bool> hit) {
+  c.before.Add(before);
+  c.after.Add(after);
+  const bool was = Flagged(before.outcome);
+  const bool is = Flagged(after.outcome);
+  c.newly_inspected += !was && is;
+  c.newly_released += was && !is;
+  if (hit.has_value()) {
+    ++c.with_outcome;
+    if (*hit) {
+      ++c.hits;
+      c.hits_before += was;
+      c.hits_after += is;
+    }
+  }
+}
+
+void AppendChangeJson(std::string& out, const Change& c) {
+  out += "{\"before\":";
+  AppendTallyJson(out, c.before);
+  out += ",\"after\":";
+  AppendTallyJson(out, c.after);
+  out += fmt::format(
+      ",\"newly_inspected\":{},\"newly_released\":{},\"with_outcome\":{},\"hits\":{},"
+      "\"hits_before\":{},\"hits_after\":{}}}",
+      c.newly_inspected, c.newly_released, c.with_outcome, c.hits, c.hits_before, c.hits_after);
+}
+
+void AppendChangeRow(std::string& out, std::string_view label, const Change& c) {
+  out += fmt::format("{:<14} {:>9} {:>9} {:>8} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>6} {:>6}\n",
+                     label, c.before.declarations, c.before.inspections,
+                     Percent(c.before.Rate()), c.after.inspections, Percent(c.after.Rate()),
+                     c.before.holds, c.after.holds, c.newly_inspected, c.newly_released,
+                     c.hits_before, c.hits_after);
+}
+
+constexpr const char* kChangeHeader =
+    "{:<14} {:>9} {:>9} {:>8} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>6} {:>6}\n";
+
+}  // namespace
+
+void Tally::Add(const DecisionFacts& facts) {
+  ++declarations;
+  switch (facts.outcome) {
+    case Outcome::kRelease:
+      break;
+    case Outcome::kHold:
+      ++holds;
+      break;
+    case Outcome::kInspect:
+      ++inspections;
+      if (facts.mandated) {
+        ++mandated;
+      } else {
+        ++discretionary;
+      }
+      at_port += facts.at_port;
+      nii += facts.nii;
+      break;
+  }
+}
+
+double Tally::Rate() const { return Ratio(inspections + holds, declarations); }
+double Tally::DiscretionaryRate() const { return Ratio(discretionary, declarations); }
+double Tally::MandatedRate() const { return Ratio(mandated + holds, declarations); }
+
+void StatsAccumulator::Add(const DecisionFacts& facts) {
+  auto it = by_grade_.find(facts.grade);
+  if (it == by_grade_.end()) it = by_grade_.emplace(facts.grade, Tally{}).first;
+  it->second.Add(facts);
+  total_.Add(facts);
+}
+
+StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order,
+                                     const std::optional<std::string>& reference_grade) const {
+  StatsReport report;
+  report.total = total_;
+  report.reference_grade = reference_grade;
+  for (const std::string& grade : grade_order) {
+    auto it = by_grade_.find(grade);
+    report.grades.push_back({grade, it == by_grade_.end() ? Tally{} : it->second, {}, {}});
+  }
+  for (const auto& [grade, tally] : by_grade_) {
+    if (std::find(grade_order.begin(), grade_order.end(), grade) == grade_order.end()) {
+      report.grades.push_back({grade, tally, {}, {}});
+    }
+  }
+  const Tally* reference = nullptr;
+  for (const GradeStats& g : report.grades) {
+    if (reference_grade && g.grade == *reference_grade) reference = &g.tally;
+  }
+  for (GradeStats& g : report.grades) {
+    if (reference && reference->DiscretionaryRate() > 0) {
+      g.ratio_to_reference = g.tally.DiscretionaryRate() / reference->DiscretionaryRate();
+    }
+    if (reference && reference->Rate() > 0) {
+      g.total_ratio_to_reference = g.tally.Rate() / reference->Rate();
+    }
+  }
+  return report;
+}
+
+std::string FormatStatsText(const StatsReport& report) {
+  std::string out;
+  out += fmt::format(
+      "{:<22} {:>10} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8}\n", "grade",
+      "declared", "rate", "discret.", "mandated", "holds", "ratio", "ratio all", "port",
+      "dest.", "nii");
+  auto row = [&](std::string_view name, const Tally& t, const std::optional<double>& ratio,
+                 const std::optional<double>& total_ratio) {
+    out += fmt::format("{:<22} {:>10} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8}\n",
+                       name, t.declarations, Percent(t.Rate()), Percent(t.DiscretionaryRate()),
+                       Percent(t.MandatedRate()), t.holds, OptionalPercent(ratio),
+                       OptionalPercent(total_ratio),
+                       Percent(Ratio(t.at_port, t.inspections)),
+                       Percent(Ratio(t.inspections - t.at_port, t.inspections)),
+                       Percent(Ratio(t.nii, t.inspections)));
+  };
+  for (const GradeStats& g : report.grades) {
+    std::string name = g.grade;
+    if (report.reference_grade && g.grade == *report.reference_grade) name += " (ref)";
+    row(name, g.tally, g.ratio_to_reference, g.total_ratio_to_reference);
+  }
+  row("all", report.total, std::nullopt, std::nullopt);
+  out +=
+      "rate = (inspections + holds) / declarations; discret. = inspections won by the baseline\n"
+      "or a non-fixed rule; mandated = fixed-rule inspections and holds; ratio = discretionary\n"
+      "rate / the reference grade's (law: advanced < 20%); port/dest./nii are shares of "
+      "inspections.\n";
+  return out;
+}
+
+std::string FormatStatsJson(const StatsReport& report) {
+  std::string out = "{\"reference_grade\":";
+  if (report.reference_grade) {
+    AppendJsonString(out, *report.reference_grade);
+  } else {
+    out += "null";
+  }
+  out += ",\"grades\":[";
+  for (size_t i = 0; i < report.grades.size(); ++i) {
+    const GradeStats& g = report.grades[i];
+    if (i) out += ',';
+    out += "{\"grade\":";
+    AppendJsonString(out, g.grade);
+    out += ",\"tally\":";
+    AppendTallyJson(out, g.tally);
+    out += ",\"ratio_to_reference\":";
+    AppendOptionalNumber(out, g.ratio_to_reference);
+    out += ",\"total_ratio_to_reference\":";
+    AppendOptionalNumber(out, g.total_ratio_to_reference);
+    out += '}';
+  }
+  out += "],\"total\":";
+  AppendTallyJson(out, report.total);
+  out += "}";
+  return out;
+}
+
+void WhatIfAccumulator::Add(std::string_view declaration_id, const DecisionFacts& before,
+                            const std::optional<DecisionFacts>& after, std::optional<bool> hit) {
+  if (!after.has_value()) {
+    ++undecidable_;
+    if (undecidable_examples_.size() < 20) undecidable_examples_.emplace_back(declaration_id);
+    return;
+  }
+  AddChange(Slot(by_grade_, before.grade), before, *after, hit);
+  AddChange(Slot(by_chapter_, before.hs_chapter), before, *after, hit);
+  AddChange(total_, before, *after, hit);
+}
+
+WhatIfReport WhatIfAccumulator::Finish(const std::vector<std::string>& grade_order) const {
+  WhatIfReport report;
+  for (const std::string& grade : grade_order) {
+    if (auto it = by_grade_.find(grade); it != by_grade_.end()) {
+      report.by_grade.emplace_back(grade, it->second);
+    }
+  }
+  for (const auto& [grade, change] : by_grade_) {
+    if (std::find(grade_order.begin(), grade_order.end(), grade) == grade_order.end()) {
+      report.by_grade.emplace_back(grade, change);
+    }
+  }
+  report.by_chapter.assign(by_chapter_.begin(), by_chapter_.end());
+  report.total = total_;
+  report.undecidable = undecidable_;
+  report.undecidable_examples = undecidable_examples_;
+  return report;
+}
+
+std::string FormatWhatIfText(const WhatIfReport& report) {
+  std::string out;
+  auto table = [&](std::string_view title, const auto& rows) {
+    out += fmt::format(fmt::runtime(kChangeHeader), title, "declared", "insp.bef", "rate.bef",
+                       "insp.aft", "rate.aft", "hold.b", "hold.a", "+insp", "+release",
+                       "hit.b", "hit.a");
+    for (const auto& [label, change] : rows) AppendChangeRow(out, label, change);
+    AppendChangeRow(out, "all", report.total);
+    out += '\n';
+  };
+  table("grade", report.by_grade);
+  table("HS chapter", report.by_chapter);
+  out += fmt::format(
+      "newly inspected {}, newly released {}; over {} declarations with outcomes ({} hits): "
+      "hits found before {}, after {}\n",
+      report.total.newly_inspected, report.total.newly_released, report.total.with_outcome,
+      report.total.hits, report.total.hits_before, report.total.hits_after);
+  if (report.undecidable > 0) {
+    out += fmt::format("undecidable under the new ruleset (grade not declared): {}", report.undecidable);
+    for (const std::string& id : report.undecidable_examples) out += " " + id;
+    out += report.undecidable > report.undecidable_examples.size() ? " ...\n" : "\n";
+  }
+  out += "rate = (inspections + holds) / declarations; holds are counted apart (hold.b/a);\n"
+         "+insp = released before, inspected or held after; hit.b/a = recorded hits that the\n"
+         "old/new ruleset inspects or holds.\n";
+  return out;
+}
+
+std::string FormatWhatIfJson(const WhatIfReport& report) {
+  std::string out = "{\"by_grade\":[";
+  auto rows = [&](const auto& list, const char* key) {
+    for (size_t i = 0; i < list.size(); ++i) {
+      if (i) out += ',';
+      out += fmt::format("{{\"{}\":", key);
+      AppendJsonString(out, list[i].first);
+      out += ",\"change\":";
+      AppendChangeJson(out, list[i].second);
+      out += '}';
+    }
+  };
+  rows(report.by_grade, "grade");
+  out += "],\"by_chapter\":[";
+  rows(report.by_chapter, "chapter");
+  out += "],\"total\":";
+  AppendChangeJson(out, report.total);
+  out += fmt::format(",\"undecidable\":{},\"undecidable_examples\":[", report.undecidable);
+  for (size_t i = 0; i < report.undecidable_examples.size(); ++i) {
+    if (i) out += ',';
+    AppendJsonString(out, report.undecidable_examples[i]);
+  }
+  out += "]}";
+  return out;
+}
+
+}  // namespace bukong::report
