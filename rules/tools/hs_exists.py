@@ -1,0 +1,81 @@
+#!/usr/bin/env python3
+"""hs_exists.py - check that every HS code named in .rules files exists in HS 2022.
+
+  python3 rules/tools/hs_exists.py [--hs data/hs2022/harmonized-system.csv] rules/*.rules
+
+`bukong check` validates the *form* of HS codes (2/4/6/8/10 digits, ranges of one
+length, start <= end) but cannot know whether a heading exists.  This tool reads every
+`commodity NAME = hs ...` list and every `hs in [...]` / `hs not in [...]` list and
+looks each code (and both ends of each range) up in the HS 2022 nomenclature CSV
+(columns section,hscode,description,parent,level; chapters, headings and 6-digit
+subheadings).  8- and 10-digit codes are national tariff lines: only their 6-digit
+subheading is checked.  Exit 0 when every code exists, 1 otherwise.
+"""
+import argparse
+import csv
+import re
+import sys
+
+CODE = r"[0-9]+(?:\.[0-9]+)*"
+ITEM = re.compile(rf"({CODE})(?:\s*\.\.\s*({CODE}))?")
+
+
+def strip_comments(line):
+    out, in_str, esc = [], False, False
+    for ch in line:
+        if in_str:
+            if esc:
+                esc = False
+            elif ch == "\\":
+                esc = True
+            elif ch == '"':
+                in_str = False
+            out.append(ch)
+        elif ch == '"':
+            in_str = True
+            out.append(ch)
+        elif ch == "#":
+            break
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def hs_lists(text):
+    """Yields (line number, list text) for commodity sets and hs in [..] lists."""
+    lines = [strip_comments(l) for l in text.split("\n")]
+    joined = "\n".join(lines)
+    # commodity NAME = hs ITEM, ITEM ... (may continue over lines after a comma)
+    for m in re.finditer(r"\bcommodity\s+\w+\s*=\s*hs\s+((?:[0-9.]+(?:\s*\.\.\s*[0-9.]+)?\s*,\s*)*[0-9.]+(?:\s*\.\.\s*[0-9.]+)?)", joined):
+        yield joined.count("\n", 0, m.start()) + 1, m.group(1)
+    for m in re.finditer(r"\bhs\s+(?:not\s+)?in\s*\[([^\]]*)\]", joined):
+        yield joined.count("\n", 0, m.start()) + 1, m.group(1)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--hs", default="data/hs2022/harmonized-system.csv")
+    ap.add_argument("files", nargs="+")
+    a = ap.parse_args()
+    with open(a.hs, encoding="utf-8", newline="") as f:
+        known = {row["hscode"] for row in csv.DictReader(f)}
+    bad = 0
+    checked = 0
+    for path in a.files:
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+        for line, lst in hs_lists(text):
+            for m in ITEM.finditer(lst):
+                for code in filter(None, m.groups()):
+                    digits = code.replace(".", "")
+                    look = digits[:6] if len(digits) > 6 else digits
+                    checked += 1
+                    if look not in known:
+                        bad += 1
+                        print(f"{path}:{line}: HS code {code} is not in HS 2022 ({a.hs})")
+    print(f"{checked} HS codes checked, {bad} unknown", file=sys.stderr)
+    return 1 if bad else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
