@@ -1,0 +1,285 @@
+#include "storage/internal/encoding.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+namespace bukong::storage::internal {
+
+void PutVarint64(std::string& out, uint64_t v) {
+  while (v >= 0x80) {
+    out.push_back(static_cast<char>((v & 0x7f) | 0x80));
+    v >>= 7;
+  }
+  out.push_back(static_cast<char>(v));
+}
+
+void PutLengthPrefixed(std::string& out, std::string_view bytes) {
+  PutVarint64(out, bytes.size());
+  out.append(bytes);
+}
+
+void PutBigEndian64(std::string& out, uint64_t v) {
+  char buf[8];
+  for (int i = 7; i >= 0; --i) {
+    buf[i] = static_cast<char>(v & 0xff);
+    v >>= 8;
+  }
+  out.append(buf, 8);
+}
+
+uint64_t ReadBigEndian64(std::string_view bytes) {
+  uint64_t v = 0;
+  for (int i = 0; i < 8; ++i) v = (v << 8) | static_cast<uint8_t>(bytes[i]);
+  return v;
+}
+
+bool Decoder::GetByte(uint8_t& v) {
+  if (in_.empty()) return false;
+  v = static_cast<uint8_t>(in_[0]);
+  in_.remove_prefix(1);
+  return true;
+}
+
+bool Decoder::GetVarint64(uint64_t& v) {
+  v = 0;
+  for (int shift = 0; shift <= 63; shift += 7) {
+    if (in_.empty()) return false;
+    const uint8_t byte = static_cast<uint8_t>(in_[0]);
+    in_.remove_prefix(1);
+    if (shift == 63 && byte > 1) return false;  // would overflow 64 bits
+    v |= static_cast<uint64_t>(byte & 0x7f) << shift;
+    if (!(byte & 0x80)) return true;
+  }
+  return false;
+}
+
+bool Decoder::GetBytes(size_t n, std::string_view& v) {
+  if (in_.size() < n) return false;
+  v = in_.substr(0, n);
+  in_.remove_prefix(n);
+  return true;
+}
+
+bool Decoder::GetLengthPrefixed(std::string_view& v) {
+  uint64_t n = 0;
+  return GetVarint64(n) && n <= in_.size() && GetBytes(static_cast<size_t>(n), v);
+}
+
+bool Decoder::GetBigEndian64(uint64_t& v) {
+  std::string_view b;
+  if (!GetBytes(8, b)) return false;
+  v = ReadBigEndian64(b);
+  return true;
+}
+
+// ---- profiles
+
+void AppendProfileValue(std::string& out, const Profile& p) {
+  out.push_back(static_cast<char>(kProfileFormat));
+  PutLengthPrefixed(out, p.grade);
+  PutVarint64(out, ZigZag(p.registered));
+  PutVarint64(out, p.flags.size());
+  for (const auto& f : p.flags) PutLengthPrefixed(out, f);
+  PutVarint64(out, p.inspections);
+  PutVarint64(out, p.hits);
+}
+
+std::string EncodeProfileValue(const Profile& p) {
+  std::string out;
+  out.reserve(16 + p.grade.size() + p.flags.size() * 12);
+  AppendProfileValue(out, p);
+  return out;
+}
+
+absl::StatusOr<Profile> DecodeProfileValue(std::string_view id, std::string_view value) {
+  auto bad = [&] {
+    return absl::DataLossError(
+        fmt::format("profile of enterprise '{}' is not a valid encoding", id));
+  };
+  Decoder d(value);
+  uint8_t format = 0;
+  std::string_view grade;
+  uint64_t registered = 0, flag_count = 0;
+  if (!d.GetByte(format) || format != kProfileFormat || !d.GetLengthPrefixed(grade) ||
+      !d.GetVarint64(registered) || !d.GetVarint64(flag_count) ||
+      flag_count > d.rest().size()) {
+    return bad();
+  }
+  const int64_t day = UnZigZag(registered);
+  if (day < INT32_MIN || day > INT32_MAX) return bad();
+  Profile p;
+  p.id.assign(id);
+  p.grade.assign(grade);
+  p.registered = static_cast<DayNumber>(day);
+  p.flags.reserve(flag_count);
+  for (uint64_t i = 0; i < flag_count; ++i) {
+    std::string_view flag;
+    if (!d.GetLengthPrefixed(flag)) return bad();
+    p.flags.emplace_back(flag);
+  }
+  if (!d.GetVarint64(p.inspections) || !d.GetVarint64(p.hits) || !d.done()) return bad();
+  return p;
+}
+
+// ---- audit
+
+std::string EncodeAuditKey(uint64_t seq) {
+  std::string key;
+  PutBigEndian64(key, seq);
+  return key;
+}
+
+std::string EncodeAuditBody(const AuditRecord& r) {
+  std::string out;
+  out.reserve(64 + r.declaration_id.size() + r.enterprise.size() + r.declaration.size() +
+              r.decision.size() + r.ruleset_sha256.size() + r.key_id.size());
+  out.push_back(static_cast<char>(kAuditFormat));
+  PutLengthPrefixed(out, r.declaration_id);
+  PutLengthPrefixed(out, r.enterprise);
+  PutLengthPrefixed(out, r.ruleset_sha256);
+  PutLengthPrefixed(out, r.key_id);
+  if (r.profile) {
+    out.push_back(1);
+    PutLengthPrefixed(out, r.profile->id);
+    std::string value = EncodeProfileValue(*r.profile);
+    PutLengthPrefixed(out, value);
+  } else {
+    out.push_back(0);
+  }
+  PutLengthPrefixed(out, r.declaration);
+  PutLengthPrefixed(out, r.decision);
+  return out;
+}
+
+absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
+  auto bad = [] { return absl::DataLossError("audit record is not a valid encoding"); };
+  Decoder d(body);
+  uint8_t format = 0, has_profile = 0;
+  std::string_view declaration_id, enterprise, sha, key_id, declaration, decision;
+  if (!d.GetByte(format) || format != kAuditFormat || !d.GetLengthPrefixed(declaration_id) ||
+      !d.GetLengthPrefixed(enterprise) || !d.GetLengthPrefixed(sha) ||
+      !d.GetLengthPrefixed(key_id) || !d.GetByte(has_profile) || has_profile > 1) {
+    return bad();
+  }
+  AuditRecord r;
+  if (has_profile) {
+    std::string_view profile_id, value;
+    if (!d.GetLengthPrefixed(profile_id) || !d.GetLengthPrefixed(value)) return bad();
+    auto profile = DecodeProfileValue(profile_id, value);
+    if (!profile.ok()) return bad();
+    r.profile = *std::move(profile);
+  }
+  if (!d.GetLengthPrefixed(declaration) || !d.GetLengthPrefixed(decision) || !d.done()) {
+    return bad();
+  }
+  r.declaration_id.assign(declaration_id);
+  r.enterprise.assign(enterprise);
+  r.ruleset_sha256.assign(sha);
+  r.key_id.assign(key_id);
+  r.declaration.assign(declaration);
+  r.decision.assign(decision);
+  return r;
+}
+
+Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body) {
+  Sha256Hasher hasher;
+  hasher.Update(AsView(prev));
+  hasher.Update(EncodeAuditKey(seq));
+  hasher.Update(body);
+  return hasher.Finish();
+}
+
+std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash) {
+  std::string out;
+  PutBigEndian64(out, seq);
+  out.append(AsView(hash));
+  return out;
+}
+
+// ---- decided index
+
+std::string EncodeDecisionRef(uint64_t seq, std::string_view enterprise) {
+  std::string out;
+  PutBigEndian64(out, seq);
+  out.append(enterprise);
+  return out;
+}
+
+absl::StatusOr<DecisionRef> DecodeDecisionRef(std::string_view value) {
+  if (value.size() < 8) return absl::DataLossError("declaration index entry is too short");
+  return DecisionRef{ReadBigEndian64(value), std::string(value.substr(8))};
+}
+
+// ---- outcomes
+
+std::string EncodeOutcomeValue(const Outcome& o) {
+  std::string out;
+  out.push_back(static_cast<char>(kOutcomeFormat));
+  out.push_back(o.result == OutcomeResult::kHit ? 1 : 0);
+  PutBigEndian64(out, o.audit_seq);
+  out.append(o.enterprise);
+  return out;
+}
+
+absl::StatusOr<Outcome> DecodeOutcomeValue(std::string_view id, std::string_view value) {
+  if (value.size() < 10 || static_cast<uint8_t>(value[0]) != kOutcomeFormat ||
+      static_cast<uint8_t>(value[1]) > 1) {
+    return absl::DataLossError(fmt::format("outcome of '{}' is not a valid encoding", id));
+  }
+  Outcome o;
+  o.declaration_id.assign(id);
+  o.result = value[1] == 1 ? OutcomeResult::kHit : OutcomeResult::kClean;
+  o.audit_seq = ReadBigEndian64(value.substr(2));
+  o.enterprise.assign(value.substr(10));
+  return o;
+}
+
+// ---- rulesets
+
+std::string EncodeRulesetValue(std::string_view name, int64_t version, std::string_view text) {
+  std::string out;
+  out.reserve(text.size() + name.size() + 16);
+  out.push_back(static_cast<char>(kRulesetFormat));
+  PutLengthPrefixed(out, name);
+  PutVarint64(out, ZigZag(version));
+  PutLengthPrefixed(out, text);
+  return out;
+}
+
+absl::StatusOr<StoredRuleset> DecodeRulesetValue(std::string_view value) {
+  Decoder d(value);
+  uint8_t format = 0;
+  std::string_view name, text;
+  uint64_t version = 0;
+  if (!d.GetByte(format) || format != kRulesetFormat || !d.GetLengthPrefixed(name) ||
+      !d.GetVarint64(version) || !d.GetLengthPrefixed(text) || !d.done()) {
+    return absl::DataLossError("stored ruleset is not a valid encoding");
+  }
+  StoredRuleset r;
+  r.name.assign(name);
+  r.version = UnZigZag(version);
+  r.text.assign(text);
+  r.sha256 = Sha256Hex(text);
+  return r;
+}
+
+std::optional<std::string> FromHex(std::string_view hex) {
+  if (hex.size() % 2 != 0) return std::nullopt;
+  auto nibble = [](char c) -> int {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+  };
+  std::string out;
+  out.reserve(hex.size() / 2);
+  for (size_t i = 0; i < hex.size(); i += 2) {
+    const int hi = nibble(hex[i]), lo = nibble(hex[i + 1]);
+    if (hi < 0 || lo < 0) return std::nullopt;
+    out.push_back(static_cast<char>(hi << 4 | lo));
+  }
+  return out;
+}
+
+}  // namespace bukong::storage::internal

@@ -1,0 +1,85 @@
+// Byte encodings of every key and value the store writes (documented in docs/storage.md).
+// Internal to storage/.
+#ifndef BUKONG_STORAGE_INTERNAL_ENCODING_H_
+#define BUKONG_STORAGE_INTERNAL_ENCODING_H_
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "absl/status/statusor.h"
+#include "core/profile.h"
+#include "core/sha256.h"
+#include "storage/store.h"
+
+namespace bukong::storage::internal {
+
+// ---- primitives
+void PutVarint64(std::string& out, uint64_t v);
+void PutLengthPrefixed(std::string& out, std::string_view bytes);
+void PutBigEndian64(std::string& out, uint64_t v);
+uint64_t ReadBigEndian64(std::string_view bytes);  // bytes.size() >= 8
+inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
+inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+
+// A cursor over an encoded value; every Get* returns false when the input is short or bad.
+class Decoder {
+ public:
+  explicit Decoder(std::string_view in) : in_(in) {}
+  bool GetByte(uint8_t& v);
+  bool GetVarint64(uint64_t& v);
+  bool GetLengthPrefixed(std::string_view& v);
+  bool GetBigEndian64(uint64_t& v);
+  bool GetBytes(size_t n, std::string_view& v);
+  bool done() const { return in_.empty(); }
+  std::string_view rest() const { return in_; }
+
+ private:
+  std::string_view in_;
+};
+
+// ---- profiles: key = enterprise id bytes, value = EncodeProfileValue (the id is the key).
+inline constexpr uint8_t kProfileFormat = 1;
+void AppendProfileValue(std::string& out, const Profile& p);
+std::string EncodeProfileValue(const Profile& p);
+// `id` fills Profile::id. DataLoss when `value` is not a valid encoding.
+absl::StatusOr<Profile> DecodeProfileValue(std::string_view id, std::string_view value);
+
+// ---- audit: key = BigEndian64(seq), value = body || 32-byte chain hash.
+inline constexpr uint8_t kAuditFormat = 1;
+std::string EncodeAuditKey(uint64_t seq);
+std::string EncodeAuditBody(const AuditRecord& r);
+absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body);
+// hash_seq = SHA-256(prev_hash (32 bytes) || BigEndian64(seq) || body).
+Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body);
+
+// ---- meta
+inline constexpr std::string_view kMetaSchemaVersion = "schema_version";  // decimal ASCII
+inline constexpr std::string_view kMetaKeyId = "key_id";                  // 16 hex digits
+inline constexpr std::string_view kMetaChainHead = "chain_head";          // BE64 seq || hash32
+std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash);
+
+// ---- decided index: key = declaration id, value = BE64(latest audit seq) || enterprise.
+std::string EncodeDecisionRef(uint64_t seq, std::string_view enterprise);
+absl::StatusOr<DecisionRef> DecodeDecisionRef(std::string_view value);
+
+// ---- outcomes: key = declaration id, value = format, result byte, BE64 seq, enterprise.
+inline constexpr uint8_t kOutcomeFormat = 1;
+std::string EncodeOutcomeValue(const Outcome& o);
+absl::StatusOr<Outcome> DecodeOutcomeValue(std::string_view id, std::string_view value);
+
+// ---- rulesets: key = 32 raw bytes of SHA-256(text); value = format, name, version, text.
+inline constexpr uint8_t kRulesetFormat = 1;
+std::string EncodeRulesetValue(std::string_view name, int64_t version, std::string_view text);
+absl::StatusOr<StoredRuleset> DecodeRulesetValue(std::string_view value);
+
+// Lower-case hex -> raw bytes; nullopt for odd length or a non-hex digit.
+std::optional<std::string> FromHex(std::string_view hex);
+inline std::string_view AsView(const Sha256Digest& d) {
+  return {reinterpret_cast<const char*>(d.data()), d.size()};
+}
+
+}  // namespace bukong::storage::internal
+
+#endif  // BUKONG_STORAGE_INTERNAL_ENCODING_H_

@@ -1,0 +1,511 @@
+// Store: opening and creating the database, the selection key, profiles, rulesets and
+// outcomes. The audit log is in audit.cc, the profile import in import.cc.
+#include "storage/store.h"
+
+#include <fcntl.h>
+#include <fmt/format.h>
+#include <rocksdb/cache.h>
+#include <rocksdb/filter_policy.h>
+#include <rocksdb/table.h>
+#include <rocksdb/write_batch.h>
+#include <sodium.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cctype>
+#include <cstring>
+#include <filesystem>
+#include <map>
+#include <set>
+
+#include "core/sha256.h"
+#include "core/status_macros.h"
+#include "storage/internal/encoding.h"
+#include "storage/internal/rocks_status.h"
+#include "storage/internal/store_impl.h"
+
+namespace bukong::storage {
+
+using internal::FromRocks;
+namespace fs = std::filesystem;
+
+namespace {
+
+const std::vector<std::string>& AllColumnFamilies() {
+  static const std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
+                                                 kCfProfiles, kCfRulesets, kCfAudit,
+                                                 kCfDecided,  kCfOutcomes, kCfMeta};
+  return names;
+}
+
+rocksdb::WriteOptions SyncedWrite() {
+  rocksdb::WriteOptions w;
+  w.sync = true;  // fsync the WAL before Write returns: a crash cannot lose the batch
+  return w;
+}
+
+std::string KeyHex(const SelectionKey& key) {
+  return ToHex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+}
+
+absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
+  std::error_code ec;
+  const auto size = fs::file_size(path, ec);
+  if (ec) return absl::NotFoundError(fmt::format("{}: {}", path, ec.message()));
+  if (size > 4096) return absl::InvalidArgumentError(fmt::format("{}: file too large for a key", path));
+  FILE* f = std::fopen(path.c_str(), "rb");
+  if (!f) return absl::NotFoundError(fmt::format("{}: cannot open", path));
+  std::string text(size, '\0');
+  const size_t n = std::fread(text.data(), 1, text.size(), f);
+  std::fclose(f);
+  text.resize(n);
+  return text;
+}
+
+// Creates `path` with mode 0600 (exactly: umask cannot widen it, fchmod undoes any
+// narrowing) holding `content`, synced. Fails if the file exists.
+absl::Status WritePrivateFile(const std::string& path, std::string_view content) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return absl::UnavailableError(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
+  bool ok = ::fchmod(fd, 0600) == 0;
+  size_t written = 0;
+  while (ok && written < content.size()) {
+    const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
+    if (n <= 0) ok = false; else written += static_cast<size_t>(n);
+  }
+  ok = ok && ::fsync(fd) == 0;
+  ::close(fd);
+  if (!ok) return absl::UnavailableError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+// ---- Selection key ------------------------------------------------------------------------
+
+absl::StatusOr<SelectionKey> ParseSelectionKey(std::string_view text) {
+  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
+  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
+  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
+      return absl::InvalidArgumentError(fmt::format(
+          "a selection key is 32 hex digits; character {} is not a hex digit", i + 1));
+    }
+  }
+  if (text.size() != 32) {
+    return absl::InvalidArgumentError(
+        fmt::format("a selection key is 32 hex digits; found {}", text.size()));
+  }
+  const auto raw = internal::FromHex(text);
+  SelectionKey key;
+  std::copy(raw->begin(), raw->end(), key.begin());
+  return key;
+}
+
+std::string KeyId(const SelectionKey& key) {
+  const Sha256Digest d =
+      Sha256(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
+  return ToHex(std::string_view(reinterpret_cast<const char*>(d.data()), 8));
+}
+
+// ---- Options --------------------------------------------------------------------------------
+
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(
+    const std::string& name, const StoreOptions& options,
+    const std::shared_ptr<rocksdb::Cache>& cache) {
+  rocksdb::ColumnFamilyOptions cf;
+  rocksdb::BlockBasedTableOptions table;
+  table.block_cache = cache;
+  table.filter_policy.reset(rocksdb::NewBloomFilterPolicy(10));
+  if (name == kCfProfiles && !options.plain_profile_options) {
+    // Point lookups only. A hash index inside each data block finds the key without a binary
+    // search; index and filter blocks live in the block cache but are pinned there, so they
+    // never miss; blocks are stored uncompressed so a cache miss costs one read, no
+    // decompression.
+    table.data_block_index_type = rocksdb::BlockBasedTableOptions::kDataBlockBinaryAndHash;
+    table.data_block_hash_table_util_ratio = 0.75;
+    table.cache_index_and_filter_blocks = true;
+    table.cache_index_and_filter_blocks_with_high_priority = true;
+    table.pin_l0_filter_and_index_blocks_in_cache = true;
+    table.metadata_cache_options.top_level_index_pinning = rocksdb::PinningTier::kAll;
+    table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
+    table.block_size = 4096;
+    cf.compression = rocksdb::kNoCompression;
+    cf.bottommost_compression = rocksdb::kNoCompression;
+    cf.memtable_prefix_bloom_size_ratio = 0.02;
+    cf.memtable_whole_key_filtering = true;
+    // Enterprises without a profile are normal (unknown enterprise grade), so lookups miss
+    // often: keep the bottom level's filters (optimize_filters_for_hits stays false).
+    cf.optimize_filters_for_hits = false;
+  } else if (name == kCfAudit) {
+    // Append-only, read in sequence by replay: big blocks, compressed (JSON compresses well).
+    table.block_size = 64 * 1024;
+    cf.compression = rocksdb::kLZ4Compression;
+    cf.write_buffer_size = size_t{128} << 20;
+  }
+  cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
+  return cf;
+}
+
+// ---- Init -------------------------------------------------------------------------------------
+
+absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions& options) {
+  std::error_code ec;
+  bool created_dir = false;
+  if (fs::exists(dir, ec)) {
+    if (!fs::is_directory(dir, ec)) {
+      return absl::AlreadyExistsError(fmt::format("{} exists and is not a folder", dir));
+    }
+    if (fs::exists(fs::path(dir) / "CURRENT", ec)) {
+      return absl::AlreadyExistsError(
+          fmt::format("{} already holds a database; init changed nothing", dir));
+    }
+    if (!fs::is_empty(dir, ec)) {
+      return absl::AlreadyExistsError(
+          fmt::format("{} is not empty; init needs a new or empty folder", dir));
+    }
+  } else {
+    fs::create_directories(dir, ec);
+    if (ec) return absl::UnavailableError(fmt::format("cannot create {}: {}", dir, ec.message()));
+    created_dir = true;
+  }
+  // On any failure below, remove what this call created (the folder was empty or absent).
+  auto undo = [&] {
+    std::error_code ignored;
+    if (created_dir) {
+      fs::remove_all(dir, ignored);
+    } else {
+      for (const auto& entry : fs::directory_iterator(dir, ignored)) fs::remove_all(entry.path(), ignored);
+    }
+  };
+
+  SelectionKey key;
+  if (options.key) {
+    key = *options.key;
+  } else {
+    if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
+    randombytes_buf(key.data(), key.size());
+  }
+  const std::string key_path = (fs::path(dir) / kSelectionKeyFileName).string();
+  if (absl::Status s = WritePrivateFile(key_path, KeyHex(key) + "\n"); !s.ok()) {
+    undo();
+    return s;
+  }
+  const std::string key_id = KeyId(key);
+
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = true;
+  db_options.create_missing_column_families = true;
+  db_options.error_if_exists = true;
+  StoreOptions defaults;
+  auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : AllColumnFamilies()) {
+    descriptors.emplace_back(name, ColumnFamilyOptionsFor(name, defaults, cache));
+  }
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  rocksdb::Status s = rocksdb::DB::Open(db_options, dir, descriptors, &handles, &raw);
+  if (!s.ok()) {
+    undo();
+    return FromRocks(s, fmt::format("creating the database in {}", dir));
+  }
+  std::unique_ptr<rocksdb::DB> db(raw);
+  rocksdb::ColumnFamilyHandle* meta = handles.back();
+  rocksdb::WriteBatch batch;
+  batch.Put(meta, std::string(internal::kMetaSchemaVersion), std::to_string(kSchemaVersion));
+  batch.Put(meta, std::string(internal::kMetaKeyId), key_id);
+  batch.Put(meta, std::string(internal::kMetaChainHead), internal::EncodeChainHead(0, Sha256Digest{}));
+  s = db->Write(SyncedWrite(), &batch);
+  for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+  if (s.ok()) s = db->Close();
+  db.reset();
+  if (!s.ok()) {
+    undo();
+    return FromRocks(s, fmt::format("writing the metadata of {}", dir));
+  }
+  return key_id;
+}
+
+// ---- Open ---------------------------------------------------------------------------------------
+
+Store::Impl::~Impl() {
+  if (db) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close().PermitUncheckedError();
+  }
+}
+
+absl::Status Store::Impl::CheckWritable() const {
+  if (options.read_only) {
+    return absl::FailedPreconditionError(fmt::format("{} was opened read-only", dir));
+  }
+  return absl::OkStatus();
+}
+
+Store::Store(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+Store::~Store() = default;
+
+const SelectionKey& Store::key() const { return impl_->key; }
+const std::string& Store::key_id() const { return impl_->key_id; }
+const std::string& Store::dir() const { return impl_->dir; }
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& options) {
+  std::error_code ec;
+  if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
+    return absl::NotFoundError(fmt::format(
+        "no bukong database in {} (create one with `bukong init --db {}`)", dir, dir));
+  }
+  std::vector<std::string> existing;
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &existing);
+  if (!s.ok()) return FromRocks(s, fmt::format("reading {}", dir));
+  if (std::find(existing.begin(), existing.end(), kCfMeta) == existing.end()) {
+    return absl::FailedPreconditionError(
+        fmt::format("{} is a RocksDB database but not a bukong one (no `meta` column family)", dir));
+  }
+
+  auto impl = std::make_unique<Impl>();
+  impl->dir = dir;
+  impl->options = options;
+  auto cache = rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/6,
+                                    /*strict_capacity_limit=*/false,
+                                    /*high_pri_pool_ratio=*/0.1);
+  rocksdb::DBOptions db_options;
+  db_options.create_if_missing = false;
+  db_options.max_background_jobs = 2;
+  db_options.bytes_per_sync = size_t{1} << 20;
+  if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes, 6);
+  // Every column family on disk must be opened; ones this version does not know get
+  // default options (the schema check below refuses such a database anyway).
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& name : existing) {
+    descriptors.emplace_back(name, ColumnFamilyOptionsFor(name, options, cache));
+  }
+  impl->profile_cf_options = ColumnFamilyOptionsFor(kCfProfiles, options, cache);
+  rocksdb::DB* raw = nullptr;
+  s = options.read_only
+          ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &impl->handles, &raw)
+          : rocksdb::DB::Open(db_options, dir, descriptors, &impl->handles, &raw);
+  if (!s.ok()) return FromRocks(s, fmt::format("opening the database in {}", dir));
+  impl->db.reset(raw);
+  for (size_t i = 0; i < existing.size(); ++i) {
+    auto* h = impl->handles[i];
+    if (existing[i] == kCfProfiles) impl->profiles = h;
+    if (existing[i] == kCfRulesets) impl->rulesets = h;
+    if (existing[i] == kCfAudit) impl->audit = h;
+    if (existing[i] == kCfDecided) impl->decided = h;
+    if (existing[i] == kCfOutcomes) impl->outcomes = h;
+    if (existing[i] == kCfMeta) impl->meta = h;
+  }
+
+  std::string value;
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->meta, internal::kMetaSchemaVersion, &value);
+  if (s.IsNotFound()) {
+    return absl::FailedPreconditionError(fmt::format("{} has no schema version; not a bukong database", dir));
+  }
+  if (!s.ok()) return FromRocks(s, fmt::format("reading the schema version of {}", dir));
+  if (value != std::to_string(kSchemaVersion)) {
+    return absl::FailedPreconditionError(fmt::format(
+        "the database in {} has schema version {}; this bukong reads only version {}", dir,
+        value, kSchemaVersion));
+  }
+  if (!impl->profiles || !impl->rulesets || !impl->audit || !impl->decided || !impl->outcomes) {
+    return absl::DataLossError(fmt::format("{} lacks one of bukong's column families", dir));
+  }
+
+  std::string recorded_key_id;
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->meta, internal::kMetaKeyId, &recorded_key_id);
+  if (!s.ok()) return FromRocks(s, fmt::format("reading the key id of {}", dir));
+  const std::string key_path = (fs::path(dir) / kSelectionKeyFileName).string();
+  auto key_text = ReadSmallFile(key_path);
+  if (!key_text.ok()) {
+    return absl::DataLossError(fmt::format("the selection key of {} is missing: {}", dir,
+                                           std::string(key_text.status().message())));
+  }
+  auto key = ParseSelectionKey(*key_text);
+  if (!key.ok()) {
+    return absl::DataLossError(fmt::format("{}: {}", key_path, std::string(key.status().message())));
+  }
+  impl->key = *key;
+  impl->key_id = KeyId(*key);
+  if (impl->key_id != recorded_key_id) {
+    return absl::DataLossError(fmt::format(
+        "{} holds key {} but the database was created with key {}", key_path, impl->key_id,
+        recorded_key_id));
+  }
+
+  s = impl->db->Get(rocksdb::ReadOptions(), impl->meta, internal::kMetaChainHead, &value);
+  if (!s.ok()) return FromRocks(s, fmt::format("reading the chain head of {}", dir));
+  if (value.size() != 8 + 32) return absl::DataLossError(fmt::format("{}: malformed chain head", dir));
+  impl->head_seq = internal::ReadBigEndian64(value);
+  std::copy(value.begin() + 8, value.end(), impl->head_hash.begin());
+  return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+absl::Status Store::CompactAll() {
+  BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
+  for (auto* h : impl_->handles) {
+    rocksdb::Status s = impl_->db->Flush(rocksdb::FlushOptions(), h);
+    if (s.ok()) s = impl_->db->CompactRange(rocksdb::CompactRangeOptions(), h, nullptr, nullptr);
+    if (!s.ok()) return FromRocks(s, "compacting");
+  }
+  return absl::OkStatus();
+}
+
+// ---- Profiles --------------------------------------------------------------------------------
+
+absl::StatusOr<std::optional<Profile>> Store::GetProfile(std::string_view id) const {
+  rocksdb::PinnableSlice value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->profiles,
+                                     rocksdb::Slice(id.data(), id.size()), &value);
+  if (s.IsNotFound()) return std::optional<Profile>();
+  if (!s.ok()) return FromRocks(s, "reading a profile");
+  BUKONG_ASSIGN_OR_RETURN(Profile p, internal::DecodeProfileValue(id, value.ToStringView()));
+  return std::optional<Profile>(std::move(p));
+}
+
+absl::Status ValidateProfile(const Profile& p) {
+  if (p.id.empty()) return absl::InvalidArgumentError("profile id is empty");
+  if (p.hits > p.inspections) {
+    return absl::InvalidArgumentError(fmt::format(
+        "profile '{}': hits ({}) exceed inspections ({})", p.id, p.hits, p.inspections));
+  }
+  return absl::OkStatus();
+}
+
+absl::Status Store::PutProfile(const Profile& profile) {
+  BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
+  BUKONG_RETURN_IF_ERROR(ValidateProfile(profile));
+  std::lock_guard lock(impl_->write_mu);
+  return FromRocks(impl_->db->Put(SyncedWrite(), impl_->profiles, profile.id,
+                                  internal::EncodeProfileValue(profile)),
+                   "writing a profile");
+}
+
+// ---- Rulesets --------------------------------------------------------------------------------
+
+absl::StatusOr<std::string> Store::PutRuleset(std::string_view text, std::string_view name,
+                                              int64_t version) {
+  BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
+  const Sha256Digest digest = Sha256(text);
+  const std::string key(internal::AsView(digest));
+  std::string existing;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->rulesets, key, &existing);
+  if (s.ok()) return ToHex(digest);  // stored once: same text, same key
+  if (!s.IsNotFound()) return FromRocks(s, "reading a ruleset");
+  s = impl_->db->Put(SyncedWrite(), impl_->rulesets, key,
+                     internal::EncodeRulesetValue(name, version, text));
+  if (!s.ok()) return FromRocks(s, "writing a ruleset");
+  return ToHex(digest);
+}
+
+absl::StatusOr<std::optional<StoredRuleset>> Store::GetRuleset(std::string_view sha256_hex) const {
+  const auto key = internal::FromHex(sha256_hex);
+  if (!key || key->size() != 32) {
+    return absl::InvalidArgumentError(
+        fmt::format("'{}' is not a SHA-256 in hex (64 hex digits)", sha256_hex));
+  }
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->rulesets, *key, &value);
+  if (s.IsNotFound()) return std::optional<StoredRuleset>();
+  if (!s.ok()) return FromRocks(s, "reading a ruleset");
+  BUKONG_ASSIGN_OR_RETURN(StoredRuleset r, internal::DecodeRulesetValue(value));
+  return std::optional<StoredRuleset>(std::move(r));
+}
+
+// ---- Outcomes --------------------------------------------------------------------------------
+
+absl::StatusOr<std::optional<DecisionRef>> Store::FindDecision(std::string_view declaration_id) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->decided,
+                                     rocksdb::Slice(declaration_id.data(), declaration_id.size()),
+                                     &value);
+  if (s.IsNotFound()) return std::optional<DecisionRef>();
+  if (!s.ok()) return FromRocks(s, "reading the declaration index");
+  BUKONG_ASSIGN_OR_RETURN(DecisionRef ref, internal::DecodeDecisionRef(value));
+  return std::optional<DecisionRef>(std::move(ref));
+}
+
+absl::Status Store::RecordOutcome(std::string_view declaration_id, OutcomeResult result) {
+  const OutcomeInput input{std::string(declaration_id), result};
+  BUKONG_ASSIGN_OR_RETURN(auto statuses, RecordOutcomes(std::span<const OutcomeInput>(&input, 1)));
+  return statuses[0];
+}
+
+absl::StatusOr<std::vector<absl::Status>> Store::RecordOutcomes(
+    std::span<const OutcomeInput> inputs) {
+  BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
+  std::vector<absl::Status> statuses(inputs.size());
+  std::lock_guard lock(impl_->write_mu);
+  rocksdb::WriteBatch batch;
+  std::set<std::string_view> seen;
+  struct Delta {
+    uint64_t inspections = 0, hits = 0;
+  };
+  std::map<std::string, Delta> deltas;  // per enterprise
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto& in = inputs[i];
+    if (!seen.insert(in.declaration_id).second) {
+      statuses[i] = absl::AlreadyExistsError(fmt::format(
+          "declaration '{}' already has an outcome (given twice in this input)", in.declaration_id));
+      continue;
+    }
+    std::string existing;
+    rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->outcomes, in.declaration_id, &existing);
+    if (s.ok()) {
+      statuses[i] = absl::AlreadyExistsError(
+          fmt::format("declaration '{}' already has an outcome", in.declaration_id));
+      continue;
+    }
+    if (!s.IsNotFound()) return FromRocks(s, "reading outcomes");
+    BUKONG_ASSIGN_OR_RETURN(std::optional<DecisionRef> ref, FindDecision(in.declaration_id));
+    if (!ref) {
+      statuses[i] = absl::FailedPreconditionError(
+          fmt::format("declaration '{}' was never decided", in.declaration_id));
+      continue;
+    }
+    Outcome outcome{in.declaration_id, in.result, ref->enterprise, ref->audit_seq};
+    batch.Put(impl_->outcomes, in.declaration_id, internal::EncodeOutcomeValue(outcome));
+    Delta& d = deltas[ref->enterprise];
+    d.inspections += 1;
+    if (in.result == OutcomeResult::kHit) d.hits += 1;
+  }
+  auto saturating_add = [](uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; };
+  for (const auto& [enterprise, d] : deltas) {
+    BUKONG_ASSIGN_OR_RETURN(std::optional<Profile> profile, GetProfile(enterprise));
+    if (!profile) continue;  // SPEC §6: the outcome is stored; counters only with a profile
+    profile->inspections = saturating_add(profile->inspections, d.inspections);
+    profile->hits = saturating_add(profile->hits, d.hits);
+    batch.Put(impl_->profiles, enterprise, internal::EncodeProfileValue(*profile));
+  }
+  if (batch.Count() > 0) {
+    rocksdb::Status s = impl_->db->Write(SyncedWrite(), &batch);
+    if (!s.ok()) return FromRocks(s, "writing outcomes");
+  }
+  return statuses;
+}
+
+absl::StatusOr<std::optional<Outcome>> Store::GetOutcome(std::string_view declaration_id) const {
+  std::string value;
+  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->outcomes,
+                                     rocksdb::Slice(declaration_id.data(), declaration_id.size()),
+                                     &value);
+  if (s.IsNotFound()) return std::optional<Outcome>();
+  if (!s.ok()) return FromRocks(s, "reading an outcome");
+  BUKONG_ASSIGN_OR_RETURN(Outcome o, internal::DecodeOutcomeValue(declaration_id, value));
+  return std::optional<Outcome>(std::move(o));
+}
+
+absl::Status Store::ScanOutcomes(const std::function<absl::Status(const Outcome&)>& visit) const {
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->outcomes));
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    BUKONG_ASSIGN_OR_RETURN(Outcome o, internal::DecodeOutcomeValue(it->key().ToStringView(),
+                                                                    it->value().ToStringView()));
+    BUKONG_RETURN_IF_ERROR(visit(o));
+  }
+  return FromRocks(it->status(), "reading outcomes");
+}
+
+}  // namespace bukong::storage

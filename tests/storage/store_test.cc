@@ -1,0 +1,654 @@
+// Store: init/open, the selection key, profiles, rulesets, the audit chain, outcomes.
+#include "storage/store.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+#include <rocksdb/db.h>
+#include <sys/stat.h>
+
+#include <fstream>
+#include <map>
+#include <sstream>
+#include <thread>
+
+#include "core/sha256.h"
+#include "storage/internal/encoding.h"
+#include "tests/storage/test_support.h"
+#include "tests/testing/status_matchers.h"
+
+namespace bukong::storage {
+namespace {
+
+using ::bukong::storage::testing::SampleProfile;
+using ::bukong::storage::testing::SampleRecord;
+using ::bukong::storage::testing::TempDir;
+using ::bukong::testing::IsOk;
+using ::bukong::testing::StatusIs;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::IsEmpty;
+using ::testing::Not;
+
+SelectionKey KeyFromHex(std::string_view hex) {
+  auto key = ParseSelectionKey(hex);
+  EXPECT_THAT(key, IsOk());
+  return *key;
+}
+
+std::unique_ptr<Store> InitAndOpen(const std::string& dir, const StoreOptions& options = {}) {
+  EXPECT_THAT(InitStore(dir, {}), IsOk());
+  auto store = Store::Open(dir, options);
+  EXPECT_THAT(store, IsOk());
+  return std::move(store).value();
+}
+
+// Raw RocksDB access to a closed store's folder, so tests can alter it behind its back.
+class RawDb {
+ public:
+  explicit RawDb(const std::string& dir) {
+    std::vector<std::string> names;
+    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+    rocksdb::DB* raw = nullptr;
+    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles_, &raw).ok());
+    db_.reset(raw);
+    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
+  }
+  ~RawDb() {
+    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
+  }
+  rocksdb::ColumnFamilyHandle* cf(const std::string& name) { return by_name_.at(name); }
+  std::string Get(const std::string& cf_name, const std::string& key) {
+    std::string value;
+    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), cf(cf_name), key, &value).ok());
+    return value;
+  }
+  void Put(const std::string& cf_name, const std::string& key, const std::string& value) {
+    EXPECT_TRUE(db_->Put(rocksdb::WriteOptions(), cf(cf_name), key, value).ok());
+  }
+  void Delete(const std::string& cf_name, const std::string& key) {
+    EXPECT_TRUE(db_->Delete(rocksdb::WriteOptions(), cf(cf_name), key).ok());
+  }
+
+ private:
+  std::unique_ptr<rocksdb::DB> db_;
+  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
+  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
+};
+
+// Every file under `dir` with its content, to prove that a refused call changed nothing.
+std::map<std::string, std::string> Snapshot(const std::string& dir) {
+  std::map<std::string, std::string> files;
+  for (const auto& e : std::filesystem::recursive_directory_iterator(dir)) {
+    if (!e.is_regular_file()) continue;
+    std::ifstream in(e.path(), std::ios::binary);
+    std::stringstream ss;
+    ss << in.rdbuf();
+    files[e.path().string()] = ss.str();
+  }
+  return files;
+}
+
+// ---- Selection key ---------------------------------------------------------------------------
+
+TEST(SelectionKeyTest, ParsesHexInEitherCaseWithSurroundingWhiteSpace) {
+  const SelectionKey expected = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
+                                 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+  EXPECT_EQ(KeyFromHex("00112233445566778899aabbccddeeff"), expected);
+  EXPECT_EQ(KeyFromHex("00112233445566778899AABBCCDDEEFF"), expected);
+  EXPECT_EQ(KeyFromHex("00112233445566778899aAbBcCdDeEfF"), expected);
+  EXPECT_EQ(KeyFromHex("  \t\n00112233445566778899aabbccddeeff\r\n\n "), expected);
+}
+
+TEST(SelectionKeyTest, RejectsBadLengthAndCharacters) {
+  EXPECT_THAT(ParseSelectionKey(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseSelectionKey("00112233445566778899aabbccddeef"),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // 31 digits
+  EXPECT_THAT(ParseSelectionKey("00112233445566778899aabbccddeeff0"),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // 33 digits
+  EXPECT_THAT(ParseSelectionKey("00112233445566778899aabbccddeefg"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(ParseSelectionKey("0011223344556677 8899aabbccddeeff"),
+              StatusIs(absl::StatusCode::kInvalidArgument));  // inner space
+  EXPECT_THAT(ParseSelectionKey("0x112233445566778899aabbccddeeff"),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  auto bad = ParseSelectionKey("00112233445566778899aabbccddeefg");
+  EXPECT_THAT(std::string(bad.status().message()), HasSubstr("character 32"));
+}
+
+TEST(SelectionKeyTest, KeyIdIsFirstEightBytesOfSha256InHex) {
+  // Reference values from Python: hashlib.sha256(bytes(range(16))).hexdigest()[:16].
+  SelectionKey counting;
+  for (int i = 0; i < 16; ++i) counting[i] = static_cast<uint8_t>(i);
+  EXPECT_EQ(KeyId(counting), "be45cb2605bf36be");
+  EXPECT_EQ(KeyId(KeyFromHex("00112233445566778899aabbccddeeff")), "a8faed6abbf35c12");
+}
+
+// ---- Init and open -----------------------------------------------------------------------------
+
+TEST(InitTest, CreatesDatabaseWithRandomKeyInMode0600File) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  auto key_id = InitStore(dir, {});
+  ASSERT_THAT(key_id, IsOk());
+  EXPECT_EQ(key_id->size(), 16u);
+
+  struct stat st;
+  const std::string key_path = dir + "/" + kSelectionKeyFileName;
+  ASSERT_EQ(::stat(key_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600);
+
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->key_id(), *key_id);
+  EXPECT_EQ(KeyId((*store)->key()), *key_id);
+  // The key file holds the key itself, in the format --key-file accepts.
+  std::ifstream in(key_path);
+  std::string text;
+  in >> text;
+  EXPECT_EQ(KeyFromHex(text), (*store)->key());
+
+  // Two random keys differ.
+  auto other = InitStore(tmp.Sub("db2"), {});
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(*other, *key_id);
+}
+
+TEST(InitTest, UsesTheGivenKey) {
+  TempDir tmp;
+  const SelectionKey key = KeyFromHex("00112233445566778899AABBCCDDEEFF");
+  auto key_id = InitStore(tmp.Sub("db"), {.key = key});
+  ASSERT_THAT(key_id, IsOk());
+  EXPECT_EQ(*key_id, "a8faed6abbf35c12");
+  auto store = Store::Open(tmp.Sub("db"));
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->key(), key);
+}
+
+TEST(InitTest, RefusesAnExistingDatabaseAndChangesNothing) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->PutProfile(SampleProfile("E1")), IsOk());
+  }
+  const auto before = Snapshot(dir);
+  EXPECT_THAT(InitStore(dir, {}), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT(InitStore(dir, {.key = KeyFromHex("00112233445566778899aabbccddeeff")}),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_EQ(Snapshot(dir), before);
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_THAT((*store)->GetProfile("E1"), IsOk());
+  EXPECT_TRUE((*store)->GetProfile("E1")->has_value());
+}
+
+TEST(InitTest, RefusesANonEmptyFolder) {
+  TempDir tmp;
+  std::ofstream(tmp.Sub("notes.txt")) << "mine";
+  EXPECT_THAT(InitStore(tmp.path(), {}), StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_FALSE(std::filesystem::exists(tmp.Sub(kSelectionKeyFileName)));
+}
+
+TEST(OpenTest, MissingDatabaseIsNotFound) {
+  TempDir tmp;
+  auto store = Store::Open(tmp.Sub("nothing"));
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("bukong init"));
+}
+
+TEST(OpenTest, UnknownSchemaVersionIsRefused) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  ASSERT_THAT(InitStore(dir, {}), IsOk());
+  {
+    RawDb raw(dir);
+    EXPECT_EQ(raw.Get("meta", "schema_version"), "1");
+    raw.Put("meta", "schema_version", "99");
+  }
+  auto store = Store::Open(dir);
+  EXPECT_THAT(store, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("schema version 99"));
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("only version 1"));
+}
+
+TEST(OpenTest, KeyFileThatDoesNotMatchTheRecordedKeyIdIsRefused) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  ASSERT_THAT(InitStore(dir, {}), IsOk());
+  const std::string key_path = dir + "/" + kSelectionKeyFileName;
+  std::filesystem::remove(key_path);
+  std::ofstream(key_path) << "00112233445566778899aabbccddeeff\n";
+  EXPECT_THAT(Store::Open(dir), StatusIs(absl::StatusCode::kDataLoss));
+  std::filesystem::remove(key_path);
+  EXPECT_THAT(Store::Open(dir), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+TEST(OpenTest, ReadOnlyStoreRefusesWrites) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  { InitAndOpen(dir)->PutProfile(SampleProfile("E1")).IgnoreError(); }
+  auto store = Store::Open(dir, {.read_only = true});
+  ASSERT_THAT(store, IsOk());
+  EXPECT_TRUE((*store)->GetProfile("E1")->has_value());
+  EXPECT_THAT((*store)->PutProfile(SampleProfile("E2")),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT((*store)->AppendAudit(std::vector<AuditRecord>{SampleRecord(1)}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
+// ---- Profiles -----------------------------------------------------------------------------------
+
+TEST(ProfileTest, RoundTripsEdgeValues) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  std::vector<Profile> profiles;
+  Profile chinese;
+  chinese.id = "91330200MA2AAAAA1X浙江";
+  chinese.grade = "advanced";
+  chinese.registered = DaysFromCivil(1, 1, 1);  // 0001-01-01, far before 1970
+  chinese.flags = {"smuggling_watch", "冷链", "🚢 ship", std::string("nul\0inside", 10)};
+  chinese.inspections = UINT64_MAX;
+  chinese.hits = UINT64_MAX;
+  profiles.push_back(chinese);
+  Profile extremes;
+  extremes.id = std::string("\x01\xff id with bytes", 16);
+  extremes.grade = "";
+  extremes.registered = INT32_MIN;
+  profiles.push_back(extremes);
+  Profile late = extremes;
+  late.id = "late";
+  late.registered = INT32_MAX;
+  late.flags = {std::string(100000, 'x')};
+  late.inspections = 1ull << 63;
+  late.hits = 0;
+  profiles.push_back(late);
+  for (const auto& p : profiles) ASSERT_THAT(store->PutProfile(p), IsOk());
+  for (const auto& p : profiles) {
+    auto got = store->GetProfile(p.id);
+    ASSERT_THAT(got, IsOk());
+    ASSERT_TRUE(got->has_value()) << p.id;
+    EXPECT_EQ(**got, p);
+  }
+  auto absent = store->GetProfile("no such enterprise");
+  ASSERT_THAT(absent, IsOk());
+  EXPECT_FALSE(absent->has_value());
+}
+
+TEST(ProfileTest, PutRejectsInvalidProfiles) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  Profile p = SampleProfile("E1");
+  p.inspections = 3;
+  p.hits = 4;
+  EXPECT_THAT(store->PutProfile(p), StatusIs(absl::StatusCode::kInvalidArgument));
+  p.hits = 3;
+  p.id = "";
+  EXPECT_THAT(store->PutProfile(p), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+TEST(ProfileEncodingTest, EveryTruncationAndTrailingGarbageIsDataLoss) {
+  Profile p = SampleProfile("E1", 7);
+  p.flags = {"a", "bb"};
+  p.inspections = 300;  // multi-byte varint
+  const std::string value = internal::EncodeProfileValue(p);
+  for (size_t n = 0; n < value.size(); ++n) {
+    EXPECT_THAT(internal::DecodeProfileValue("E1", value.substr(0, n)),
+                StatusIs(absl::StatusCode::kDataLoss))
+        << n;
+  }
+  EXPECT_THAT(internal::DecodeProfileValue("E1", value + "x"), StatusIs(absl::StatusCode::kDataLoss));
+  std::string other_format = value;
+  other_format[0] = 2;
+  EXPECT_THAT(internal::DecodeProfileValue("E1", other_format), StatusIs(absl::StatusCode::kDataLoss));
+  auto decoded = internal::DecodeProfileValue("E1", value);
+  ASSERT_THAT(decoded, IsOk());
+  EXPECT_EQ(*decoded, p);
+}
+
+// ---- Rulesets -----------------------------------------------------------------------------------
+
+TEST(RulesetTest, StoredOnceBySha256) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  const std::string text = "ruleset \"zhejiang-aeo\" version 3\n# 规则\n";
+  auto sha = store->PutRuleset(text, "zhejiang-aeo", 3);
+  ASSERT_THAT(sha, IsOk());
+  EXPECT_EQ(*sha, Sha256Hex(text));
+  // The same text again (even under another name) keeps the first copy.
+  auto again = store->PutRuleset(text, "renamed", 4);
+  ASSERT_THAT(again, IsOk());
+  EXPECT_EQ(*again, *sha);
+  auto got = store->GetRuleset(*sha);
+  ASSERT_THAT(got, IsOk());
+  ASSERT_TRUE(got->has_value());
+  EXPECT_EQ((*got)->text, text);
+  EXPECT_EQ((*got)->name, "zhejiang-aeo");
+  EXPECT_EQ((*got)->version, 3);
+  EXPECT_EQ((*got)->sha256, *sha);
+
+  auto other = store->PutRuleset(text + " ", "zhejiang-aeo", -5);
+  ASSERT_THAT(other, IsOk());
+  EXPECT_NE(*other, *sha);
+  EXPECT_EQ((*store->GetRuleset(*other))->version, -5);
+
+  auto absent = store->GetRuleset(std::string(64, '0'));
+  ASSERT_THAT(absent, IsOk());
+  EXPECT_FALSE(absent->has_value());
+  EXPECT_THAT(store->GetRuleset("xyz"), StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// ---- Audit log ----------------------------------------------------------------------------------
+
+std::vector<AuditRecord> Records(uint64_t first, uint64_t last) {
+  std::vector<AuditRecord> out;
+  for (uint64_t n = first; n <= last; ++n) out.push_back(SampleRecord(n));
+  return out;
+}
+
+TEST(AuditTest, AppendsRoundTripAndChainAcrossReopen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    EXPECT_EQ(store->Head().seq, 0u);
+    EXPECT_EQ(store->Head().hash, std::string(64, '0'));
+    auto r1 = store->AppendAudit(Records(1, 3));
+    ASSERT_THAT(r1, IsOk());
+    EXPECT_EQ(r1->first, 1u);
+    EXPECT_EQ(r1->last, 3u);
+    auto empty = store->AppendAudit({});
+    ASSERT_THAT(empty, IsOk());
+    EXPECT_EQ(empty->first, 4u);
+    EXPECT_EQ(empty->last, 3u);
+  }
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->Head().seq, 3u);
+  auto r2 = (*store)->AppendAudit(Records(4, 10));
+  ASSERT_THAT(r2, IsOk());
+  EXPECT_EQ(r2->first, 4u);
+  EXPECT_EQ(r2->last, 10u);
+
+  std::vector<uint64_t> seen;
+  ASSERT_THAT((*store)->ScanAudit(1, UINT64_MAX,
+                                  [&](const AuditEntry& e) {
+                                    EXPECT_EQ(e.record, SampleRecord(e.seq));
+                                    seen.push_back(e.seq);
+                                    return absl::OkStatus();
+                                  }),
+              IsOk());
+  EXPECT_EQ(seen, (std::vector<uint64_t>{1, 2, 3, 4, 5, 6, 7, 8, 9, 10}));
+  seen.clear();
+  ASSERT_THAT((*store)->ScanAudit(4, 6,
+                                  [&](const AuditEntry& e) {
+                                    seen.push_back(e.seq);
+                                    return absl::OkStatus();
+                                  }),
+              IsOk());
+  EXPECT_THAT(seen, ElementsAre(4, 5, 6));
+  // A visitor's error stops the scan and is returned.
+  int visits = 0;
+  EXPECT_THAT((*store)->ScanAudit(1, 10,
+                                  [&](const AuditEntry&) {
+                                    return ++visits == 2 ? absl::CancelledError("stop")
+                                                         : absl::OkStatus();
+                                  }),
+              StatusIs(absl::StatusCode::kCancelled));
+  EXPECT_EQ(visits, 2);
+
+  // The documented chain: hash_s = SHA-256(hash_{s-1} || BE64(s) || body), hash_0 = zeros.
+  Sha256Digest prev{};
+  for (uint64_t s = 1; s <= 10; ++s) {
+    Sha256Hasher h;
+    h.Update(internal::AsView(prev));
+    std::string be(8, '\0');
+    for (int i = 0; i < 8; ++i) be[i] = static_cast<char>(s >> (56 - 8 * i));
+    h.Update(be);
+    h.Update(internal::EncodeAuditBody(SampleRecord(s)));
+    prev = h.Finish();
+    auto entry = (*store)->GetAudit(s);
+    ASSERT_THAT(entry, IsOk());
+    ASSERT_TRUE(entry->has_value());
+    EXPECT_EQ((*entry)->chain_hash, ToHex(prev)) << s;
+  }
+  EXPECT_EQ((*store)->Head().hash, ToHex(prev));
+  EXPECT_FALSE((*store)->GetAudit(11)->has_value());
+
+  auto problems = (*store)->VerifyChain();
+  ASSERT_THAT(problems, IsOk());
+  EXPECT_THAT(*problems, IsEmpty());
+  EXPECT_THAT(*(*store)->VerifyChain(3, 7), IsEmpty());
+}
+
+TEST(AuditTest, DeclarationIndexPointsAtTheLatestDecision) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  ASSERT_THAT(store->AppendAudit(Records(1, 5)), IsOk());
+  AuditRecord again = SampleRecord(2);
+  ASSERT_THAT(store->AppendAudit(std::vector<AuditRecord>{again}), IsOk());
+  auto ref = store->FindDecision(again.declaration_id);
+  ASSERT_THAT(ref, IsOk());
+  ASSERT_TRUE(ref->has_value());
+  EXPECT_EQ((*ref)->audit_seq, 6u);
+  EXPECT_EQ((*ref)->enterprise, again.enterprise);
+  EXPECT_FALSE(store->FindDecision("never")->has_value());
+  EXPECT_THAT(store->AppendAudit(std::vector<AuditRecord>{AuditRecord{}}),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
+// Builds a database with records 1..10 and returns its folder (store closed).
+std::string TenRecords(const TempDir& tmp) {
+  const std::string dir = tmp.Sub("db");
+  auto store = InitAndOpen(dir);
+  EXPECT_THAT(store->AppendAudit(Records(1, 4)), IsOk());
+  EXPECT_THAT(store->AppendAudit(Records(5, 10)), IsOk());
+  return dir;
+}
+
+std::vector<uint64_t> ProblemSeqs(const std::string& dir) {
+  auto store = Store::Open(dir);
+  EXPECT_THAT(store, IsOk());
+  auto problems = (*store)->VerifyChain();
+  EXPECT_THAT(problems, IsOk());
+  std::vector<uint64_t> seqs;
+  for (const auto& p : *problems) seqs.push_back(p.seq);
+  return seqs;
+}
+
+TEST(VerifyChainTest, DetectsAChangedRecord) {
+  TempDir tmp;
+  const std::string dir = TenRecords(tmp);
+  {
+    RawDb raw(dir);
+    const std::string key = internal::EncodeAuditKey(5);
+    std::string value = raw.Get("audit", key);
+    const size_t pos = value.find("inspect");
+    ASSERT_NE(pos, std::string::npos);
+    value.replace(pos, 7, "release");
+    raw.Put("audit", key, value);
+  }
+  EXPECT_THAT(ProblemSeqs(dir), ElementsAre(5));
+}
+
+TEST(VerifyChainTest, DetectsAChangedRecordWhoseHashWasRecomputed) {
+  TempDir tmp;
+  const std::string dir = TenRecords(tmp);
+  {
+    RawDb raw(dir);
+    const std::string prev = raw.Get("audit", internal::EncodeAuditKey(4));
+    Sha256Digest prev_hash;
+    std::copy(prev.end() - 32, prev.end(), prev_hash.begin());
+    AuditRecord forged = SampleRecord(5);
+    forged.decision = "{\"outcome\":\"release\"}";
+    std::string body = internal::EncodeAuditBody(forged);
+    body.append(internal::AsView(internal::ChainHash(prev_hash, 5, body)));
+    raw.Put("audit", internal::EncodeAuditKey(5), body);
+  }
+  EXPECT_THAT(ProblemSeqs(dir), ElementsAre(6));
+}
+
+TEST(VerifyChainTest, DetectsARemovedRecord) {
+  TempDir tmp;
+  const std::string dir = TenRecords(tmp);
+  { RawDb(dir).Delete("audit", internal::EncodeAuditKey(5)); }
+  const auto seqs = ProblemSeqs(dir);
+  ASSERT_FALSE(seqs.empty());
+  EXPECT_EQ(seqs.front(), 5u);
+  auto store = Store::Open(dir);
+  auto problems = (*store)->VerifyChain();
+  EXPECT_THAT(problems->front().message, HasSubstr("record 5 is missing"));
+}
+
+TEST(VerifyChainTest, DetectsRemovedLastRecords) {
+  TempDir tmp;
+  const std::string dir = TenRecords(tmp);
+  {
+    RawDb raw(dir);
+    raw.Delete("audit", internal::EncodeAuditKey(9));
+    raw.Delete("audit", internal::EncodeAuditKey(10));
+  }
+  auto store = Store::Open(dir);
+  auto problems = (*store)->VerifyChain();
+  ASSERT_THAT(problems, IsOk());
+  ASSERT_EQ(problems->size(), 1u);
+  EXPECT_EQ(problems->front().seq, 9u);
+  EXPECT_THAT(problems->front().message, HasSubstr("9..10"));
+}
+
+TEST(VerifyChainTest, DetectsReorderedRecords) {
+  TempDir tmp;
+  const std::string dir = TenRecords(tmp);
+  {
+    RawDb raw(dir);
+    const std::string three = raw.Get("audit", internal::EncodeAuditKey(3));
+    const std::string four = raw.Get("audit", internal::EncodeAuditKey(4));
+    raw.Put("audit", internal::EncodeAuditKey(3), four);
+    raw.Put("audit", internal::EncodeAuditKey(4), three);
+  }
+  const auto seqs = ProblemSeqs(dir);
+  EXPECT_THAT(seqs, ::testing::IsSupersetOf({3u, 4u}));
+  for (uint64_t s : seqs) EXPECT_TRUE(s >= 3 && s <= 5) << s;
+}
+
+TEST(VerifyChainTest, ReportsEveryBrokenRecordNotJustTheFirst) {
+  TempDir tmp;
+  const std::string dir = TenRecords(tmp);
+  {
+    RawDb raw(dir);
+    for (uint64_t s : {2, 7}) {
+      std::string value = raw.Get("audit", internal::EncodeAuditKey(s));
+      value[3] ^= 1;
+      raw.Put("audit", internal::EncodeAuditKey(s), value);
+    }
+  }
+  EXPECT_THAT(ProblemSeqs(dir), ElementsAre(2, 7));
+}
+
+// ---- Outcomes -----------------------------------------------------------------------------------
+
+TEST(OutcomeTest, OncePerDecidedIdAndCountersUpdated) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  AuditRecord with_profile = SampleRecord(1);  // n % 4 != 0: has a profile
+  AuditRecord without_profile = SampleRecord(4);
+  without_profile.enterprise = "NO-PROFILE-ENTERPRISE";
+  Profile profile = SampleProfile(with_profile.enterprise);
+  profile.inspections = 10;
+  profile.hits = 2;
+  ASSERT_THAT(store->PutProfile(profile), IsOk());
+  AuditRecord second = SampleRecord(2);
+  second.enterprise = with_profile.enterprise;
+  ASSERT_THAT(store->AppendAudit(std::vector<AuditRecord>{with_profile, second, without_profile}),
+              IsOk());
+
+  EXPECT_THAT(store->RecordOutcome("never-decided", OutcomeResult::kHit),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  ASSERT_THAT(store->RecordOutcome(with_profile.declaration_id, OutcomeResult::kHit), IsOk());
+  EXPECT_THAT(store->RecordOutcome(with_profile.declaration_id, OutcomeResult::kClean),
+              StatusIs(absl::StatusCode::kAlreadyExists));
+  auto p = store->GetProfile(with_profile.enterprise);
+  EXPECT_EQ((*p)->inspections, 11u);
+  EXPECT_EQ((*p)->hits, 3u);
+
+  ASSERT_THAT(store->RecordOutcome(second.declaration_id, OutcomeResult::kClean), IsOk());
+  p = store->GetProfile(with_profile.enterprise);
+  EXPECT_EQ((*p)->inspections, 12u);
+  EXPECT_EQ((*p)->hits, 3u);
+
+  // No profile: the outcome is stored, no profile appears.
+  ASSERT_THAT(store->RecordOutcome(without_profile.declaration_id, OutcomeResult::kHit), IsOk());
+  EXPECT_FALSE(store->GetProfile(without_profile.enterprise)->has_value());
+
+  auto o = store->GetOutcome(with_profile.declaration_id);
+  ASSERT_THAT(o, IsOk());
+  ASSERT_TRUE(o->has_value());
+  EXPECT_EQ((*o)->result, OutcomeResult::kHit);
+  EXPECT_EQ((*o)->enterprise, with_profile.enterprise);
+  EXPECT_EQ((*o)->audit_seq, 1u);
+  EXPECT_FALSE(store->GetOutcome("never-decided")->has_value());
+
+  std::vector<std::string> ids;
+  ASSERT_THAT(store->ScanOutcomes([&](const Outcome& out) {
+    ids.push_back(out.declaration_id);
+    return absl::OkStatus();
+  }),
+              IsOk());
+  EXPECT_THAT(ids, ElementsAre(with_profile.declaration_id, second.declaration_id,
+                               without_profile.declaration_id));
+}
+
+TEST(OutcomeTest, BatchRejectsRepeatsAndUnknownsAndWritesTheRest) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  std::vector<AuditRecord> records = Records(1, 3);
+  for (auto& r : records) r.enterprise = "E";
+  ASSERT_THAT(store->PutProfile(SampleProfile("E")), IsOk());
+  const uint64_t before = (*store->GetProfile("E"))->inspections;
+  ASSERT_THAT(store->AppendAudit(records), IsOk());
+  std::vector<Store::OutcomeInput> inputs = {
+      {records[0].declaration_id, OutcomeResult::kHit},
+      {"unknown", OutcomeResult::kHit},
+      {records[0].declaration_id, OutcomeResult::kClean},
+      {records[1].declaration_id, OutcomeResult::kClean},
+  };
+  auto statuses = store->RecordOutcomes(inputs);
+  ASSERT_THAT(statuses, IsOk());
+  EXPECT_THAT((*statuses)[0], IsOk());
+  EXPECT_THAT((*statuses)[1], StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT((*statuses)[2], StatusIs(absl::StatusCode::kAlreadyExists));
+  EXPECT_THAT((*statuses)[3], IsOk());
+  auto p = store->GetProfile("E");
+  EXPECT_EQ((*p)->inspections, before + 2);
+  EXPECT_EQ((*store->GetOutcome(records[0].declaration_id))->result, OutcomeResult::kHit);
+}
+
+TEST(OutcomeTest, ConcurrentOutcomesCountExactly) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  Profile p = SampleProfile("E");
+  p.inspections = 0;
+  p.hits = 0;
+  ASSERT_THAT(store->PutProfile(p), IsOk());
+  std::vector<AuditRecord> records = Records(1, 200);
+  for (auto& r : records) r.enterprise = "E";
+  ASSERT_THAT(store->AppendAudit(records), IsOk());
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = t; i < 200; i += 4) {
+        EXPECT_THAT(store->RecordOutcome(records[i].declaration_id,
+                                         i % 5 == 0 ? OutcomeResult::kHit : OutcomeResult::kClean),
+                    IsOk());
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  auto got = store->GetProfile("E");
+  EXPECT_EQ((*got)->inspections, 200u);
+  EXPECT_EQ((*got)->hits, 40u);
+}
+
+}  // namespace
+}  // namespace bukong::storage

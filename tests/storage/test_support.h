@@ -1,0 +1,72 @@
+// Helpers shared by the storage tests: temporary folders and sample records.
+#ifndef BUKONG_TESTS_STORAGE_TEST_SUPPORT_H_
+#define BUKONG_TESTS_STORAGE_TEST_SUPPORT_H_
+
+#include <unistd.h>
+
+#include <atomic>
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "core/profile.h"
+#include "storage/store.h"
+
+namespace bukong::storage::testing {
+
+// A fresh folder under the system temp dir, removed with its content at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             fmt::format("bukong-storage-test-{}-{}", ::getpid(), counter++))
+                .string();
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+inline Profile SampleProfile(std::string id, uint64_t n = 0) {
+  Profile p;
+  p.id = std::move(id);
+  p.grade = n % 2 ? "advanced" : "general";
+  p.registered = static_cast<DayNumber>(15000 + n % 5000);
+  p.flags = {"cold_chain", "走私观察"};
+  if (n % 3 == 0) p.flags.clear();
+  p.inspections = 10 + n;
+  p.hits = n % 10;
+  return p;
+}
+
+inline AuditRecord SampleRecord(uint64_t n, const std::string& key_id = "0011223344556677") {
+  AuditRecord r;
+  r.declaration_id = fmt::format("D{:08}", n);
+  r.enterprise = fmt::format("91330200MA2A{:06}", n % 1000);
+  r.declaration = fmt::format(
+      R"({{"id":"{}","enterprise":"{}","date":"2021-05-04","direction":"import","hs":"0303.89.90","origin":"NO","trade_country":"NO","port":"3100","mode":"sea","value":125000.0,"weight":20000,"two_step":false}})",
+      r.declaration_id, r.enterprise);
+  if (n % 4 != 0) r.profile = SampleProfile(r.enterprise, n);
+  r.ruleset_sha256 = std::string(64, 'a');
+  r.key_id = key_id;
+  r.decision = fmt::format(
+      R"({{"id":"{}","outcome":"inspect","site":"port","method":"manual","rate_ppm":100000,"grade":"general","rule":"cold_chain_port","matched":["cold_chain_port"],"ruleset":"zhejiang-aeo@3","ruleset_sha256":"{}"}})",
+      r.declaration_id, r.ruleset_sha256);
+  return r;
+}
+
+}  // namespace bukong::storage::testing
+
+#endif  // BUKONG_TESTS_STORAGE_TEST_SUPPORT_H_
