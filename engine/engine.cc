@@ -1,0 +1,371 @@
+#include "engine/engine.h"
+
+#include <sodium.h>
+
+#include <cstring>
+#include <iterator>
+#include <utility>
+
+#include "absl/strings/ascii.h"
+#include "core/sha256.h"
+#include "core/status_macros.h"
+#include "engine/internal/plan.h"
+#include "engine/internal/text.h"
+#include "fmt/format.h"
+
+namespace bukong {
+
+using engine_internal::Cat;
+using engine_internal::ToAbsl;
+
+// ---------------------------------------------------------------------------------------------
+// SelectionKey
+
+absl::StatusOr<SelectionKey> SelectionKey::FromHex(std::string_view text) {
+  const std::string_view hex = [&] {
+    absl::string_view v = absl::StripAsciiWhitespace(ToAbsl(text));
+    return std::string_view(v.data(), v.size());
+  }();
+  if (hex.size() != 2 * kSize)
+    return absl::InvalidArgumentError(
+        Cat("a selection key is 32 hex digits, got ", hex.size(), " characters"));
+  std::array<uint8_t, kSize> bytes{};
+  for (size_t i = 0; i < hex.size(); ++i) {
+    const char c = hex[i];
+    int v;
+    if (c >= '0' && c <= '9') v = c - '0';
+    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
+    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
+    else
+      return absl::InvalidArgumentError(
+          Cat("a selection key is 32 hex digits; character ", i + 1, " is not one"));
+    bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] << 4 | v);
+  }
+  return SelectionKey(bytes);
+}
+
+SelectionKey SelectionKey::Generate() {
+  if (sodium_init() < 0) std::abort();  // libsodium cannot run without its RNG
+  std::array<uint8_t, kSize> bytes{};
+  randombytes_buf(bytes.data(), bytes.size());
+  return SelectionKey(bytes);
+}
+
+std::string SelectionKey::Id() const {
+  const Sha256Digest digest =
+      Sha256(std::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size()));
+  return ::bukong::ToHex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
+}
+
+std::string SelectionKey::ToHex() const {
+  return ::bukong::ToHex(std::string_view(reinterpret_cast<const char*>(bytes_.data()), kSize));
+}
+
+// ---------------------------------------------------------------------------------------------
+// CompiledRuleset
+
+namespace {
+
+void CollectFields(const ir::Condition& c, std::array<bool, ir::kFieldCount>* reads) {
+  using K = ir::Condition::Kind;
+  switch (c.kind) {
+    case K::kTrue:
+      return;
+    case K::kAnd:
+    case K::kOr:
+    case K::kNot:
+      for (const ir::Condition& child : c.children) CollectFields(child, reads);
+      return;
+    default: {
+      const int f = static_cast<int>(c.field);
+      if (f >= 0 && f < ir::kFieldCount) (*reads)[f] = true;
+    }
+  }
+}
+
+}  // namespace
+
+CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<engine_internal::Plan>()) {}
+CompiledRuleset::~CompiledRuleset() = default;
+
+std::optional<uint32_t> CompiledRuleset::FindGrade(std::string_view name) const {
+  auto it = plan_->grade_ids.find(ToAbsl(name));
+  if (it == plan_->grade_ids.end()) return std::nullopt;
+  return it->second;
+}
+
+absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset ruleset) {
+  std::shared_ptr<CompiledRuleset> compiled(new CompiledRuleset());
+  compiled->ir_ = std::move(ruleset);
+  compiled->id_ = compiled->ir_.Id();
+  compiled->fields_read_ = compiled->ir_.fields_read;
+  for (const ir::Rule& rule : compiled->ir_.rules) CollectFields(rule.when, &compiled->fields_read_);
+  BUKONG_RETURN_IF_ERROR(
+      engine_internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
+  return std::shared_ptr<const CompiledRuleset>(std::move(compiled));
+}
+
+// ---------------------------------------------------------------------------------------------
+// Decision
+
+const char* OutcomeName(Outcome o) {
+  switch (o) {
+    case Outcome::kRelease: return "release";
+    case Outcome::kInspect: return "inspect";
+    case Outcome::kHold: return "hold";
+  }
+  return "?";
+}
+const char* SiteName(ir::Site s) { return s == ir::Site::kPort ? "port" : "destination"; }
+const char* MethodName(ir::Method m) { return m == ir::Method::kNii ? "nii" : "manual"; }
+
+std::string_view Decision::GradeName() const { return ruleset->ir().grades[grade].name; }
+
+std::string_view Decision::RuleName() const {
+  return rule == kBaseline ? std::string_view("baseline")
+                           : std::string_view(ruleset->ir().rules[rule].name);
+}
+
+std::vector<std::string_view> Decision::MatchedNames() const {
+  std::vector<std::string_view> names;
+  names.reserve(matched.size());
+  for (uint32_t r : matched) names.push_back(ruleset->ir().rules[r].name);
+  return names;
+}
+
+std::vector<std::string_view> Decision::Reasons() const {
+  std::vector<std::string_view> reasons;
+  if (outcome != Outcome::kHold) return reasons;
+  for (uint32_t r : matched) {
+    const ir::Rule& rule = ruleset->ir().rules[r];
+    if (rule.then.hold) reasons.push_back(rule.then.hold_reason);
+  }
+  return reasons;
+}
+
+bool operator==(const Decision& a, const Decision& b) {
+  if (a.id != b.id || a.outcome != b.outcome || a.site != b.site || a.method != b.method ||
+      a.rate_ppm != b.rate_ppm || a.select_draw != b.select_draw ||
+      a.site_draw != b.site_draw || a.method_draw != b.method_draw)
+    return false;
+  if (a.ruleset == b.ruleset)
+    return a.grade == b.grade && a.rule == b.rule && a.matched == b.matched;
+  if (a.ruleset == nullptr || b.ruleset == nullptr) return false;
+  return a.ruleset->Id() == b.ruleset->Id() && a.ruleset->Sha256() == b.ruleset->Sha256() &&
+         a.GradeName() == b.GradeName() && a.RuleName() == b.RuleName() &&
+         a.MatchedNames() == b.MatchedNames() && a.Reasons() == b.Reasons();
+}
+
+namespace {
+
+void AppendJsonString(std::string_view s, std::string* out) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  out->push_back('"');
+  for (char ch : s) {
+    const unsigned char c = static_cast<unsigned char>(ch);
+    switch (c) {
+      case '"': out->append("\\\""); break;
+      case '\\': out->append("\\\\"); break;
+      case '\n': out->append("\\n"); break;
+      case '\t': out->append("\\t"); break;
+      case '\r': out->append("\\r"); break;
+      case '\b': out->append("\\b"); break;
+      case '\f': out->append("\\f"); break;
+      default:
+        if (c < 0x20) {
+          out->append("\\u00");
+          out->push_back(kHex[c >> 4]);
+          out->push_back(kHex[c & 15]);
+        } else {
+          out->push_back(ch);
+        }
+    }
+  }
+  out->push_back('"');
+}
+
+void AppendDraw(uint64_t v, std::string* out) {
+  fmt::format_to(std::back_inserter(*out), "\"{:016x}\"", v);
+}
+
+}  // namespace
+
+void AppendDecisionJson(const Decision& d, std::string* out) {
+  const ir::Ruleset& rs = d.ruleset->ir();
+  out->append("{\"id\":");
+  AppendJsonString(d.id, out);
+  out->append(",\"outcome\":\"");
+  out->append(OutcomeName(d.outcome));
+  out->append("\",\"site\":");
+  if (d.site) {
+    out->push_back('"');
+    out->append(SiteName(*d.site));
+    out->push_back('"');
+  } else {
+    out->append("null");
+  }
+  out->append(",\"method\":");
+  if (d.method) {
+    out->push_back('"');
+    out->append(MethodName(*d.method));
+    out->push_back('"');
+  } else {
+    out->append("null");
+  }
+  fmt::format_to(std::back_inserter(*out), ",\"rate_ppm\":{},\"grade\":", d.rate_ppm);
+  AppendJsonString(d.GradeName(), out);
+  out->append(",\"rule\":");
+  AppendJsonString(d.RuleName(), out);
+  out->append(",\"matched\":[");
+  for (size_t i = 0; i < d.matched.size(); ++i) {
+    if (i) out->push_back(',');
+    AppendJsonString(rs.rules[d.matched[i]].name, out);
+  }
+  out->push_back(']');
+  if (d.outcome == Outcome::kHold) {
+    out->append(",\"reasons\":[");
+    bool first = true;
+    for (uint32_t r : d.matched) {
+      if (!rs.rules[r].then.hold) continue;
+      if (!first) out->push_back(',');
+      first = false;
+      AppendJsonString(rs.rules[r].then.hold_reason, out);
+    }
+    out->push_back(']');
+  }
+  out->append(",\"ruleset\":");
+  AppendJsonString(d.ruleset->Id(), out);
+  out->append(",\"ruleset_sha256\":");
+  AppendJsonString(d.ruleset->Sha256(), out);
+  out->append(",\"draws\":{");
+  bool first = true;
+  const std::pair<const char*, const std::optional<uint64_t>*> draws[] = {
+      {"select", &d.select_draw}, {"site", &d.site_draw}, {"method", &d.method_draw}};
+  for (const auto& [name, value] : draws) {
+    if (!value->has_value()) continue;
+    if (!first) out->push_back(',');
+    first = false;
+    out->push_back('"');
+    out->append(name);
+    out->append("\":");
+    AppendDraw(**value, out);
+  }
+  out->append("}}");
+}
+
+std::string DecisionToJson(const Decision& d) {
+  std::string out;
+  out.reserve(256);
+  AppendDecisionJson(d, &out);
+  return out;
+}
+
+absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ruleset,
+                                const SelectionKey& key, const Declaration& declaration,
+                                const Profile* profile) {
+  if (ruleset == nullptr) return absl::InvalidArgumentError("no ruleset");
+  Decision d;
+  BUKONG_RETURN_IF_ERROR(
+      engine_internal::DecideWithPlan(*ruleset, key, declaration, profile, &d));
+  d.ruleset = ruleset;
+  return d;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Engine
+
+namespace {
+
+// Generation numbers are unique across every Engine of the process, so a thread's cache entry
+// can be matched by generation alone, whatever engine filled it.
+std::atomic<uint64_t> g_next_generation{1};
+
+struct CacheEntry {
+  uint64_t generation = 0;
+  std::shared_ptr<const CompiledRuleset> ruleset;
+};
+struct ThreadCache {
+  static constexpr int kEntries = 4;
+  CacheEntry entries[kEntries];
+  unsigned next = 0;
+};
+thread_local ThreadCache t_cache;
+
+}  // namespace
+
+Engine::Engine(const SelectionKey& key, std::shared_ptr<const CompiledRuleset> initial)
+    : key_(key),
+      current_(std::move(initial)),
+      generation_(g_next_generation.fetch_add(1, std::memory_order_relaxed)) {
+  if (sodium_init() < 0) std::abort();
+}
+
+Engine::~Engine() = default;
+
+const std::shared_ptr<const CompiledRuleset>& Engine::Acquire() const {
+  const uint64_t generation = generation_.load(std::memory_order_acquire);
+  for (CacheEntry& e : t_cache.entries)
+    if (e.generation == generation) return e.ruleset;
+  CacheEntry& e = t_cache.entries[t_cache.next++ % ThreadCache::kEntries];
+  // The entry's old ruleset may be the last reference: release it outside the lock.
+  std::shared_ptr<const CompiledRuleset> evicted = std::move(e.ruleset);
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    e.ruleset = current_;
+    e.generation = generation_.load(std::memory_order_relaxed);
+  }
+  return e.ruleset;
+}
+
+absl::Status Engine::DecideInto(const Declaration& declaration, const Profile* profile,
+                                Decision* out) const {
+  const std::shared_ptr<const CompiledRuleset>& ruleset = Acquire();
+  if (ruleset == nullptr) return absl::FailedPreconditionError("the engine has no ruleset");
+  BUKONG_RETURN_IF_ERROR(
+      engine_internal::DecideWithPlan(*ruleset, key_, declaration, profile, out));
+  if (out->ruleset.get() != ruleset.get()) out->ruleset = ruleset;
+  return absl::OkStatus();
+}
+
+absl::StatusOr<Decision> Engine::Decide(const Declaration& declaration,
+                                        const Profile* profile) const {
+  Decision d;
+  BUKONG_RETURN_IF_ERROR(DecideInto(declaration, profile, &d));
+  return d;
+}
+
+absl::Status Engine::DecideBatch(absl::Span<const Declaration> declarations,
+                                 absl::Span<const Profile* const> profiles,
+                                 std::vector<absl::StatusOr<Decision>>* results) const {
+  if (declarations.size() != profiles.size())
+    return absl::InvalidArgumentError(Cat("DecideBatch: ", declarations.size(),
+                                                   " declarations but ", profiles.size(),
+                                                   " profiles"));
+  // One ruleset for the whole batch: copy it so a Swap during the batch cannot change it.
+  const std::shared_ptr<const CompiledRuleset> ruleset = Acquire();
+  results->clear();
+  results->reserve(declarations.size());
+  for (size_t i = 0; i < declarations.size(); ++i)
+    results->push_back(::bukong::Decide(ruleset, key_, declarations[i], profiles[i]));
+  return absl::OkStatus();
+}
+
+absl::Status Engine::Swap(std::shared_ptr<const CompiledRuleset> next) {
+  if (next == nullptr) return absl::InvalidArgumentError("Swap: null ruleset");
+  const uint64_t generation = g_next_generation.fetch_add(1, std::memory_order_relaxed);
+  std::shared_ptr<const CompiledRuleset> old;
+  {
+    std::lock_guard<std::mutex> lock(mu_);
+    old = std::move(current_);
+    current_ = std::move(next);
+    generation_.store(generation, std::memory_order_release);
+  }
+  return absl::OkStatus();  // `old` (maybe the last reference) is released here, unlocked
+}
+
+std::shared_ptr<const CompiledRuleset> Engine::Current() const {
+  std::lock_guard<std::mutex> lock(mu_);
+  return current_;
+}
+
+}  // namespace bukong
