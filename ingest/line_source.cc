@@ -1,0 +1,68 @@
+#include "ingest/line_source.h"
+
+#include <algorithm>
+#include <cstring>
+
+#include <fmt/format.h>
+
+namespace bukong::ingest {
+
+InputBuffer::InputBuffer(std::istream* in, size_t chunk, std::string_view prefix)
+    : in_(in), chunk_(std::max<size_t>(chunk, 64)) {
+  buffer_.resize(std::max(chunk_, prefix.size() * 2));
+  std::memcpy(buffer_.data(), prefix.data(), prefix.size());
+  end_ = prefix.size();
+}
+
+bool InputBuffer::Fill() {
+  if (eof_ || !status_.ok()) return false;
+  size_t unread = end_ - begin_;
+  if (begin_ > 0) {
+    // Slide the unread tail to the front; it is at most one record, so this is cheap.
+    std::memmove(buffer_.data(), buffer_.data() + begin_, unread);
+    begin_ = 0;
+    end_ = unread;
+  }
+  if (buffer_.size() - end_ < chunk_ / 2) buffer_.resize(std::max(buffer_.size() * 2, chunk_));
+  in_->read(buffer_.data() + end_, static_cast<std::streamsize>(buffer_.size() - end_));
+  auto got = static_cast<size_t>(in_->gcount());
+  end_ += got;
+  if (in_->bad()) {
+    status_ = absl::DataLossError("read error");
+    return got > 0;
+  }
+  if (in_->eof()) eof_ = true;
+  return got > 0;
+}
+
+bool LineReader::Next(std::string_view* line, uint64_t* line_number) {
+  input_.Consume(pending_consume_);
+  pending_consume_ = 0;
+  size_t searched = 0;
+  while (true) {
+    std::string_view unread = input_.unread();
+    const void* newline = std::memchr(unread.data() + searched, '\n', unread.size() - searched);
+    if (newline != nullptr) {
+      size_t length = static_cast<const char*>(newline) - unread.data();
+      pending_consume_ = length + 1;
+      if (length > 0 && unread[length - 1] == '\r') --length;
+      *line = unread.substr(0, length);
+      *line_number = ++line_number_;
+      return true;
+    }
+    searched = unread.size();
+    if (!input_.Fill()) {
+      unread = input_.unread();
+      if (unread.empty() || !input_.status().ok()) return false;
+      // Last line without a final newline.
+      pending_consume_ = unread.size();
+      size_t length = unread.size();
+      if (unread[length - 1] == '\r') --length;
+      *line = unread.substr(0, length);
+      *line_number = ++line_number_;
+      return true;
+    }
+  }
+}
+
+}  // namespace bukong::ingest
