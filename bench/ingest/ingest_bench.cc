@@ -8,7 +8,9 @@
 #include <cstdio>
 #include <fstream>
 #include <string>
+#include <vector>
 
+#include "ingest/declaration_json.h"
 #include "ingest/profile_reader.h"
 
 namespace bukong::ingest {
@@ -73,6 +75,31 @@ void BM_ProfileJsonLines(benchmark::State& state) {
 }
 BENCHMARK(BM_ProfileCsv)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_ProfileJsonLines)->Unit(benchmark::kMillisecond);
+
+// One declaration line parsed with every field read (the strictest and slowest case).
+void BM_DeclarationParse(benchmark::State& state) {
+  std::vector<std::string> lines;
+  for (int i = 0; i < 1024; ++i) {
+    lines.push_back(fmt::format(
+        "{{\"id\":\"3100202100{:07d}\",\"enterprise\":\"91330200MA{:07d}X\",\"date\":"
+        "\"2021-{:02d}-{:02d}\",\"direction\":\"{}\",\"hs\":\"8517.62.{:04d}\",\"origin\":"
+        "\"{}\",\"trade_country\":\"{}\",\"port\":\"3100\",\"mode\":\"sea\",\"value\":"
+        "{}.{:02d},\"weight\":{}.5,\"two_step\":{}}}",
+        i, i * 37 % 100000, 1 + i % 12, 1 + i % 28, i % 3 ? "import" : "export", i % 10000,
+        i % 2 ? "US" : "JP", i % 5 ? "US" : "KR", 1000 + i * 7919 % 1000000, i % 100,
+        10 + i % 900, i % 5 == 0 ? "true" : "false"));
+  }
+  DeclarationParser parser(AllDeclarationFields());
+  Declaration d;
+  size_t i = 0;
+  for (auto _ : state) {
+    absl::Status s = parser.Parse(lines[i++ & 1023], &d);
+    benchmark::DoNotOptimize(s);
+    benchmark::DoNotOptimize(d.value);
+  }
+  state.SetItemsProcessed(state.iterations());
+}
+BENCHMARK(BM_DeclarationParse);
 
 }  // namespace
 }  // namespace bukong::ingest
