@@ -442,6 +442,8 @@ TEST(ConditionTest, HsPrefixesRangesAndLongerCodes) {
   EXPECT_FALSE(Matches(Hs({{"0303899000", "0303899000"}}), hs("030389")));
   EXPECT_TRUE(Matches(Hs({{"0303899000", "0303899000"}}), hs("0303899000")));
   EXPECT_TRUE(Matches(Hs({{"03038990", "03038990"}}), hs("030389901")));  // 9 digits
+  EXPECT_FALSE(Matches(Hs({{"00000000", "00000000"}}), hs("000000")));
+  EXPECT_TRUE(Matches(Hs({{"00000000", "00000000"}}), hs("00000000")));
   // not in.
   EXPECT_TRUE(Matches(Hs({{"28", "29"}, {"36", "36"}}, true), hs("3004900000")));
   EXPECT_FALSE(Matches(Hs({{"28", "29"}, {"36", "36"}}, true), hs("3601000000")));
