@@ -42,6 +42,9 @@ struct CompileOptions {
   // Conditions nested deeper than this (parentheses, not, and/or chains) are an error rather
   // than a risk to the stack.
   int max_nesting = 200;
+  // After this many errors the compiler stops (with one last error saying so), so that a
+  // huge file of garbage costs bounded time and memory.
+  int max_errors = 1000;
 };
 
 // Compiles `source`, whose name (for ir::Ruleset::source_name) is `file_name`.
@@ -55,6 +58,11 @@ CompileResult Compile(std::string_view source, std::string_view file_name,
 // The result ends with a newline.
 std::string FormatDiagnostic(std::string_view file_name, std::string_view source,
                              const Diagnostic& diagnostic);
+
+// Formats every diagnostic of `result` (as FormatDiagnostic does) followed by a summary line
+// `FILE: N errors, M warnings` — exactly what `bukong check FILE` writes to stderr.
+std::string FormatDiagnostics(std::string_view file_name, std::string_view source,
+                              const CompileResult& result);
 
 }  // namespace bukong::dsl
 
