@@ -32,16 +32,20 @@ namespace fs = std::filesystem;
 namespace {
 
 constexpr uint64_t kProgressEvery = 100'000;
-constexpr uint64_t kFinalSstBytes = uint64_t{256} << 20;  // split the output for compaction
 
 // Rows of one chunk: key and value bytes in one arena, located by entries.
 class Chunk {
  public:
+  static constexpr size_t kArenaSlack = 64 << 10;
+
   struct Entry {
     uint64_t offset;  // key starts here; value follows the key
     uint32_t key_size;
     uint32_t value_size;
   };
+
+  // Reserves the arena once, so it never reallocates (and never holds twice its size).
+  explicit Chunk(size_t arena_bytes) { arena_.reserve(arena_bytes); }
 
   void Add(const Profile& p) {
     Entry e{arena_.size(), static_cast<uint32_t>(p.id.size()), 0};
@@ -51,7 +55,13 @@ class Chunk {
     e.value_size = static_cast<uint32_t>(arena_.size() - before);
     entries_.push_back(e);
   }
-  size_t memory() const { return arena_.capacity() + entries_.capacity() * sizeof(Entry); }
+  // Bytes in use; Clear() keeps the buffers for the next chunk.
+  size_t memory() const { return arena_.size() + entries_.size() * sizeof(Entry); }
+  // True when the chunk should be spilled: over `budget`, or so close to the arena's
+  // reserved end that the next row could make it reallocate (and double).
+  bool Full(size_t budget) const {
+    return memory() >= budget || arena_.size() + kArenaSlack > arena_.capacity();
+  }
   size_t rows() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
 
@@ -109,7 +119,7 @@ class TempFolder {
   bool created_ = false;
 };
 
-// Writes sorted unique key/value pairs into SST files of about kFinalSstBytes each.
+// Writes sorted unique key/value pairs into SST files of about `max_bytes` each.
 class SstSink {
  public:
   SstSink(const rocksdb::Options& options, const TempFolder& folder, std::string prefix,
@@ -218,7 +228,8 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
   TempFolder folder(impl_->dir);
   const rocksdb::Options profile_options(rocksdb::DBOptions(), impl_->profile_cf_options);
   std::vector<std::string> runs;
-  Chunk chunk;
+  // The arena gets most of the budget; the 24-byte entries the rest.
+  Chunk chunk(impl_->options.import_memory_bytes / 4 * 3);
 
   auto spill = [&]() -> absl::Status {
     if (runs.empty()) BUKONG_RETURN_IF_ERROR(folder.Create());
@@ -244,7 +255,7 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     chunk.Add(*profile);
     ++stats.rows;
     if (stats.rows % kProgressEvery == 0) progress("reading");
-    if (chunk.memory() >= impl_->options.import_memory_bytes) BUKONG_RETURN_IF_ERROR(spill());
+    if (chunk.Full(impl_->options.import_memory_bytes)) BUKONG_RETURN_IF_ERROR(spill());
   }
   progress("reading");
 
@@ -268,7 +279,7 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     return stats;
   }
 
-  SstSink output(profile_options, folder, "profiles", kFinalSstBytes, /*keep_in_page_cache=*/true);
+  SstSink output(profile_options, folder, "profiles", impl_->options.import_sst_file_bytes, /*keep_in_page_cache=*/true);
   if (runs.empty()) {
     BUKONG_RETURN_IF_ERROR(folder.Create());
     progress("sorting");
@@ -281,7 +292,7 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     BUKONG_RETURN_IF_ERROR(output.Close());
   } else {
     if (!chunk.empty()) BUKONG_RETURN_IF_ERROR(spill());
-    chunk = Chunk();  // release the arena before merging
+    chunk = Chunk(0);  // release the arena before merging
     stats.sorted_runs = runs.size();
     progress("merging");
     BUKONG_RETURN_IF_ERROR(MergeRuns(runs, output, stats.profiles));

@@ -80,6 +80,10 @@ struct StoreOptions {
   // Memory the profile import may use to sort rows before it spills a sorted run to disk.
   size_t import_memory_bytes = size_t{256} << 20;
 
+  // Size at which the import starts a new SST file. Several files let later compactions
+  // work in parallel; one IngestExternalFile call adds them all atomically either way.
+  size_t import_sst_file_bytes = size_t{256} << 20;
+
   // Open read-only (replay, stats, `profiles get`): no writes, no background work, and
   // several processes may read the same folder. Writing calls return FailedPrecondition.
   bool read_only = false;
