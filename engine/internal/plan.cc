@@ -233,27 +233,50 @@ void Conjuncts(const ir::Condition& c, std::vector<const ir::Condition*>* out) {
   }
 }
 
-// The index slots a non-negated HS list can match (see plan.h).
-std::vector<uint32_t> HsSlots(const ir::Condition& c) {
+// Where a rule with this non-negated HS list goes in the index (see plan.h): dense slots
+// (chapters, headings) and sparse 6-digit subheadings. `cost` estimates how much of the code
+// space the placement covers (a chapter is 100 headings, a heading 100 subheadings), so a
+// rule with several HS lists is indexed under the most selective one.
+struct HsPlacement {
   std::vector<uint32_t> slots;
+  std::vector<uint32_t> subheadings;
+  int64_t cost = 0;
+};
+
+HsPlacement PlaceHs(const ir::Condition& c) {
+  HsPlacement place;
   for (const ir::HsRange& r : c.hs_ranges) {
-    const int64_t chapter_lo = DigitsValue(r.low.substr(0, 2));
-    const int64_t chapter_hi = DigitsValue(r.high.substr(0, 2));
-    if (r.low.size() >= 4) {
-      const int64_t heading_lo = DigitsValue(r.low.substr(0, 4));
-      const int64_t heading_hi = DigitsValue(r.high.substr(0, 4));
-      if (heading_hi - heading_lo < kMaxHeadingSpan) {
-        for (int64_t h = heading_lo; h <= heading_hi; ++h)
-          slots.push_back(Plan::kHeadingBase + static_cast<uint32_t>(h));
+    if (r.low.size() >= 6) {
+      const int64_t lo = DigitsValue(r.low.substr(0, 6));
+      const int64_t hi = DigitsValue(r.high.substr(0, 6));
+      if (hi - lo < kMaxHeadingSpan) {
+        for (int64_t sub = lo; sub <= hi; ++sub)
+          place.subheadings.push_back(static_cast<uint32_t>(sub));
+        place.cost += hi - lo + 1;
         continue;
       }
     }
-    for (int64_t ch = chapter_lo; ch <= chapter_hi; ++ch)
-      slots.push_back(Plan::kChapterBase + static_cast<uint32_t>(ch));
+    if (r.low.size() >= 4) {
+      const int64_t lo = DigitsValue(r.low.substr(0, 4));
+      const int64_t hi = DigitsValue(r.high.substr(0, 4));
+      if (hi - lo < kMaxHeadingSpan) {
+        for (int64_t h = lo; h <= hi; ++h)
+          place.slots.push_back(Plan::kHeadingBase + static_cast<uint32_t>(h));
+        place.cost += 100 * (hi - lo + 1);
+        continue;
+      }
+    }
+    const int64_t lo = DigitsValue(r.low.substr(0, 2));
+    const int64_t hi = DigitsValue(r.high.substr(0, 2));
+    for (int64_t ch = lo; ch <= hi; ++ch)
+      place.slots.push_back(Plan::kChapterBase + static_cast<uint32_t>(ch));
+    place.cost += 10'000 * (hi - lo + 1);
   }
-  std::sort(slots.begin(), slots.end());
-  slots.erase(std::unique(slots.begin(), slots.end()), slots.end());
-  return slots;
+  for (auto* v : {&place.slots, &place.subheadings}) {
+    std::sort(v->begin(), v->end());
+    v->erase(std::unique(v->begin(), v->end()), v->end());
+  }
+  return place;
 }
 
 GradeRate RateUnder(const ir::Action& a, const ir::Grade& g) {
@@ -325,6 +348,8 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   Lowerer lowerer(plan);
   absl::flat_hash_map<std::string_view, int> names;
   std::vector<std::vector<uint32_t>> lists(3 * Plan::kSlots);
+  constexpr uint32_t kSubheadings = 1'000'000;
+  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> sub_lists;  // d * 10^6 + subheading
   plan->rules.reserve(rs.rules.size());
   plan->rates.reserve(rs.rules.size() * rs.grades.size());
   for (uint32_t ri = 0; ri < rs.rules.size(); ++ri) {
@@ -353,8 +378,8 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
     std::vector<const ir::Condition*> conjuncts;
     Conjuncts(rule.when, &conjuncts);
     uint32_t direction_mask = 0b111;
-    const std::vector<uint32_t>* best_slots = nullptr;
-    std::vector<std::vector<uint32_t>> hs_options;
+    const HsPlacement* best = nullptr;
+    std::vector<HsPlacement> hs_options;
     for (const ir::Condition* c : conjuncts) {
       if (c->kind == ir::Condition::Kind::kSymbolIn && c->field == ir::Field::kDirection) {
         uint32_t allowed = 0;
@@ -366,18 +391,19 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
         for (const std::string& s : c->symbols) allowed |= uint64_t{1} << plan->grade_ids[s];
         rp.grade_mask &= c->negated ? ~allowed : allowed;
       } else if (c->kind == ir::Condition::Kind::kHsIn && !c->negated) {
-        hs_options.push_back(HsSlots(*c));
+        hs_options.push_back(PlaceHs(*c));
       }
     }
     for (const auto& option : hs_options)
-      if (best_slots == nullptr || option.size() < best_slots->size()) best_slots = &option;
+      if (best == nullptr || option.cost < best->cost) best = &option;
     for (uint32_t d = 0; d < 3; ++d) {
       if (!(direction_mask & (1u << d))) continue;
-      if (best_slots == nullptr) {
+      if (best == nullptr) {
         lists[d * Plan::kSlots].push_back(ri);
-      } else {
-        for (uint32_t slot : *best_slots) lists[d * Plan::kSlots + slot].push_back(ri);
+        continue;
       }
+      for (uint32_t slot : best->slots) lists[d * Plan::kSlots + slot].push_back(ri);
+      for (uint32_t sub : best->subheadings) sub_lists[d * kSubheadings + sub].push_back(ri);
     }
     plan->rules.push_back(rp);
   }
@@ -388,6 +414,11 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   for (const auto& list : lists) {
     plan->bucket_rules.insert(plan->bucket_rules.end(), list.begin(), list.end());
     plan->bucket_offsets.push_back(static_cast<uint32_t>(plan->bucket_rules.size()));
+  }
+  for (const auto& [key, list] : sub_lists) {
+    const uint32_t begin = static_cast<uint32_t>(plan->bucket_rules.size());
+    plan->bucket_rules.insert(plan->bucket_rules.end(), list.begin(), list.end());
+    plan->subheading_lists[key] = {begin, static_cast<uint32_t>(plan->bucket_rules.size())};
   }
 
   // Inputs.
@@ -503,6 +534,42 @@ absl::Status MissingField(ir::Field f) {
 
 }  // namespace
 
+namespace {
+
+// The (up to) four sorted candidate lists of a declaration: catch-all, chapter, heading and
+// subheading of its direction. Returns how many were filled.
+int CandidateLists(const Plan& p, uint32_t direction, const int64_t* hs_prefix, int hs_digits,
+                   const uint32_t* lists[4][2]) {
+  const uint32_t base = direction * Plan::kSlots;
+  const uint32_t slots[3] = {base, base + Plan::kChapterBase + static_cast<uint32_t>(hs_prefix[2]),
+                             base + Plan::kHeadingBase + static_cast<uint32_t>(hs_prefix[4])};
+  const uint32_t* data = p.bucket_rules.data();
+  for (int i = 0; i < 3; ++i) {
+    lists[i][0] = data + p.bucket_offsets[slots[i]];
+    lists[i][1] = data + p.bucket_offsets[slots[i] + 1];
+  }
+  if (p.subheading_lists.empty() || hs_digits < 6) return 3;
+  auto it = p.subheading_lists.find(direction * 1'000'000u + static_cast<uint32_t>(hs_prefix[6]));
+  if (it == p.subheading_lists.end()) return 3;
+  lists[3][0] = data + it->second.first;
+  lists[3][1] = data + it->second.second;
+  return 4;
+}
+
+}  // namespace
+
+size_t CandidateCount(const Plan& p, const Declaration& d) {
+  int64_t prefix[11] = {};
+  const int digits = static_cast<int>(std::min<size_t>(d.hs.size(), 10));
+  for (int k = 0; k < digits; ++k) prefix[k + 1] = prefix[k] * 10 + (d.hs[k] - '0');
+  const uint32_t* lists[4][2];
+  const int n = CandidateLists(p, static_cast<uint32_t>(d.direction), prefix, digits, lists);
+  std::vector<uint32_t> all;
+  for (int i = 0; i < n; ++i) all.insert(all.end(), lists[i][0], lists[i][1]);
+  std::sort(all.begin(), all.end());
+  return static_cast<size_t>(std::unique(all.begin(), all.end()) - all.begin());
+}
+
 absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey& key,
                             const Declaration& d, const Profile* profile, Decision* out) {
   const Plan& p = compiled.plan();
@@ -593,14 +660,8 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
   }
 
   // Candidates: merge the catch-all, chapter and heading lists of this direction.
-  const uint32_t base = direction * Plan::kSlots;
-  const uint32_t* lists[3][2];
-  const uint32_t slots[3] = {base, base + Plan::kChapterBase + static_cast<uint32_t>(f.hs_prefix[2]),
-                             base + Plan::kHeadingBase + static_cast<uint32_t>(f.hs_prefix[4])};
-  for (int i = 0; i < 3; ++i) {
-    lists[i][0] = p.bucket_rules.data() + p.bucket_offsets[slots[i]];
-    lists[i][1] = p.bucket_rules.data() + p.bucket_offsets[slots[i] + 1];
-  }
+  const uint32_t* lists[4][2];
+  const int list_count = CandidateLists(p, direction, f.hs_prefix, f.hs_digits, lists);
 
   out->id.assign(d.id);
   out->matched.clear();
@@ -612,11 +673,11 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
   const GradeRate* rates = p.rates.data() + grade;
   while (true) {
     uint32_t r = std::numeric_limits<uint32_t>::max();
-    for (auto& list : lists)
-      if (list[0] != list[1] && *list[0] < r) r = *list[0];
+    for (int i = 0; i < list_count; ++i)
+      if (lists[i][0] != lists[i][1] && *lists[i][0] < r) r = *lists[i][0];
     if (r == std::numeric_limits<uint32_t>::max()) break;
-    for (auto& list : lists)
-      if (list[0] != list[1] && *list[0] == r) ++list[0];
+    for (int i = 0; i < list_count; ++i)
+      if (lists[i][0] != lists[i][1] && *lists[i][0] == r) ++lists[i][0];
 
     const RulePlan& rule = p.rules[r];
     if (d.date < rule.valid_from || d.date > rule.valid_to) continue;

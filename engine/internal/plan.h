@@ -11,11 +11,13 @@
 // - Rates: each rule's effective and final rate and its selection threshold are precomputed
 //   for every grade, so a decision does no 128-bit arithmetic.
 // - The index: for each direction, a list of rules with no HS requirement in their top-level
-//   conjunction (catch-all), one list per HS chapter (2 digits) and one per heading (4 digits).
-//   A rule whose top-level conjunction holds `hs in [...]` / `commodity in SET` is listed only
-//   under the chapters or headings its codes can start with. A decision merges the three lists
-//   for its direction, chapter and heading (all sorted by rule index, so file order is kept)
-//   and evaluates only those rules. The index is only ever a superset: the full condition is
+//   conjunction (catch-all), one list per HS chapter (2 digits), one per heading (4 digits)
+//   and, sparse, one per subheading (6 digits). A rule whose top-level conjunction holds
+//   `hs in [...]` / `commodity in SET` is listed only under the subheadings, headings or
+//   chapters its codes can start with (the most specific level a code allows; a range wider
+//   than 32 codes of a level goes one level up). A decision merges the four lists for its
+//   direction and code (all sorted by rule index, so file order is kept) and evaluates only
+//   those rules. The index is only ever a superset: the full condition is
 //   still evaluated for every candidate.
 #ifndef BUKONG_ENGINE_INTERNAL_PLAN_H_
 #define BUKONG_ENGINE_INTERNAL_PLAN_H_
@@ -149,6 +151,9 @@ struct Plan {
   static constexpr uint32_t kSlots = 10101;
   std::vector<uint32_t> bucket_offsets;
   std::vector<uint32_t> bucket_rules;
+  // Subheading (6-digit) lists, sparse: key d * 10^6 + subheading -> [begin, end) of
+  // bucket_rules.
+  absl::flat_hash_map<uint32_t, std::pair<uint32_t, uint32_t>> subheading_lists;
 };
 
 // Builds the plan of a validated-or-not IR; kInvalidArgument on a malformed IR.
@@ -159,6 +164,10 @@ absl::Status BuildPlan(const ir::Ruleset& ruleset, const std::array<bool, ir::kF
 absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey& key,
                             const Declaration& declaration, const Profile* profile,
                             Decision* out);
+
+// How many rules the index offers for this declaration (for benchmarks and tests of the index:
+// the decision evaluates exactly these). Assumes a valid declaration.
+size_t CandidateCount(const Plan& plan, const Declaration& declaration);
 
 // SipHash-2-4 (libsodium crypto_shorthash) of tag + id under the key, read little-endian.
 uint64_t Draw(const SelectionKey& key, std::string_view tag, std::string_view id);

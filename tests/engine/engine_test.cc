@@ -694,3 +694,40 @@ TEST(EngineTest, SameInputsSameDecision) {
 
 }  // namespace
 }  // namespace bukong
+
+namespace bukong {
+namespace {
+
+using namespace ::bukong::enginetest;
+
+// The plan must not test every rule against every declaration: rules keyed on HS codes are
+// offered only to declarations whose code can match, by direction too.
+TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
+  ir::Ruleset rs = ExampleShell();
+  for (int i = 0; i < 1000; ++i) {
+    const std::string sub = std::to_string(840000 + i * 7);  // distinct subheadings
+    rs.rules.push_back(RateRule("sub" + std::to_string(i),
+                                And({Hs({{sub, sub}}), Symbols(ir::Field::kDirection,
+                                                               {"import"})}),
+                                50'000));
+  }
+  rs.rules.push_back(RateRule("chapter_85", Hs({{"85", "85"}}), 50'000));
+  rs.rules.push_back(RateRule("heading_8401", Hs({{"8401", "8401"}}), 50'000));
+  rs.rules.push_back(RateRule("no_hs", Symbols(ir::Field::kOrigin, {"CN"}), 50'000));
+  auto compiled = CompileRuleset(rs);
+  ASSERT_TRUE(compiled.ok());
+  const auto& plan = (*compiled)->plan();
+  Declaration d = MakeDeclaration("D1", "8400071234");  // subheading 840007 = sub1
+  EXPECT_EQ(engine_internal::CandidateCount(plan, d), 2u);  // sub1 and no_hs
+  d.direction = Direction::kExport;
+  EXPECT_EQ(engine_internal::CandidateCount(plan, d), 1u);  // no_hs only
+  d = MakeDeclaration("D1", "8401000000");  // subheading 840100 = 840000 + 100: not 7k
+  EXPECT_EQ(engine_internal::CandidateCount(plan, d), 2u);  // heading_8401 and no_hs
+  d = MakeDeclaration("D1", "8517620000");
+  EXPECT_EQ(engine_internal::CandidateCount(plan, d), 2u);  // chapter_85 and no_hs
+  Decision decision = *Decide(*compiled, TestKey(), MakeDeclaration("D1", "8400071234"), nullptr);
+  EXPECT_THAT(decision.MatchedNames(), ::testing::ElementsAre("sub1"));
+}
+
+}  // namespace
+}  // namespace bukong
