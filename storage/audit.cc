@@ -19,28 +19,37 @@ absl::StatusOr<AuditRange> Store::AppendAudit(std::span<const AuditRecord> recor
       return absl::InvalidArgumentError("an audit record needs a non-empty declaration id");
     }
   }
-  std::lock_guard lock(impl_->write_mu);
-  const uint64_t first = impl_->head_seq + 1;
-  if (records.empty()) return AuditRange{first, impl_->head_seq};
-  rocksdb::WriteBatch batch;
-  Sha256Digest hash = impl_->head_hash;
-  uint64_t seq = impl_->head_seq;
-  std::string value;
-  for (const auto& r : records) {
-    ++seq;
-    value = internal::EncodeAuditBody(r);
-    hash = internal::ChainHash(hash, seq, value);
-    value.append(internal::AsView(hash));
-    batch.Put(impl_->audit, internal::EncodeAuditKey(seq), value);
-    batch.Put(impl_->decided, r.declaration_id, internal::EncodeDecisionRef(seq, r.enterprise));
+  uint64_t first, seq;
+  {
+    std::lock_guard lock(impl_->write_mu);
+    first = impl_->head_seq + 1;
+    if (records.empty()) return AuditRange{first, impl_->head_seq};
+    rocksdb::WriteBatch batch;
+    Sha256Digest hash = impl_->head_hash;
+    seq = impl_->head_seq;
+    std::string value;
+    for (const auto& r : records) {
+      ++seq;
+      value = internal::EncodeAuditBody(r);
+      hash = internal::ChainHash(hash, seq, value);
+      value.append(internal::AsView(hash));
+      batch.Put(impl_->audit, internal::EncodeAuditKey(seq), value);
+      batch.Put(impl_->decided, r.declaration_id, internal::EncodeDecisionRef(seq, r.enterprise));
+    }
+    batch.Put(impl_->meta, std::string(internal::kMetaChainHead),
+              internal::EncodeChainHead(seq, hash));
+    // Written to the WAL (in the operating system's hands) in chain order under the lock...
+    rocksdb::Status s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
+    if (!s.ok()) return FromRocks(s, "writing audit records");
+    impl_->head_seq = seq;
+    impl_->head_hash = hash;
   }
-  batch.Put(impl_->meta, std::string(internal::kMetaChainHead), internal::EncodeChainHead(seq, hash));
-  rocksdb::WriteOptions write_options;
-  write_options.sync = true;  // durable before the caller prints: what was printed was recorded
-  rocksdb::Status s = impl_->db->Write(write_options, &batch);
-  if (!s.ok()) return FromRocks(s, "writing audit records");
-  impl_->head_seq = seq;
-  impl_->head_hash = hash;
+  // ...and synced outside it, so that concurrent appenders share fsyncs (group sync) while
+  // the next batch is being encoded. The WAL is one sequential log: when this batch is on
+  // disk, so is every batch written before it, and recovery replays a prefix of the log, so
+  // a crash can lose only unacknowledged batches at the end, never leave a hole.
+  rocksdb::Status s = impl_->db->SyncWAL();
+  if (!s.ok()) return FromRocks(s, "syncing audit records");
   return AuditRange{first, seq};
 }
 
