@@ -1,0 +1,42 @@
+// Compiling a ruleset from rule text in one call: dsl::Compile then CompileRuleset.
+//
+// This is a separate library, bukong_engine_text, because it links the rule compiler
+// (bukong_dsl, which carries Boost Spirit); bukong_engine itself consumes only the
+// Spirit-free IR. Link bukong_engine_text when your program reads `.rules` files.
+//
+//   bukong::CompileTextResult r = bukong::CompileRulesetText(text, "zhejiang.rules");
+//   for (const auto& d : r.diagnostics)
+//     std::cerr << bukong::dsl::FormatDiagnostic("zhejiang.rules", text, d);
+//   if (r.ruleset) engine.Swap(r.ruleset);   // a file with errors never replaces the live one
+#ifndef BUKONG_ENGINE_COMPILE_TEXT_H_
+#define BUKONG_ENGINE_COMPILE_TEXT_H_
+
+#include <memory>
+#include <string_view>
+#include <vector>
+
+#include "absl/status/status.h"
+#include "dsl/compiler.h"
+#include "engine/engine.h"
+
+namespace bukong {
+
+struct CompileTextResult {
+  // Every error and warning of the file, in source order, with line and column (SPEC §6).
+  std::vector<dsl::Diagnostic> diagnostics;
+  // Set exactly when the text has no errors and its IR compiled into a plan.
+  std::shared_ptr<const CompiledRuleset> ruleset;
+  // OK unless the checked IR was refused by CompileRuleset (a compiler bug, not a user
+  // mistake: user mistakes are diagnostics).
+  absl::Status status;
+
+  bool ok() const { return ruleset != nullptr; }
+};
+
+// Compiles `text`, named `file_name` in diagnostics and in ir::Ruleset::source_name.
+// Thread-safe.
+CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name);
+
+}  // namespace bukong
+
+#endif  // BUKONG_ENGINE_COMPILE_TEXT_H_

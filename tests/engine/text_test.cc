@@ -1,0 +1,164 @@
+// The SPEC §1 example ruleset, compiled from its text, decides as SPEC §2 says.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include "engine/compile_text.h"
+#include "tests/engine/reference.h"
+#include "tests/engine/test_util.h"
+
+namespace bukong {
+namespace {
+
+using namespace ::bukong::enginetest;
+using ::testing::ElementsAre;
+
+constexpr std::string_view kExample = R"(ruleset "zhejiang-aeo" version 3                 # required, first statement
+
+grade advanced  "高级认证企业" factor 0.2          # rule rates are multiplied by factor
+grade certified "一般认证企业" factor 0.5
+grade general   "一般信用企业" factor 1.0
+grade dishonest "失信企业"     floor 80%          # final rate never below 80%
+unknown enterprise grade general                  # grade when no profile exists (required)
+
+baseline 3% at port 50% destination 50% method nii 60%
+
+commodity cold_chain = hs 02, 0302..0308, 1601..1602
+commodity ccc        = hs 8504.40, 8516, 8528.72
+commodity hazardous  = hs 28, 29, 36
+
+rule cold_chain_port "进口冷链食品口岸查验"
+  when direction = import and commodity in cold_chain
+  then rate 10% at port 100% method manual
+
+rule ccc_destination "CCC 免办先声明后验证"
+  when commodity in ccc and two_step = true
+  then rate 4% at destination 100%
+
+rule hazardous_chem
+  valid 2021-04-01..2021-12-31
+  when commodity in hazardous and origin not in [KP, IR]
+  then rate 15% at port 60% destination 40% method nii 70%
+
+rule repeat_offender
+  when enterprise.hits >= 2 or enterprise.hit_rate > 20%
+  then rate 50% fixed
+
+rule young_enterprise
+  when enterprise.age_days < 180 and value > 100_000
+  then rate 8%
+
+rule watchlist
+  when enterprise.flags has "smuggling_watch"
+  then hold "referred to anti-smuggling"
+)";
+
+class ExampleTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    CompileTextResult r = CompileRulesetText(kExample, "example.rules");
+    ASSERT_TRUE(r.ok()) << r.status << " diagnostics: " << r.diagnostics.size();
+    ruleset_ = r.ruleset;
+  }
+  Decision Run(const Declaration& d, const Profile* p) {
+    auto decision = Decide(ruleset_, TestKey(), d, p);
+    EXPECT_TRUE(decision.ok()) << decision.status();
+    // Whatever the case, the reference evaluator agrees on every field.
+    ReferenceEvaluator reference(ruleset_->ir(), TestKey());
+    EXPECT_EQ(FromEngine(decision), reference.Decide(d, p));
+    return decision.ok() ? *decision : Decision{};
+  }
+  std::shared_ptr<const CompiledRuleset> ruleset_;
+};
+
+TEST_F(ExampleTest, ColdChainImportGoesToThePort) {
+  const Profile general = MakeProfile("general");
+  Decision d = Run(MakeDeclaration("D0001", "03038990"), &general);
+  EXPECT_EQ(d.RuleName(), "cold_chain_port");
+  EXPECT_EQ(d.rate_ppm, 100'000);
+  EXPECT_THAT(d.MatchedNames(), ElementsAre("cold_chain_port"));
+  EXPECT_EQ(d.ruleset->Id(), "zhejiang-aeo@3");
+  EXPECT_EQ(d.ruleset->Sha256().size(), 64u);
+  const Profile advanced = MakeProfile("advanced");
+  EXPECT_EQ(Run(MakeDeclaration("D0001", "03038990"), &advanced).rate_ppm, 20'000);
+  Declaration export_decl = MakeDeclaration("D0001", "03038990");
+  export_decl.direction = Direction::kExport;
+  EXPECT_EQ(Run(export_decl, &general).RuleName(), "baseline");
+}
+
+TEST_F(ExampleTest, WatchlistHolds) {
+  const Profile watched = MakeProfile("advanced", "2015-01-01", {"smuggling_watch"});
+  Decision d = Run(MakeDeclaration("D2", "03038990"), &watched);
+  EXPECT_EQ(d.outcome, Outcome::kHold);
+  EXPECT_EQ(d.RuleName(), "watchlist");
+  EXPECT_THAT(d.Reasons(), ElementsAre("referred to anti-smuggling"));
+  EXPECT_THAT(d.MatchedNames(), ElementsAre("cold_chain_port", "watchlist"));
+}
+
+TEST_F(ExampleTest, YoungEnterpriseNeedsValueStrictlyAbove100000) {
+  const Profile young = MakeProfile("general", "2021-03-01");
+  Declaration d = MakeDeclaration("D3", "8471300000", "2021-05-04");
+  d.value = Exact("100000.0");
+  EXPECT_TRUE(Run(d, &young).matched.empty());
+  d.value = Exact("100000.01");
+  EXPECT_THAT(Run(d, &young).MatchedNames(), ElementsAre("young_enterprise"));
+}
+
+TEST_F(ExampleTest, RepeatOffenderAtTheTwentyPercentBoundary) {
+  const Declaration d = MakeDeclaration("D4", "8471300000");
+  const Profile exactly_20 = MakeProfile("advanced", "2015-01-01", {}, 5, 1);
+  EXPECT_TRUE(Run(d, &exactly_20).matched.empty());
+  const Profile above_20 = MakeProfile("advanced", "2015-01-01", {}, 9, 2);
+  Decision x = Run(d, &above_20);
+  EXPECT_EQ(x.RuleName(), "repeat_offender");
+  EXPECT_EQ(x.rate_ppm, 500'000);  // fixed: not multiplied by advanced's 0.2
+}
+
+TEST_F(ExampleTest, HazardousWindowAndOrigins) {
+  const Profile general = MakeProfile("general");
+  Declaration d = MakeDeclaration("D5", "2801100000", "2021-05-04");
+  EXPECT_EQ(Run(d, &general).RuleName(), "hazardous_chem");
+  d.origin = "KP";
+  EXPECT_EQ(Run(d, &general).RuleName(), "baseline");
+  d = MakeDeclaration("D5", "2801100000", "2022-01-01");
+  EXPECT_EQ(Run(d, &general).RuleName(), "baseline");
+  d = MakeDeclaration("D5", "2801100000", "2021-04-01");
+  EXPECT_EQ(Run(d, &general).RuleName(), "hazardous_chem");
+}
+
+TEST_F(ExampleTest, DishonestFloorAndCccDestination) {
+  const Profile dishonest = MakeProfile("dishonest");
+  Decision d = Run(MakeDeclaration("D6", "8471300000"), &dishonest);
+  EXPECT_EQ(d.RuleName(), "baseline");
+  EXPECT_EQ(d.rate_ppm, 800'000);
+  Declaration ccc = MakeDeclaration("D7", "8516100000");
+  ccc.two_step = true;
+  const Profile general = MakeProfile("general");
+  Decision c = Run(ccc, &general);
+  EXPECT_EQ(c.RuleName(), "ccc_destination");
+  EXPECT_EQ(c.rate_ppm, 40'000);
+  if (c.outcome == Outcome::kInspect) {
+    EXPECT_EQ(c.site, ir::Site::kDestination);
+  }
+}
+
+TEST_F(ExampleTest, FieldsReadAreThoseTheConditionsName) {
+  EXPECT_TRUE(ruleset_->Reads(ir::Field::kOrigin));
+  EXPECT_TRUE(ruleset_->Reads(ir::Field::kValue));
+  EXPECT_TRUE(ruleset_->Reads(ir::Field::kTwoStep));
+  EXPECT_FALSE(ruleset_->Reads(ir::Field::kPort));
+  EXPECT_FALSE(ruleset_->Reads(ir::Field::kWeight));
+  Declaration d = MakeDeclaration("D8", "8471300000");
+  d.present &= ~(kHasPort | kHasWeight | kHasMode);  // unread: may be absent
+  EXPECT_TRUE(Decide(ruleset_, TestKey(), d, nullptr).ok());
+}
+
+TEST(CompileTextTest, ErrorsComeBackAsDiagnosticsAndNoRuleset) {
+  CompileTextResult r = CompileRulesetText("ruleset \"x\" version 1\nrule r when value > \"x\" then rate 5%\n",
+                                           "bad.rules");
+  EXPECT_FALSE(r.ok());
+  EXPECT_FALSE(r.diagnostics.empty());
+  EXPECT_TRUE(r.status.ok());
+}
+
+}  // namespace
+}  // namespace bukong
