@@ -58,16 +58,23 @@ std::string_view StatementKeywordAt(std::string_view source, size_t offset) {
   std::string_view following = WordAt(source, next);
   if (word == "grade" || word == "commodity") {
     if (following == "in" || following == "not" || following == "has") return "";
-    if (next < source.size() && (source[next] == '=' || source[next] == '!')) {
-      return word == "commodity" && following.empty() && source[next] == '=' ? "" : "";
-    }
+    if (next < source.size() && (source[next] == '=' || source[next] == '!')) return "";
   }
   return word;
 }
 
-// After a syntax error at `from`: the start of the next line that begins with a statement
-// keyword, or the end of the source.
-uint32_t Resync(std::string_view source, uint32_t from) {
+// After a syntax error at `from` in the statement that starts at `statement_start`: `from`
+// itself when a statement keyword starts its line there (the statement was cut short by a
+// line break), else the start of the next line that begins with a statement keyword, or the
+// end of the source.
+uint32_t Resync(std::string_view source, uint32_t statement_start, uint32_t from) {
+  if (from > statement_start && from < source.size()) {
+    size_t line_start = source.rfind('\n', from == 0 ? 0 : from - 1);
+    line_start = line_start == std::string_view::npos ? 0 : line_start + 1;
+    bool blank_before = std::all_of(source.begin() + line_start, source.begin() + from,
+                                    [](char c) { return c == ' ' || c == '\t' || c == '\r'; });
+    if (blank_before && !StatementKeywordAt(source, from).empty()) return from;
+  }
   size_t i = from;
   for (;;) {
     size_t newline = source.find('\n', i);
@@ -159,7 +166,7 @@ void ParseFile(std::string_view source, uint32_t start, const CompileOptions& op
     if (at_first_statement) file.first_is_header = broken.keyword == "ruleset";
     at_first_statement = false;
     if (!broken.keyword.empty()) file.broken.push_back(std::move(broken));
-    first = begin + Resync(source, std::max(where, statement_start));
+    first = begin + Resync(source, statement_start, std::max(where, statement_start));
   }
 }
 

@@ -14,7 +14,9 @@ ParseResult ParseStatement(Iterator& first, Iterator last, Iterator begin, int m
       [x3::with<nesting_tag>(std::ref(guard))[parser::statement]];
   ParseResult result;
   try {
-    if (!x3::phrase_parse(first, last, parser, parser::skipper, out)) {
+    // No post-skip: the driver skips blanks and comments between statements itself, faster.
+    if (!x3::phrase_parse(first, last, parser, parser::skipper, out,
+                          x3::skip_flag::dont_post_skip)) {
       result.outcome = ParseOutcome::kNoStatement;
     }
   } catch (const x3::expectation_failure<Iterator>& failure) {

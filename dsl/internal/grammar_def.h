@@ -207,7 +207,9 @@ using x3::lit;
 using x3::raw;
 
 // ---- Lexical ----
-auto const skipper_def = ascii::space | (lit('#') >> *(x3::char_ - x3::eol));
+// A comment runs to the line feed (a CR before it is part of the comment, and a lone CR
+// does not end a line anywhere in bukong).
+auto const skipper_def = ascii::space | (lit('#') >> *(x3::char_ - '\n'));
 
 auto const ident = (ascii::alpha | lit('_')) >> *(ascii::alnum | lit('_'));
 // Words that end a condition can never be field names (so `when then` says "expected a
@@ -269,7 +271,7 @@ auto const escape_char_def = escapes;
 auto const string_end_def = lit('"');
 x3::rule<class string_text_class, std::string> const string_text = "a string";
 auto const string_text_def =
-    lexeme[lit('"') >> *((lit('\\') > escape_char) | (x3::char_ - '"' - '\\' - x3::eol)) >
+    lexeme[lit('"') >> *((lit('\\') > escape_char) | (x3::char_ - '"' - '\\' - '\n')) >
            string_end];
 auto const string_lit_def = raw[string_text][set_string];
 
@@ -295,7 +297,11 @@ x3::symbols<ast::Op> const compare_ops({{"=", ast::Op::kEq},
                                         "operator");
 
 auto const list_item_def = literal >> -(dotdot > literal);
-auto const hs_item_def = literal >> -(dotdot > literal);
+// A commodity set lists codes only (numbers like 8504.40, or quoted), never words, so that a
+// list cut short by a syntax error does not swallow the next statement's keyword.
+x3::rule<class hs_code_class, ast::Literal> const hs_code = "an HS code";
+auto const hs_code_def = number_lit | string_lit;
+auto const hs_item_def = hs_code >> -(dotdot > hs_code);
 x3::rule<class list_items_class, std::vector<ast::ListItem>> const list_items = "a value";
 auto const list_items_def = -(list_item % ',');
 auto const list_def = x3::char_('[') > list_items > lit(']');
@@ -307,7 +313,7 @@ auto const op_def = raw[op_kind][set_op];
 auto const comparison_def = field_name > op > rhs;
 auto const commodity_test_def =
     kw_commodity >> ((kw_not >> attr(true)) | attr(false)) > kw_in > name;
-auto const paren_def = lit('(') > nested[or_expr] > lit(')');
+auto const paren_def = nested[lit('(') > or_expr > lit(')')];
 auto const primary_def = paren | commodity_test | comparison;
 auto const unary_def = *(kw_not >> attr('!')) > primary;
 auto const and_expr_def = unary >> *(kw_and > unary);
@@ -343,14 +349,16 @@ auto const rate_action_def = kw_rate > percent_lit > *action_clause;
 auto const hold_action_def = (kw_hold > string_lit)[set_reason];
 auto const action_def = rate_action | hold_action;
 auto const baseline_decl_def = kw_baseline > percent_lit > *action_clause;
-auto const commodity_decl_def = kw_commodity > name > lit('=') > kw_hs > (hs_item % ',');
+x3::rule<class hs_items_class, std::vector<ast::ListItem>> const hs_items = "an HS code";
+auto const hs_items_def = hs_item % ',';
+auto const commodity_decl_def = kw_commodity > name > lit('=') > kw_hs > hs_items;
 auto const valid_window_def = kw_valid > date_lit > dotdot > date_lit;
 auto const rule_decl_def = kw_rule > name > -string_lit > -valid_window > kw_when > or_expr >
                            kw_then > action;
 auto const statement_def =
     header | grade_decl | unknown_decl | baseline_decl | commodity_decl | rule_decl;
 
-BOOST_SPIRIT_DEFINE(string_text, list_items, op_kind, site_shares)
+BOOST_SPIRIT_DEFINE(string_text, list_items, op_kind, site_shares, hs_code, hs_items)
 BOOST_SPIRIT_DEFINE(skipper, name, field_name, string_lit, string_end, escape_char, number_lit,
                     percent_lit, date_lit, word_lit, literal, list_item, hs_item, list, rhs,
                     dotdot, op, comparison, commodity_test, paren, primary, unary, and_expr,
