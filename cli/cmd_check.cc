@@ -4,6 +4,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -55,6 +56,8 @@ class CheckCommand : public Command {
 
  private:
   static bool ReadFile(const std::string& path, std::string* text) {
+    std::error_code error;
+    if (std::filesystem::is_directory(path, error)) return false;  // opens, but cannot be read
     std::ifstream in(path, std::ios::binary);
     if (!in) return false;
     std::ostringstream buffer;
