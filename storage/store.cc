@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 #include <rocksdb/cache.h>
 #include <rocksdb/filter_policy.h>
+#include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
 #include <sodium.h>
@@ -143,6 +144,9 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(
     table.block_size = 64 * 1024;
     cf.compression = rocksdb::kLZ4Compression;
     cf.write_buffer_size = size_t{128} << 20;
+    // Keys arrive in increasing order: remember the insert position between inserts instead
+    // of searching the skiplist from the top each time.
+    cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
   }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
