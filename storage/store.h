@@ -66,7 +66,7 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
 struct StoreOptions {
   // Block cache shared by every column family. Profiles are read by point lookups; a cache
   // that holds the hot part of the profile table keeps a lookup in memory. 10,000,000
-  // profiles take about 450 MB on disk.
+  // profiles take about 500 MB on disk.
   size_t block_cache_bytes = size_t{512} << 20;
 
   // RocksDB row cache (decoded-free key->value cache in front of the SST files): the
