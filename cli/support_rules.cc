@@ -1,0 +1,105 @@
+#include "cli/support_rules.h"
+
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "cli/support_status.h"
+#include "dsl/compiler.h"
+
+namespace bukong::cli {
+
+bool RulesetEntry::IsMandated(std::string_view rule, bool hold) const {
+  if (hold) return true;
+  auto it = fixed_by_rule.find(rule);
+  return it != fixed_by_rule.end() && it->second;
+}
+
+std::vector<std::string> RulesetEntry::GradeOrder() const {
+  std::vector<std::string> order;
+  for (const ir::Grade& g : compiled->ir().grades) order.push_back(g.name);
+  return order;
+}
+
+std::optional<std::string> RulesetEntry::ReferenceGrade() const {
+  const ir::Ruleset& r = compiled->ir();
+  if (!r.reference_grade) return std::nullopt;
+  return r.grades[*r.reference_grade].name;
+}
+
+std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
+                                               std::shared_ptr<const CompiledRuleset> compiled) {
+  auto entry = std::make_unique<RulesetEntry>();
+  entry->text = std::move(text);
+  for (int f = 0; f < ir::kFieldCount; ++f) {
+    entry->fields_read[f] = compiled->Reads(static_cast<ir::Field>(f));
+  }
+  for (const ir::Rule& rule : compiled->ir().rules) {
+    entry->fixed_by_rule.emplace(rule.name, !rule.then.hold && rule.then.fixed);
+  }
+  entry->compiled = std::move(compiled);
+  return entry;
+}
+
+std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::ostringstream buffer;
+  if (in) buffer << in.rdbuf();
+  if (!in || in.bad()) {
+    fmt::print(stderr, "{}: error: cannot read the rule file\n", path);
+    return nullptr;
+  }
+  std::string text = std::move(buffer).str();
+  dsl::CompileResult result = dsl::Compile(text, path);
+  for (const dsl::Diagnostic& d : result.diagnostics) {
+    const std::string message = dsl::FormatDiagnostic(path, text, d);
+    std::fwrite(message.data(), 1, message.size(), stderr);
+  }
+  if (result.HasErrors() || !result.ruleset) {
+    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, result.ErrorCount(),
+               result.ErrorCount() == 1 ? "" : "s");
+    return nullptr;
+  }
+  auto compiled = CompileRuleset(*std::move(result.ruleset));
+  if (!compiled.ok()) {
+    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
+    return nullptr;
+  }
+  return MakeRulesetEntry(std::move(text), *std::move(compiled));
+}
+
+absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
+  if (auto it = by_sha_.find(sha); it != by_sha_.end()) return it->second.get();
+  if (auto it = failures_.find(sha); it != failures_.end()) return it->second;
+  auto fail = [&](absl::Status status) -> absl::StatusOr<const RulesetEntry*> {
+    failures_.emplace(std::string(sha), status);
+    return status;
+  };
+  auto stored = store_.GetRuleset(sha);
+  if (!stored.ok()) return stored.status();  // I/O: not cached, the caller stops anyway
+  if (!stored->has_value()) {
+    return fail(absl::NotFoundError(
+        fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
+  }
+  const storage::StoredRuleset& r = **stored;
+  dsl::CompileResult result = dsl::Compile(r.text, fmt::format("{}@{}", r.name, r.version));
+  if (result.HasErrors() || !result.ruleset) {
+    return fail(absl::FailedPreconditionError(fmt::format(
+        "stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
+        sha.substr(0, 12), result.ErrorCount())));
+  }
+  auto compiled = CompileRuleset(*std::move(result.ruleset));
+  if (!compiled.ok()) {
+    return fail(absl::FailedPreconditionError(
+        fmt::format("stored ruleset {}@{} ({}): {}", r.name, r.version, sha.substr(0, 12),
+                    Message(compiled.status()))));
+  }
+  auto entry = MakeRulesetEntry(r.text, *std::move(compiled));
+  const RulesetEntry* pointer = entry.get();
+  by_sha_.emplace(std::string(sha), std::move(entry));
+  return pointer;
+}
+
+}  // namespace bukong::cli
