@@ -59,8 +59,11 @@ Fixture& GetFixture(int rules) {
   for (int i = 0; i < kDeclarations; ++i) {
     if (!f.engine->DecideInto(f.declarations[i], f.profile_of[i], &d).ok()) std::abort();
     matched += d.matched.size();
-    f.candidates_per_decision += static_cast<double>(
-        engine_internal::CandidateCount(f.ruleset->plan(), f.declarations[i]));
+    size_t n = 0;
+    if (!engine_internal::DecideWithPlan(*f.ruleset, BenchKey(), f.declarations[i],
+                                         f.profile_of[i], &d, &n).ok())
+      std::abort();
+    f.candidates_per_decision += static_cast<double>(n);
     inspected += d.outcome == Outcome::kInspect;
   }
   f.matched_per_decision = static_cast<double>(matched) / kDeclarations;

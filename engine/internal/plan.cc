@@ -7,6 +7,8 @@
 #include <cstring>
 #include <string>
 
+#include "absl/container/inlined_vector.h"
+
 #include "engine/engine.h"
 #include "engine/internal/text.h"
 
@@ -97,6 +99,11 @@ class Lowerer {
           if (!id.ok()) return id.status();
           ids.push_back(*id);
         }
+        // Conditions are pure, so and/or may test their operands in any order: cheap and
+        // selective tests first (the HS list that indexed the rule is likely true).
+        std::stable_sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
+          return Cost(plan_->nodes[a]) < Cost(plan_->nodes[b]);
+        });
         n.begin = static_cast<uint32_t>(plan_->children.size());
         plan_->children.insert(plan_->children.end(), ids.begin(), ids.end());
         n.end = static_cast<uint32_t>(plan_->children.size());
@@ -163,12 +170,31 @@ class Lowerer {
         n.kind = NodeKind::kFlag;
         n.begin = static_cast<uint32_t>(plan_->flags.size());
         plan_->flags.push_back(c.flag);
+        plan_->flag_ids.try_emplace(c.flag, static_cast<uint32_t>(plan_->flag_ids.size()));
         break;
       default:
         return Error(rule, "unknown condition kind");
     }
     plan_->nodes.push_back(n);
     return static_cast<uint32_t>(plan_->nodes.size() - 1);
+  }
+
+  static int Cost(const Node& n) {
+    switch (n.kind) {
+      case NodeKind::kTrue:
+      case NodeKind::kBool:
+      case NodeKind::kDate:
+        return 0;
+      case NodeKind::kNumber:
+        return 1;
+      case NodeKind::kSymbol:
+        return n.end - n.begin <= 4 ? 1 : 2;
+      case NodeKind::kHs:
+      case NodeKind::kFlag:
+        return 3;
+      default:
+        return 4;
+    }
   }
 
   std::optional<uint32_t> SymbolId(SymbolSlot slot, const std::string& s) {
@@ -279,6 +305,145 @@ HsPlacement PlaceHs(const ir::Condition& c) {
   return place;
 }
 
+// Where a rule goes in the index (see plan.h).
+struct IndexOption {
+  uint32_t directions = 0b111;
+  bool catch_all = true;
+  IndexDim dim = kDimSubheading;
+  std::vector<uint32_t> dense_slots;  // HS chapters and headings
+  std::vector<uint32_t> keys;         // sparse keys in dimension `dim`
+  double selectivity = 1.0;           // estimated share of declarations offered the rule
+};
+
+// Static selectivity estimates (share of declarations a key admits). They only steer which
+// conjunct a rule is indexed by; any choice gives the same decisions.
+constexpr double kSelChapter = 0.02, kSelHeading = 0.002, kSelSubheading = 0.0002;
+constexpr double kSelCountry = 0.04, kSelMode = 0.2, kSelPort = 0.06, kSelFlag = 0.05;
+constexpr double kSelGrade = 0.3, kSelTwoStepTrue = 0.1, kSelCatchAll = 0.6;
+constexpr int32_t kMaxDateSpan = 400;  // days; longer intervals are not date-indexed
+
+IndexOption ChooseIndex(const std::vector<const ir::Condition*>& conjuncts,
+                        const ir::Rule& rule, const Plan& plan, RulePlan* rp) {
+  using K = ir::Condition::Kind;
+  IndexOption best;
+  best.selectivity = kSelCatchAll;
+  auto consider = [&](IndexOption option) {
+    if (option.selectivity < best.selectivity) {
+      option.catch_all = false;
+      option.directions = best.directions;
+      best = std::move(option);
+    }
+  };
+  int64_t date_lo = rule.valid_from ? *rule.valid_from : std::numeric_limits<int32_t>::min();
+  int64_t date_hi = rule.valid_to ? *rule.valid_to : std::numeric_limits<int32_t>::max();
+  for (const ir::Condition* c : conjuncts) {
+    if (c->kind == K::kSymbolIn && c->field == ir::Field::kDirection) {
+      uint32_t allowed = 0;
+      for (const std::string& s : c->symbols) allowed |= 1u << *DirectionId(s);
+      best.directions &= c->negated ? ~allowed : allowed;
+    } else if (c->kind == K::kSymbolIn && c->field == ir::Field::kGrade) {
+      uint64_t allowed = 0;
+      IndexOption o;
+      o.dim = kDimGrade;
+      for (const std::string& s : c->symbols) {
+        const uint32_t g = plan.grade_ids.find(s)->second;
+        if (g < 64) allowed |= uint64_t{1} << g;
+        o.keys.push_back(g);
+      }
+      if (plan.grade_masks_used) rp->grade_mask &= c->negated ? ~allowed : allowed;
+      if (!c->negated) {
+        o.selectivity = kSelGrade * static_cast<double>(o.keys.size());
+        consider(std::move(o));
+      }
+    } else if (c->kind == K::kHsIn && !c->negated) {
+      HsPlacement place = PlaceHs(*c);
+      IndexOption o;
+      o.dim = kDimSubheading;
+      o.selectivity = 0;
+      for (uint32_t slot : place.slots)
+        o.selectivity += slot >= Plan::kHeadingBase ? kSelHeading : kSelChapter;
+      o.selectivity += kSelSubheading * static_cast<double>(place.subheadings.size());
+      o.dense_slots = std::move(place.slots);
+      o.keys = std::move(place.subheadings);
+      consider(std::move(o));
+    } else if (c->kind == K::kSymbolIn && c->negated && c->field == ir::Field::kMode) {
+      uint8_t excluded = 0;
+      for (const std::string& s : c->symbols) excluded |= static_cast<uint8_t>(1u << *ModeId(s));
+      rp->mode_mask &= static_cast<uint8_t>(~excluded);
+    } else if (c->kind == K::kSymbolIn && !c->negated) {
+      IndexOption o;
+      double each = 1.0;
+      switch (c->field) {
+        case ir::Field::kOrigin: o.dim = kDimOrigin; each = kSelCountry; break;
+        case ir::Field::kTradeCountry: o.dim = kDimTradeCountry; each = kSelCountry; break;
+        case ir::Field::kMode: o.dim = kDimMode; each = kSelMode; break;
+        case ir::Field::kPort: o.dim = kDimPort; each = kSelPort; break;
+        default: continue;
+      }
+      for (const std::string& s : c->symbols) {
+        switch (o.dim) {
+          case kDimOrigin:
+          case kDimTradeCountry: o.keys.push_back(PackCountry(s)); break;
+          case kDimMode: o.keys.push_back(*ModeId(s)); break;
+          default: o.keys.push_back(plan.port_ids.find(s)->second); break;
+        }
+      }
+      std::sort(o.keys.begin(), o.keys.end());
+      o.keys.erase(std::unique(o.keys.begin(), o.keys.end()), o.keys.end());
+      if (o.dim == kDimMode) {
+        uint8_t allowed = 0;
+        for (uint32_t m : o.keys) allowed |= static_cast<uint8_t>(1u << m);
+        rp->mode_mask &= allowed;
+      }
+      o.selectivity = each * static_cast<double>(o.keys.size());
+      consider(std::move(o));
+    } else if (c->kind == K::kFlagHas) {
+      IndexOption o;
+      o.dim = kDimFlag;
+      o.keys.push_back(plan.flag_ids.find(c->flag)->second);
+      o.selectivity = kSelFlag;
+      consider(std::move(o));
+    } else if (c->kind == K::kCompareBool) {
+      const bool wanted = c->boolean == (c->op == ir::CompareOp::kEq);
+      rp->two_step_mask &= wanted ? 0b10 : 0b01;
+      IndexOption o;
+      o.dim = kDimTwoStep;
+      o.keys.push_back(wanted ? 1 : 0);
+      o.selectivity = wanted ? kSelTwoStepTrue : 1 - kSelTwoStepTrue;
+      consider(std::move(o));
+    } else if (c->kind == K::kCompareDate) {
+      const int64_t day = c->day;
+      switch (c->op) {
+        case ir::CompareOp::kEq: date_lo = std::max(date_lo, day); date_hi = std::min(date_hi, day); break;
+        case ir::CompareOp::kLt: date_hi = std::min(date_hi, day - 1); break;
+        case ir::CompareOp::kLe: date_hi = std::min(date_hi, day); break;
+        case ir::CompareOp::kGt: date_lo = std::max(date_lo, day + 1); break;
+        case ir::CompareOp::kGe: date_lo = std::max(date_lo, day); break;
+        case ir::CompareOp::kNe: break;
+      }
+    }
+  }
+  rp->date_lo = static_cast<int32_t>(std::max<int64_t>(date_lo, std::numeric_limits<int32_t>::min()));
+  rp->date_hi = static_cast<int32_t>(std::min<int64_t>(date_hi, std::numeric_limits<int32_t>::max()));
+  if (date_lo > date_hi) {
+    // The window and the date comparisons exclude every date: the rule never matches, so
+    // listing it nowhere is exact.
+    IndexOption never;
+    never.dim = kDimDate;
+    never.selectivity = 0;
+    consider(std::move(never));
+  } else if (date_hi - date_lo <= kMaxDateSpan) {
+    IndexOption o;
+    o.dim = kDimDate;
+    for (int64_t b = DateBucket(static_cast<int32_t>(date_lo));
+         b <= DateBucket(static_cast<int32_t>(date_hi)); ++b)
+      o.keys.push_back(static_cast<uint32_t>(b));
+    o.selectivity = static_cast<double>(date_hi - date_lo + 1) / 365.0;
+    consider(std::move(o));
+  }
+  return best;
+}
+
 GradeRate RateUnder(const ir::Action& a, const ir::Grade& g) {
   GradeRate r;
   if (a.fixed) {
@@ -348,8 +513,7 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   Lowerer lowerer(plan);
   absl::flat_hash_map<std::string_view, int> names;
   std::vector<std::vector<uint32_t>> lists(3 * Plan::kSlots);
-  constexpr uint32_t kSubheadings = 1'000'000;
-  absl::flat_hash_map<uint32_t, std::vector<uint32_t>> sub_lists;  // d * 10^6 + subheading
+  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> sparse;
   plan->rules.reserve(rs.rules.size());
   plan->rates.reserve(rs.rules.size() * rs.grades.size());
   for (uint32_t ri = 0; ri < rs.rules.size(); ++ri) {
@@ -377,33 +541,18 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
     // Prefilters and index placement from the top-level conjunction.
     std::vector<const ir::Condition*> conjuncts;
     Conjuncts(rule.when, &conjuncts);
-    uint32_t direction_mask = 0b111;
-    const HsPlacement* best = nullptr;
-    std::vector<HsPlacement> hs_options;
-    for (const ir::Condition* c : conjuncts) {
-      if (c->kind == ir::Condition::Kind::kSymbolIn && c->field == ir::Field::kDirection) {
-        uint32_t allowed = 0;
-        for (const std::string& s : c->symbols) allowed |= 1u << *DirectionId(s);
-        direction_mask &= c->negated ? ~allowed : allowed;
-      } else if (c->kind == ir::Condition::Kind::kSymbolIn && c->field == ir::Field::kGrade &&
-                 plan->grade_masks_used) {
-        uint64_t allowed = 0;
-        for (const std::string& s : c->symbols) allowed |= uint64_t{1} << plan->grade_ids[s];
-        rp.grade_mask &= c->negated ? ~allowed : allowed;
-      } else if (c->kind == ir::Condition::Kind::kHsIn && !c->negated) {
-        hs_options.push_back(PlaceHs(*c));
-      }
-    }
-    for (const auto& option : hs_options)
-      if (best == nullptr || option.cost < best->cost) best = &option;
+    IndexOption best = ChooseIndex(conjuncts, rule, *plan, &rp);
     for (uint32_t d = 0; d < 3; ++d) {
-      if (!(direction_mask & (1u << d))) continue;
-      if (best == nullptr) {
+      if (!(best.directions & (1u << d))) continue;
+      if (best.catch_all) {
         lists[d * Plan::kSlots].push_back(ri);
         continue;
       }
-      for (uint32_t slot : best->slots) lists[d * Plan::kSlots + slot].push_back(ri);
-      for (uint32_t sub : best->subheadings) sub_lists[d * kSubheadings + sub].push_back(ri);
+      for (uint32_t slot : best.dense_slots) lists[d * Plan::kSlots + slot].push_back(ri);
+      for (uint32_t key : best.keys) {
+        auto& list = sparse[SparseKey(best.dim, d, key)];
+        if (list.empty() || list.back() != ri) list.push_back(ri);
+      }
     }
     plan->rules.push_back(rp);
   }
@@ -415,10 +564,11 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
     plan->bucket_rules.insert(plan->bucket_rules.end(), list.begin(), list.end());
     plan->bucket_offsets.push_back(static_cast<uint32_t>(plan->bucket_rules.size()));
   }
-  for (const auto& [key, list] : sub_lists) {
+  for (const auto& [key, list] : sparse) {
     const uint32_t begin = static_cast<uint32_t>(plan->bucket_rules.size());
     plan->bucket_rules.insert(plan->bucket_rules.end(), list.begin(), list.end());
-    plan->subheading_lists[key] = {begin, static_cast<uint32_t>(plan->bucket_rules.size())};
+    plan->sparse_lists[key] = {begin, static_cast<uint32_t>(plan->bucket_rules.size())};
+    plan->sparse_dims |= 1u << (key >> 40);
   }
 
   // Inputs.
@@ -534,44 +684,9 @@ absl::Status MissingField(ir::Field f) {
 
 }  // namespace
 
-namespace {
-
-// The (up to) four sorted candidate lists of a declaration: catch-all, chapter, heading and
-// subheading of its direction. Returns how many were filled.
-int CandidateLists(const Plan& p, uint32_t direction, const int64_t* hs_prefix, int hs_digits,
-                   const uint32_t* lists[4][2]) {
-  const uint32_t base = direction * Plan::kSlots;
-  const uint32_t slots[3] = {base, base + Plan::kChapterBase + static_cast<uint32_t>(hs_prefix[2]),
-                             base + Plan::kHeadingBase + static_cast<uint32_t>(hs_prefix[4])};
-  const uint32_t* data = p.bucket_rules.data();
-  for (int i = 0; i < 3; ++i) {
-    lists[i][0] = data + p.bucket_offsets[slots[i]];
-    lists[i][1] = data + p.bucket_offsets[slots[i] + 1];
-  }
-  if (p.subheading_lists.empty() || hs_digits < 6) return 3;
-  auto it = p.subheading_lists.find(direction * 1'000'000u + static_cast<uint32_t>(hs_prefix[6]));
-  if (it == p.subheading_lists.end()) return 3;
-  lists[3][0] = data + it->second.first;
-  lists[3][1] = data + it->second.second;
-  return 4;
-}
-
-}  // namespace
-
-size_t CandidateCount(const Plan& p, const Declaration& d) {
-  int64_t prefix[11] = {};
-  const int digits = static_cast<int>(std::min<size_t>(d.hs.size(), 10));
-  for (int k = 0; k < digits; ++k) prefix[k + 1] = prefix[k] * 10 + (d.hs[k] - '0');
-  const uint32_t* lists[4][2];
-  const int n = CandidateLists(p, static_cast<uint32_t>(d.direction), prefix, digits, lists);
-  std::vector<uint32_t> all;
-  for (int i = 0; i < n; ++i) all.insert(all.end(), lists[i][0], lists[i][1]);
-  std::sort(all.begin(), all.end());
-  return static_cast<size_t>(std::unique(all.begin(), all.end()) - all.begin());
-}
-
 absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey& key,
-                            const Declaration& d, const Profile* profile, Decision* out) {
+                            const Declaration& d, const Profile* profile, Decision* out,
+                            size_t* candidates) {
   const Plan& p = compiled.plan();
   const ir::Ruleset& rs = compiled.ir();
 
@@ -660,27 +775,76 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
   }
 
   // Candidates: merge the catch-all, chapter and heading lists of this direction.
-  const uint32_t* lists[4][2];
-  const int list_count = CandidateLists(p, direction, f.hs_prefix, f.hs_digits, lists);
+  // Candidates: the lists of this declaration's keys (see plan.h), merged in rule order.
+  struct Range {
+    const uint32_t* next;
+    const uint32_t* end;
+  };
+  absl::InlinedVector<Range, 16> lists;
+  const uint32_t* data = p.bucket_rules.data();
+  {
+    const uint32_t base = direction * Plan::kSlots;
+    const uint32_t dense[3] = {base,
+                               base + Plan::kChapterBase + static_cast<uint32_t>(f.hs_prefix[2]),
+                               base + Plan::kHeadingBase + static_cast<uint32_t>(f.hs_prefix[4])};
+    for (uint32_t slot : dense) {
+      const uint32_t b = p.bucket_offsets[slot], e = p.bucket_offsets[slot + 1];
+      if (b != e) lists.push_back({data + b, data + e});
+    }
+    auto probe = [&](IndexDim dim, uint32_t value) {
+      if (!(p.sparse_dims & (1u << dim))) return;
+      auto it = p.sparse_lists.find(SparseKey(dim, direction, value));
+      if (it != p.sparse_lists.end())
+        lists.push_back({data + it->second.first, data + it->second.second});
+    };
+    if (p.sparse_dims != 0) {
+      probe(kDimSubheading, static_cast<uint32_t>(f.hs_prefix[6]));
+      probe(kDimOrigin, f.symbol[kSymOrigin]);
+      probe(kDimTradeCountry, f.symbol[kSymTradeCountry]);
+      probe(kDimMode, f.symbol[kSymMode]);
+      if (f.symbol[kSymPort] != kNoSymbol) probe(kDimPort, f.symbol[kSymPort]);
+      probe(kDimTwoStep, f.two_step ? 1 : 0);
+      probe(kDimGrade, grade);
+      probe(kDimDate, DateBucket(d.date));
+      if (profile != nullptr && (p.sparse_dims & (1u << kDimFlag))) {
+        for (const std::string& flag : profile->flags) {
+          auto it = p.flag_ids.find(ToAbsl(flag));
+          if (it != p.flag_ids.end()) probe(kDimFlag, it->second);
+        }
+      }
+    }
+  }
+  if (candidates != nullptr) *candidates = 0;
 
   out->id.assign(d.id);
   out->matched.clear();
   out->grade = grade;
   const uint64_t grade_bit = p.grade_masks_used ? uint64_t{1} << grade : 0;
+  // A rule with a mode or two_step quick reject reads that field, so the declaration has it.
+  const uint8_t mode_bit = static_cast<uint8_t>(1u << (static_cast<uint32_t>(d.mode) & 7));
+  const uint8_t two_step_bit = d.two_step ? 0b10 : 0b01;
   int32_t first_hold = -1;
   int32_t best = Decision::kBaseline;
   int64_t best_effective = 0;
   const GradeRate* rates = p.rates.data() + grade;
   while (true) {
+    if (lists.empty()) break;
     uint32_t r = std::numeric_limits<uint32_t>::max();
-    for (int i = 0; i < list_count; ++i)
-      if (lists[i][0] != lists[i][1] && *lists[i][0] < r) r = *lists[i][0];
-    if (r == std::numeric_limits<uint32_t>::max()) break;
-    for (int i = 0; i < list_count; ++i)
-      if (lists[i][0] != lists[i][1] && *lists[i][0] == r) ++lists[i][0];
+    for (const Range& list : lists) r = std::min(r, *list.next);
+    for (size_t i = 0; i < lists.size();) {
+      if (*lists[i].next == r && ++lists[i].next == lists[i].end) {
+        lists[i] = lists.back();  // exhausted: drop it
+        lists.pop_back();
+      } else {
+        ++i;
+      }
+    }
+    if (candidates != nullptr) ++*candidates;
 
     const RulePlan& rule = p.rules[r];
     if (d.date < rule.valid_from || d.date > rule.valid_to) continue;
+    if (d.date < rule.date_lo || d.date > rule.date_hi) continue;
+    if (!(rule.mode_mask & mode_bit) || !(rule.two_step_mask & two_step_bit)) continue;
     if (grade_bit != 0 && !(rule.grade_mask & grade_bit)) continue;
     if (!Eval(p, rule.root, f)) continue;
     out->matched.push_back(r);

@@ -10,14 +10,16 @@
 //   integer ends of each interval.
 // - Rates: each rule's effective and final rate and its selection threshold are precomputed
 //   for every grade, so a decision does no 128-bit arithmetic.
-// - The index: for each direction, a list of rules with no HS requirement in their top-level
-//   conjunction (catch-all), one list per HS chapter (2 digits), one per heading (4 digits)
-//   and, sparse, one per subheading (6 digits). A rule whose top-level conjunction holds
-//   `hs in [...]` / `commodity in SET` is listed only under the subheadings, headings or
-//   chapters its codes can start with (the most specific level a code allows; a range wider
-//   than 32 codes of a level goes one level up). A decision merges the four lists for its
-//   direction and code (all sorted by rule index, so file order is kept) and evaluates only
-//   those rules. The index is only ever a superset: the full condition is
+// - The index: every rule is listed, per direction its top-level conjunction allows, under
+//   ONE key: that of its most selective top-level conjunct (estimated statically, see
+//   BuildPlan): an HS list (dense lists per chapter and heading, sparse per 6-digit
+//   subheading; the most specific level a code allows, a range wider than 32 codes of a
+//   level goes one level up), an origin or trade-country list, a mode or port list, a flag,
+//   two_step, a grade list, or a bounded date interval (valid window and top-level date
+//   comparisons, in 16-day periods). A rule with none of these goes to the catch-all list
+//   of its directions. A decision probes the keys of its own facts (its chapter, heading,
+//   subheading, origin, ..., each profile flag, its date's period), merges those lists (all
+//   sorted by rule index, so file order is kept) and evaluates only those rules. The index is only ever a superset: the full condition is
 //   still evaluated for every candidate.
 #ifndef BUKONG_ENGINE_INTERNAL_PLAN_H_
 #define BUKONG_ENGINE_INTERNAL_PLAN_H_
@@ -105,6 +107,12 @@ struct RulePlan {
   int32_t valid_from = std::numeric_limits<int32_t>::min();
   int32_t valid_to = std::numeric_limits<int32_t>::max();
   uint64_t grade_mask = ~uint64_t{0};  // bit g set when grade g can satisfy the condition
+  // Quick rejects from the top-level conjunction, checked before the condition: the date
+  // interval (valid window narrowed by top-level date comparisons), modes, two_step.
+  int32_t date_lo = std::numeric_limits<int32_t>::min();
+  int32_t date_hi = std::numeric_limits<int32_t>::max();
+  uint8_t mode_mask = 0x1f;
+  uint8_t two_step_mask = 0b11;  // bit 0: false allowed, bit 1: true allowed
   bool hold = false;
   Threshold port;  // T(port share)
   Threshold nii;   // T(nii share)
@@ -120,6 +128,25 @@ struct Facts {
   int64_t hs_prefix[11] = {};  // hs_prefix[k] = the first k digits as an integer (k <= digits)
   const std::vector<std::string>* flags = nullptr;  // null: no profile
 };
+
+// The dimensions of the sparse index. Each rule is listed under exactly one dimension: the
+// most selective of its top-level conjuncts (see BuildPlan), or the catch-all list.
+enum IndexDim : uint8_t {
+  kDimSubheading = 1,  // 6-digit HS prefix
+  kDimOrigin,          // packed country
+  kDimTradeCountry,    // packed country
+  kDimMode,            // mode id
+  kDimPort,            // port id
+  kDimFlag,            // flag id
+  kDimTwoStep,         // 0 / 1
+  kDimGrade,           // grade index
+  kDimDate,            // 16-day period of the declaration date
+};
+
+inline uint64_t SparseKey(IndexDim dim, uint32_t direction, uint32_t value) {
+  return (uint64_t{dim} << 40) | (uint64_t{direction} << 32) | value;
+}
+inline uint32_t DateBucket(int32_t day) { return static_cast<uint32_t>((day >> 4) + (1 << 27)); }
 
 struct Plan {
   // Conditions.
@@ -151,9 +178,10 @@ struct Plan {
   static constexpr uint32_t kSlots = 10101;
   std::vector<uint32_t> bucket_offsets;
   std::vector<uint32_t> bucket_rules;
-  // Subheading (6-digit) lists, sparse: key d * 10^6 + subheading -> [begin, end) of
-  // bucket_rules.
-  absl::flat_hash_map<uint32_t, std::pair<uint32_t, uint32_t>> subheading_lists;
+  // Sparse lists: SparseKey(dimension, direction, value) -> [begin, end) of bucket_rules.
+  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> sparse_lists;
+  uint32_t sparse_dims = 0;  // bit (1 << IndexDim) for each dimension with lists
+  absl::flat_hash_map<std::string, uint32_t> flag_ids;  // flags named by `has` conditions
 };
 
 // Builds the plan of a validated-or-not IR; kInvalidArgument on a malformed IR.
@@ -161,13 +189,12 @@ absl::Status BuildPlan(const ir::Ruleset& ruleset, const std::array<bool, ir::kF
                        Plan* plan);
 
 // Decides with `compiled`'s plan into *out; every field but out->ruleset is written.
+// `candidates`, when not null, receives how many rules the index offered (and so were
+// evaluated): for benchmarks and tests of the index.
 absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey& key,
                             const Declaration& declaration, const Profile* profile,
-                            Decision* out);
+                            Decision* out, size_t* candidates = nullptr);
 
-// How many rules the index offers for this declaration (for benchmarks and tests of the index:
-// the decision evaluates exactly these). Assumes a valid declaration.
-size_t CandidateCount(const Plan& plan, const Declaration& declaration);
 
 // SipHash-2-4 (libsodium crypto_shorthash) of tag + id under the key, read little-endian.
 uint64_t Draw(const SelectionKey& key, std::string_view tag, std::string_view id);

@@ -1,0 +1,173 @@
+// Decisions on traffic from the project's generator (gen/): ruleset TEXT compiled by the
+// real compiler, declarations parsed from generated JSON Lines beforehand, profiles in a
+// hash map in memory. Measures the engine alone (parsing and the audit log are outside the
+// timed loop), with and without the profile lookup.
+//   build-engine/bench/engine/bench_engine_gen --benchmark_repetitions=5
+#include <benchmark/benchmark.h>
+
+#include <algorithm>
+#include <chrono>
+#include <map>
+#include <memory>
+
+#include "absl/container/flat_hash_map.h"
+#include "engine/compile_text.h"
+#include "engine/engine.h"
+#include "engine/internal/plan.h"
+#include "gen/declarations.h"
+#include "gen/profiles.h"
+#include "gen/rules.h"
+#include "ingest/declaration_json.h"
+
+namespace bukong {
+namespace {
+
+constexpr uint64_t kSeed = 42;
+constexpr uint64_t kProfiles = 100'000;
+constexpr uint64_t kDeclarations = 100'000;
+
+struct Fixture {
+  std::shared_ptr<const CompiledRuleset> ruleset;
+  std::vector<Declaration> declarations;
+  absl::flat_hash_map<std::string, Profile> profiles;
+  std::vector<const Profile*> profile_of;
+  std::unique_ptr<Engine> engine;
+  double matched = 0, candidates = 0, inspected = 0;
+};
+
+Fixture& GetFixture(int rules) {
+  static std::map<int, std::unique_ptr<Fixture>> fixtures;
+  auto& slot = fixtures[rules];
+  if (slot) return *slot;
+  slot = std::make_unique<Fixture>();
+  Fixture& f = *slot;
+  gen::RulesetOptions ro;
+  ro.seed = kSeed;
+  ro.rules = static_cast<uint64_t>(rules);
+  const std::string text = gen::GenerateRuleset(ro);
+  CompileTextResult compiled = CompileRulesetText(text, "gen.rules");
+  if (!compiled.ok()) {
+    std::fprintf(stderr, "generated ruleset does not compile (%zu diagnostics)\n",
+                 compiled.diagnostics.size());
+    std::abort();
+  }
+  f.ruleset = compiled.ruleset;
+  gen::ProfileOptions po;
+  po.seed = kSeed;
+  po.count = kProfiles;
+  gen::ProfileGenerator profiles(po);
+  for (uint64_t i = 0; i < kProfiles; ++i) {
+    Profile p = profiles.At(i);
+    f.profiles.emplace(p.id, std::move(p));
+  }
+  gen::DeclarationOptions dopt;
+  dopt.seed = kSeed;
+  dopt.count = kDeclarations;
+  dopt.profiles = kProfiles;
+  gen::DeclarationGenerator declarations(dopt);
+  ingest::DeclarationParser parser(f.ruleset->ir().fields_read);
+  std::string line;
+  for (uint64_t i = 0; i < kDeclarations; ++i) {
+    line.clear();
+    declarations.AppendJsonLine(i, &line);
+    while (!line.empty() && line.back() == '\n') line.pop_back();
+    Declaration d;
+    if (!parser.Parse(line, &d).ok()) std::abort();
+    f.declarations.push_back(std::move(d));
+  }
+  for (const Declaration& d : f.declarations) {
+    auto it = f.profiles.find(d.enterprise);
+    f.profile_of.push_back(it == f.profiles.end() ? nullptr : &it->second);
+  }
+  f.engine = std::make_unique<Engine>(SelectionKey::Generate(), f.ruleset);
+  Decision out;
+  for (size_t i = 0; i < f.declarations.size(); ++i) {
+    if (!f.engine->DecideInto(f.declarations[i], f.profile_of[i], &out).ok()) std::abort();
+    f.matched += static_cast<double>(out.matched.size());
+    f.inspected += out.outcome == Outcome::kInspect;
+    size_t n = 0;
+    if (!engine_internal::DecideWithPlan(*f.ruleset, f.engine->key(), f.declarations[i],
+                                         f.profile_of[i], &out, &n).ok())
+      std::abort();
+    f.candidates += static_cast<double>(n);
+  }
+  const double n = static_cast<double>(f.declarations.size());
+  f.matched /= n;
+  f.inspected /= n;
+  f.candidates /= n;
+  return f;
+}
+
+void Describe(benchmark::State& state, const Fixture& f) {
+  state.SetItemsProcessed(state.iterations());
+  state.counters["matched/decl"] = f.matched;
+  state.counters["candidates/decl"] = f.candidates;
+  state.counters["inspected"] = f.inspected;
+}
+
+void BM_GenDecideInto(benchmark::State& state) {
+  Fixture& f = GetFixture(static_cast<int>(state.range(0)));
+  Decision out;
+  size_t i = 0;
+  for (auto _ : state) {
+    i = i + 1 == f.declarations.size() ? 0 : i + 1;
+    benchmark::DoNotOptimize(f.engine->DecideInto(f.declarations[i], f.profile_of[i], &out));
+  }
+  Describe(state, f);
+}
+BENCHMARK(BM_GenDecideInto)->Arg(200)->Arg(10'000);
+
+// Including the in-memory profile lookup by enterprise id.
+void BM_GenLookupAndDecide(benchmark::State& state) {
+  Fixture& f = GetFixture(static_cast<int>(state.range(0)));
+  Decision out;
+  size_t i = 0;
+  for (auto _ : state) {
+    i = i + 1 == f.declarations.size() ? 0 : i + 1;
+    const Declaration& d = f.declarations[i];
+    auto it = f.profiles.find(d.enterprise);
+    benchmark::DoNotOptimize(
+        f.engine->DecideInto(d, it == f.profiles.end() ? nullptr : &it->second, &out));
+  }
+  Describe(state, f);
+}
+BENCHMARK(BM_GenLookupAndDecide)->Arg(200)->Arg(10'000);
+
+void BM_GenDecideLatency(benchmark::State& state) {
+  Fixture& f = GetFixture(static_cast<int>(state.range(0)));
+  Decision out;
+  std::vector<int64_t> samples;
+  samples.reserve(1'000'000);
+  size_t i = 0;
+  for (auto _ : state) {
+    i = i + 1 == f.declarations.size() ? 0 : i + 1;
+    const auto start = std::chrono::steady_clock::now();
+    benchmark::DoNotOptimize(f.engine->DecideInto(f.declarations[i], f.profile_of[i], &out));
+    const auto stop = std::chrono::steady_clock::now();
+    samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
+  }
+  std::sort(samples.begin(), samples.end());
+  auto at = [&](double q) {
+    return static_cast<double>(samples[std::min(samples.size() - 1,
+                                                static_cast<size_t>(q * samples.size()))]);
+  };
+  state.counters["p50_ns"] = at(0.50);
+  state.counters["p99_ns"] = at(0.99);
+  state.counters["p999_ns"] = at(0.999);
+  Describe(state, f);
+}
+BENCHMARK(BM_GenDecideLatency)->Arg(200)->Arg(10'000)->Iterations(1'000'000);
+
+void BM_GenCompileText(benchmark::State& state) {
+  gen::RulesetOptions ro;
+  ro.seed = kSeed;
+  ro.rules = static_cast<uint64_t>(state.range(0));
+  const std::string text = gen::GenerateRuleset(ro);
+  for (auto _ : state) benchmark::DoNotOptimize(CompileRulesetText(text, "gen.rules"));
+}
+BENCHMARK(BM_GenCompileText)->Arg(200)->Arg(10'000)->Unit(benchmark::kMillisecond);
+
+}  // namespace
+}  // namespace bukong
+
+BENCHMARK_MAIN();
