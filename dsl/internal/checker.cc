@@ -249,7 +249,7 @@ class Checker {
   Checker(std::string_view source, const CompileOptions& options, DiagnosticSink& sink)
       : source_(source), options_(options), sink_(sink) {}
 
-  std::optional<ir::Ruleset> Run(const ParsedFile& file);
+  std::optional<ir::Ruleset> Run(ParsedFile& file);
 
  private:
   void Error(uint32_t offset, std::string message) {
@@ -1176,7 +1176,7 @@ void Checker::CheckRule(const ast::RuleDecl& decl) {
   if (errors_ == errors_before) ruleset_.rules.push_back(std::move(rule));
 }
 
-std::optional<ir::Ruleset> Checker::Run(const ParsedFile& file) {
+std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
   for (const BrokenStatement& broken : file.broken) {
     if (broken.keyword == "grade") broken_grades_.insert(broken.name);
     if (broken.keyword == "commodity") broken_sets_.insert(broken.name);
@@ -1191,7 +1191,7 @@ std::optional<ir::Ruleset> Checker::Run(const ParsedFile& file) {
   lines_ = LineColumnFinder(source_);
   last_line_offset_ = 0;
   bool first = file.first_is_header;
-  for (const ast::Statement& statement : file.statements) {
+  for (ast::Statement& statement : file.statements) {
     if (sink_.Full()) break;
     if (const auto* header = boost::get<ast::Header>(&statement)) {
       CheckHeader(*header, first);
@@ -1203,6 +1203,7 @@ std::optional<ir::Ruleset> Checker::Run(const ParsedFile& file) {
       CheckRule(*rule);
     }
     first = false;
+    statement = ast::Statement();  // lowered: release the AST of this statement
   }
   const auto broken = [&](std::string_view keyword) {
     return std::any_of(file.broken.begin(), file.broken.end(),
@@ -1230,7 +1231,7 @@ std::optional<ir::Ruleset> Checker::Run(const ParsedFile& file) {
 
 }  // namespace
 
-std::optional<ir::Ruleset> CheckAndLower(const ParsedFile& file, std::string_view source,
+std::optional<ir::Ruleset> CheckAndLower(ParsedFile& file, std::string_view source,
                                          const CompileOptions& options, DiagnosticSink& sink) {
   Checker checker(source, options, sink);
   return checker.Run(file);

@@ -57,8 +57,9 @@ class DiagnosticSink {
 };
 
 // Checks `file` (parsed from `source`) and, when it adds no error and `sink` held none
-// before, returns the lowered ruleset (without source_sha256 / source_name).
-std::optional<ir::Ruleset> CheckAndLower(const ParsedFile& file, std::string_view source,
+// before, returns the lowered ruleset (without source_sha256 / source_name). Statements are
+// released as they are lowered (so the AST and the IR of a huge file are not both held).
+std::optional<ir::Ruleset> CheckAndLower(ParsedFile& file, std::string_view source,
                                          const CompileOptions& options, DiagnosticSink& sink);
 
 }  // namespace bukong::dsl::internal
