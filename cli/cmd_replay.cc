@@ -230,8 +230,10 @@ class ReplayCommand : public Command {
     Progress progress("records");
     uint64_t scanned = 0;
     Batch* batch = free_batches.Pop();
-    absl::Status scan = store->ScanAudit(from, to, [&](const storage::AuditEntry& e) {
+    uint64_t last_visited = from - 1;
+    auto visit = [&](const storage::AuditEntry& e) {
       ++scanned;
+      last_visited = e.seq;
       progress.Update(scanned);
       auto ruleset = rulesets.Get(e.record.ruleset_sha256);
       if (!ruleset.ok()) {
@@ -253,7 +255,28 @@ class ReplayCommand : public Command {
         batch = free_batches.Pop();
       }
       return absl::OkStatus();
-    });
+    };
+    // ScanAudit stops at a record that does not decode (DataLoss). Find it, name it, and
+    // scan on after it, so that one damaged record does not hide the rest of the log.
+    absl::Status scan;
+    uint64_t resume = from;
+    while (true) {
+      scan = store->ScanAudit(resume, to, visit);
+      if (!absl::IsDataLoss(scan)) break;
+      uint64_t bad = last_visited + 1;
+      for (; bad <= to; ++bad) {
+        auto probe = store->GetAudit(bad);
+        if (!probe.ok()) break;  // the undecodable one (or an I/O error, found again below)
+      }
+      if (bad > to) break;  // not found again: report the scan's error
+      problems.Add(bad, fmt::format("record {}: does not decode ({})", bad, Message(scan)));
+      last_visited = bad;
+      resume = bad + 1;
+      if (resume > to) {
+        scan = absl::OkStatus();
+        break;
+      }
+    }
     full_batches.Push(batch);
     full_batches.Close();
     for (std::thread& t : workers) t.join();

@@ -1,0 +1,101 @@
+// Helpers for the end-to-end tests: run the real `bukong` executable in temporary folders.
+#ifndef BUKONG_TESTS_CLI_CLI_TEST_SUPPORT_H_
+#define BUKONG_TESTS_CLI_CLI_TEST_SUPPORT_H_
+
+#include <fmt/format.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#ifndef BUKONG_CLI
+#error "BUKONG_CLI must name the bukong executable"
+#endif
+
+namespace bukong::cli::testing {
+
+// A fresh folder under the system temp dir, removed with its content at destruction.
+class TempDir {
+ public:
+  TempDir() {
+    static std::atomic<int> counter{0};
+    path_ = (std::filesystem::temp_directory_path() /
+             fmt::format("bukong-cli-test-{}-{}", ::getpid(), counter++))
+                .string();
+    std::filesystem::remove_all(path_);
+    std::filesystem::create_directories(path_);
+  }
+  ~TempDir() {
+    std::error_code ignored;
+    std::filesystem::remove_all(path_, ignored);
+  }
+  const std::string& path() const { return path_; }
+  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
+
+ private:
+  std::string path_;
+};
+
+inline std::string ReadAll(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  std::stringstream ss;
+  ss << in.rdbuf();
+  return ss.str();
+}
+
+inline void WriteFile(const std::string& path, std::string_view text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
+
+inline std::vector<std::string> Lines(std::string_view text) {
+  std::vector<std::string> lines;
+  size_t start = 0;
+  while (start < text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string_view::npos) break;  // an unfinished last line is not a line
+    lines.emplace_back(text.substr(start, end - start));
+    start = end + 1;
+  }
+  return lines;
+}
+
+// The repository (for rules/ and examples/).
+inline std::string SourceDir() {
+  const char* dir = std::getenv("BUKONG_SOURCE_DIR");
+  return dir != nullptr ? dir : BUKONG_SOURCE_DIR_DEFAULT;
+}
+
+struct RunResult {
+  int exit_code = -1;
+  std::string out, err;
+};
+
+// Runs `bukong ARGS` through the shell (ARGS are quoted by the caller) with stdin from
+// `stdin_path` (default /dev/null); captures stdout and stderr.
+inline RunResult Bukong(const TempDir& tmp, const std::string& args,
+                        const std::string& stdin_path = "/dev/null") {
+  static std::atomic<int> counter{0};
+  const int n = counter++;
+  const std::string out = tmp.Sub(fmt::format("run{}.out", n));
+  const std::string err = tmp.Sub(fmt::format("run{}.err", n));
+  const int status = std::system(
+      fmt::format("'{}' {} <'{}' >'{}' 2>'{}'", BUKONG_CLI, args, stdin_path, out, err).c_str());
+  RunResult r{WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
+  std::filesystem::remove(out);
+  std::filesystem::remove(err);
+  return r;
+}
+
+// A fixed selection key, so that databases made by different tests decide alike.
+inline constexpr std::string_view kKeyHex = "000102030405060708090a0b0c0d0e0f";
+
+}  // namespace bukong::cli::testing
+
+#endif  // BUKONG_TESTS_CLI_CLI_TEST_SUPPORT_H_
