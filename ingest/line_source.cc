@@ -7,8 +7,9 @@
 
 namespace bukong::ingest {
 
-InputBuffer::InputBuffer(std::istream* in, size_t chunk, std::string_view prefix)
-    : in_(in), chunk_(std::max<size_t>(chunk, 64)) {
+InputBuffer::InputBuffer(std::istream* in, size_t chunk, std::string_view prefix,
+                         size_t max_record)
+    : in_(in), chunk_(std::max<size_t>(chunk, 64)), max_record_(max_record) {
   buffer_.resize(std::max(chunk_, prefix.size() * 2));
   std::memcpy(buffer_.data(), prefix.data(), prefix.size());
   end_ = prefix.size();
@@ -23,7 +24,15 @@ bool InputBuffer::Fill() {
     begin_ = 0;
     end_ = unread;
   }
-  if (buffer_.size() - end_ < chunk_ / 2) buffer_.resize(std::max(buffer_.size() * 2, chunk_));
+  if (unread >= max_record_) {
+    status_ = absl::ResourceExhaustedError(
+        fmt::format("a record longer than {} bytes (a quote never closed, or not a text file?)",
+                    max_record_));
+    return false;
+  }
+  if (buffer_.size() - end_ < chunk_ / 2) {
+    buffer_.resize(std::max(buffer_.size() * 2, chunk_));
+  }
   in_->read(buffer_.data() + end_, static_cast<std::streamsize>(buffer_.size() - end_));
   auto got = static_cast<size_t>(in_->gcount());
   end_ += got;

@@ -160,11 +160,6 @@ class CsvProfileReader final : public ProfileReader {
       bool has_quote = false;
       if (!FindRecord(&record, &consumed, &newlines, &has_quote, row)) return ReadResult::kError;
       if (done_ && consumed == 0) {
-        if (!input_.status().ok()) {
-          row->line = next_line_;
-          row->error = fmt::format("read error: {}", input_.status().ToString());
-          return ReadResult::kError;
-        }
         if (!header_done_) {
           row->line = next_line_;
           row->error = fmt::format("missing header '{}' (the file is empty)", kProfileCsvHeader);
@@ -249,9 +244,14 @@ class CsvProfileReader final : public ProfileReader {
         }
       }
       if (input_.Fill()) continue;  // rescan with more bytes
-      // End of input (or a read error): what is left is the last record, if any.
-      data = input_.unread();
       done_ = true;
+      if (!input_.status().ok()) {
+        row->line = next_line_;
+        row->error = std::string(input_.status().message());
+        return false;
+      }
+      // End of input: what is left is the last record, if any.
+      data = input_.unread();
       if (data.empty()) {
         *consumed = 0;
         return true;
@@ -571,7 +571,7 @@ class JsonProfileReader final : public ProfileReader {
     done_ = true;
     if (!lines_.status().ok()) {
       row->line = lines_.line_number() + 1;
-      row->error = fmt::format("read error: {}", lines_.status().ToString());
+      row->error = std::string(lines_.status().message());
       return ReadResult::kError;
     }
     return ReadResult::kEnd;

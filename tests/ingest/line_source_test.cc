@@ -40,6 +40,18 @@ TEST(LineReaderTest, PrefixIsReadBeforeTheStream) {
   EXPECT_THAT(Lines("c\nd\n", 64, "a\nb"), ElementsAre(Pair(1, "a"), Pair(2, "bc"), Pair(3, "d")));
 }
 
+TEST(LineReaderTest, ALineLongerThanTheLimitStopsWithAStatus) {
+  std::istringstream in("short\n" + std::string(5000, 'x') + "\nafter\n");
+  LineReader reader(&in, 64, {}, 1000);
+  std::string_view line;
+  uint64_t number = 0;
+  ASSERT_TRUE(reader.Next(&line, &number));
+  EXPECT_EQ(line, "short");
+  EXPECT_FALSE(reader.Next(&line, &number));
+  EXPECT_EQ(reader.status().code(), absl::StatusCode::kResourceExhausted);
+  EXPECT_THAT(std::string(reader.status().message()), ::testing::HasSubstr("longer than 1000"));
+}
+
 TEST(LineReaderTest, EmptyInputHasNoLines) { EXPECT_TRUE(Lines("", 64).empty()); }
 
 }  // namespace
