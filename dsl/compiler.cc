@@ -9,7 +9,7 @@
 
 #include "core/sha256.h"
 #include "dsl/internal/checker.h"
-#include "dsl/internal/grammar.h"
+#include "dsl/internal/parser.h"
 #include "dsl/internal/source.h"
 
 namespace bukong::dsl {

@@ -1,8 +1,10 @@
 // The Spirit X3 grammar of `.rules` files: declarations only (definitions in grammar_def.h,
 // compiled in exactly one translation unit, grammar.cc, because X3 is slow to compile).
 //
-// The grammar parses ONE statement at a time; the driver (compiler.cc) loops over
-// statements so that a syntax error costs one statement, not the file (error recovery).
+// The grammar parses ONE statement at a time (ParseStatement in parser.h); the driver
+// (compiler.cc) loops over statements so that a syntax error costs one statement, not the
+// file (error recovery). Only grammar_def.h and grammar.cc include this header: it pulls in
+// all of X3.
 // Internal to dsl/.
 #ifndef BUKONG_DSL_INTERNAL_GRAMMAR_H_
 #define BUKONG_DSL_INTERNAL_GRAMMAR_H_
@@ -12,12 +14,11 @@
 #include <string>
 
 #include "dsl/internal/ast.h"
+#include "dsl/internal/parser.h"
 
 namespace bukong::dsl::grammar {
 
 namespace x3 = boost::spirit::x3;
-
-using Iterator = const char*;
 
 // Annotation handler: records byte offsets of every position_tagged node (rule IDs derive
 // from x3::annotate_on_success, which finds this object under x3::error_handler_tag).
@@ -51,26 +52,6 @@ struct statement_class;
 using statement_type = x3::rule<statement_class, ast::Statement>;
 BOOST_SPIRIT_DECLARE(statement_type)
 }  // namespace parser
-
-// How one call of ParseStatement ended.
-enum class ParseOutcome : uint8_t {
-  kParsed,       // `out` holds the statement; `first` is past it (and past blanks/comments)
-  kNoStatement,  // no statement keyword at `first` (which is left after the blanks)
-  kExpected,     // the text went wrong at `failure_offset`: `expected` names what should be there
-  kTooDeep,      // parentheses nested deeper than max_depth at `failure_offset`
-};
-
-struct ParseResult {
-  ParseOutcome outcome = ParseOutcome::kParsed;
-  uint32_t failure_offset = 0;
-  std::string expected;     // kExpected: e.g. "'when'", "a percentage"
-  bool in_string = false;   // kExpected inside a string literal (unterminated / bad escape)
-};
-
-// Parses one statement starting at `first` (blanks and comments are skipped first).
-// `begin` is the start of the whole source (positions are offsets from it).
-ParseResult ParseStatement(Iterator& first, Iterator last, Iterator begin, int max_depth,
-                           ast::Statement& out);
 
 }  // namespace bukong::dsl::grammar
 
