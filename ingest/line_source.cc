@@ -11,7 +11,7 @@ InputBuffer::InputBuffer(std::istream* in, size_t chunk, std::string_view prefix
                          size_t max_record)
     : in_(in), chunk_(std::max<size_t>(chunk, 64)), max_record_(max_record) {
   buffer_.resize(std::max(chunk_, prefix.size() * 2));
-  std::memcpy(buffer_.data(), prefix.data(), prefix.size());
+  if (!prefix.empty()) std::memcpy(buffer_.data(), prefix.data(), prefix.size());
   end_ = prefix.size();
 }
 

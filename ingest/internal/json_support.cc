@@ -13,7 +13,7 @@ simdjson::simdjson_result<od::document> PaddedLine::Iterate(od::parser& parser,
                                                              std::string_view line) {
   size_t needed = line.size() + simdjson::SIMDJSON_PADDING;
   if (buffer_.size() < needed) buffer_.resize(needed);
-  std::memcpy(buffer_.data(), line.data(), line.size());
+  if (!line.empty()) std::memcpy(buffer_.data(), line.data(), line.size());
   std::memset(buffer_.data() + line.size(), 0, simdjson::SIMDJSON_PADDING);
   size_ = line.size();
   return parser.iterate(buffer_.data(), line.size(), buffer_.size());
