@@ -16,7 +16,6 @@ namespace bukong::engine_internal {
 namespace {
 
 constexpr int kMaxDepth = 1000;          // deeper IR is rejected (evaluation recurses)
-constexpr int64_t kMaxHeadingSpan = 32;  // wider 4-digit spans are indexed by chapter
 
 bool IsAsciiUpper(char c) { return c >= 'A' && c <= 'Z'; }
 bool IsDigit(char c) { return c >= '0' && c <= '9'; }
@@ -259,190 +258,347 @@ void Conjuncts(const ir::Condition& c, std::vector<const ir::Condition*>* out) {
   }
 }
 
-// Where a rule with this non-negated HS list goes in the index (see plan.h): dense slots
-// (chapters, headings) and sparse 6-digit subheadings. `cost` estimates how much of the code
-// space the placement covers (a chapter is 100 headings, a heading 100 subheadings), so a
-// rule with several HS lists is indexed under the most selective one.
-struct HsPlacement {
-  std::vector<uint32_t> slots;
-  std::vector<uint32_t> subheadings;
-  int64_t cost = 0;
-};
+// ----- The candidate index (see plan.h) ---------------------------------------------------
 
-HsPlacement PlaceHs(const ir::Condition& c) {
-  HsPlacement place;
-  for (const ir::HsRange& r : c.hs_ranges) {
-    if (r.low.size() >= 6) {
-      const int64_t lo = DigitsValue(r.low.substr(0, 6));
-      const int64_t hi = DigitsValue(r.high.substr(0, 6));
-      if (hi - lo < kMaxHeadingSpan) {
-        for (int64_t sub = lo; sub <= hi; ++sub)
-          place.subheadings.push_back(static_cast<uint32_t>(sub));
-        place.cost += hi - lo + 1;
-        continue;
-      }
-    }
-    if (r.low.size() >= 4) {
-      const int64_t lo = DigitsValue(r.low.substr(0, 4));
-      const int64_t hi = DigitsValue(r.high.substr(0, 4));
-      if (hi - lo < kMaxHeadingSpan) {
-        for (int64_t h = lo; h <= hi; ++h)
-          place.slots.push_back(Plan::kHeadingBase + static_cast<uint32_t>(h));
-        place.cost += 100 * (hi - lo + 1);
-        continue;
-      }
-    }
-    const int64_t lo = DigitsValue(r.low.substr(0, 2));
-    const int64_t hi = DigitsValue(r.high.substr(0, 2));
-    for (int64_t ch = lo; ch <= hi; ++ch)
-      place.slots.push_back(Plan::kChapterBase + static_cast<uint32_t>(ch));
-    place.cost += 10'000 * (hi - lo + 1);
-  }
-  for (auto* v : {&place.slots, &place.subheadings}) {
-    std::sort(v->begin(), v->end());
-    v->erase(std::unique(v->begin(), v->end()), v->end());
-  }
-  return place;
-}
+constexpr size_t kMaxBounds = 63;        // boundaries per date/number dimension (127 buckets)
+constexpr size_t kMaxHeadingBuckets = 2048;
+constexpr int64_t kMaxHeadingSpan = 32;  // wider ranges constrain the chapter only
+constexpr size_t kMaxIndexedFlags = 64;
 
-// Where a rule goes in the index (see plan.h).
-struct IndexOption {
+// What one rule's top-level conjunction (and valid window) allows, dimension by dimension.
+// nullopt / all-ones = unconstrained.
+struct RuleDomain {
   uint32_t directions = 0b111;
-  bool catch_all = true;
-  IndexDim dim = kDimSubheading;
-  std::vector<uint32_t> dense_slots;  // HS chapters and headings
-  std::vector<uint32_t> keys;         // sparse keys in dimension `dim`
-  double selectivity = 1.0;           // estimated share of declarations offered the rule
+  std::optional<std::array<bool, 100>> chapters;
+  std::optional<std::vector<uint32_t>> headings;  // sorted; set only when every code has 4+ digits
+  uint32_t modes = 0b11111;
+  uint32_t two_step = 0b11;
+  std::optional<std::vector<bool>> grades;
+  // Per symbol slot (origin, trade country, port): `in` sets intersect, `not in` sets unite.
+  std::optional<std::vector<uint32_t>> symbol_in[kSymbolSlots];
+  std::vector<uint32_t> symbol_out[kSymbolSlots];
+  // Dates: closed interval; numbers: (op, twice-scaled literal) constraints.
+  int64_t date_lo = std::numeric_limits<int64_t>::min();
+  int64_t date_hi = std::numeric_limits<int64_t>::max();
+  std::vector<std::pair<ir::CompareOp, __int128>> numbers[kNumberSlots];
+  std::vector<uint32_t> flags;  // flag ids
 };
 
-// Static selectivity estimates (share of declarations a key admits). They only steer which
-// conjunct a rule is indexed by; any choice gives the same decisions.
-constexpr double kSelChapter = 0.02, kSelHeading = 0.002, kSelSubheading = 0.0002;
-constexpr double kSelCountry = 0.04, kSelMode = 0.2, kSelPort = 0.06, kSelFlag = 0.05;
-constexpr double kSelGrade = 0.3, kSelTwoStepTrue = 0.1, kSelCatchAll = 0.6;
-constexpr int32_t kMaxDateSpan = 400;  // days; longer intervals are not date-indexed
-
-IndexOption ChooseIndex(const std::vector<const ir::Condition*>& conjuncts,
-                        const ir::Rule& rule, const Plan& plan, RulePlan* rp) {
-  using K = ir::Condition::Kind;
-  IndexOption best;
-  best.selectivity = kSelCatchAll;
-  auto consider = [&](IndexOption option) {
-    if (option.selectivity < best.selectivity) {
-      option.catch_all = false;
-      option.directions = best.directions;
-      best = std::move(option);
-    }
-  };
-  int64_t date_lo = rule.valid_from ? *rule.valid_from : std::numeric_limits<int32_t>::min();
-  int64_t date_hi = rule.valid_to ? *rule.valid_to : std::numeric_limits<int32_t>::max();
-  for (const ir::Condition* c : conjuncts) {
-    if (c->kind == K::kSymbolIn && c->field == ir::Field::kDirection) {
-      uint32_t allowed = 0;
-      for (const std::string& s : c->symbols) allowed |= 1u << *DirectionId(s);
-      best.directions &= c->negated ? ~allowed : allowed;
-    } else if (c->kind == K::kSymbolIn && c->field == ir::Field::kGrade) {
-      uint64_t allowed = 0;
-      IndexOption o;
-      o.dim = kDimGrade;
-      for (const std::string& s : c->symbols) {
-        const uint32_t g = plan.grade_ids.find(s)->second;
-        if (g < 64) allowed |= uint64_t{1} << g;
-        o.keys.push_back(g);
-      }
-      if (plan.grade_masks_used) rp->grade_mask &= c->negated ? ~allowed : allowed;
-      if (!c->negated) {
-        o.selectivity = kSelGrade * static_cast<double>(o.keys.size());
-        consider(std::move(o));
-      }
-    } else if (c->kind == K::kHsIn && !c->negated) {
-      HsPlacement place = PlaceHs(*c);
-      IndexOption o;
-      o.dim = kDimSubheading;
-      o.selectivity = 0;
-      for (uint32_t slot : place.slots)
-        o.selectivity += slot >= Plan::kHeadingBase ? kSelHeading : kSelChapter;
-      o.selectivity += kSelSubheading * static_cast<double>(place.subheadings.size());
-      o.dense_slots = std::move(place.slots);
-      o.keys = std::move(place.subheadings);
-      consider(std::move(o));
-    } else if (c->kind == K::kSymbolIn && c->negated && c->field == ir::Field::kMode) {
-      uint8_t excluded = 0;
-      for (const std::string& s : c->symbols) excluded |= static_cast<uint8_t>(1u << *ModeId(s));
-      rp->mode_mask &= static_cast<uint8_t>(~excluded);
-    } else if (c->kind == K::kSymbolIn && !c->negated) {
-      IndexOption o;
-      double each = 1.0;
-      switch (c->field) {
-        case ir::Field::kOrigin: o.dim = kDimOrigin; each = kSelCountry; break;
-        case ir::Field::kTradeCountry: o.dim = kDimTradeCountry; each = kSelCountry; break;
-        case ir::Field::kMode: o.dim = kDimMode; each = kSelMode; break;
-        case ir::Field::kPort: o.dim = kDimPort; each = kSelPort; break;
-        default: continue;
-      }
-      for (const std::string& s : c->symbols) {
-        switch (o.dim) {
-          case kDimOrigin:
-          case kDimTradeCountry: o.keys.push_back(PackCountry(s)); break;
-          case kDimMode: o.keys.push_back(*ModeId(s)); break;
-          default: o.keys.push_back(plan.port_ids.find(s)->second); break;
-        }
-      }
-      std::sort(o.keys.begin(), o.keys.end());
-      o.keys.erase(std::unique(o.keys.begin(), o.keys.end()), o.keys.end());
-      if (o.dim == kDimMode) {
-        uint8_t allowed = 0;
-        for (uint32_t m : o.keys) allowed |= static_cast<uint8_t>(1u << m);
-        rp->mode_mask &= allowed;
-      }
-      o.selectivity = each * static_cast<double>(o.keys.size());
-      consider(std::move(o));
-    } else if (c->kind == K::kFlagHas) {
-      IndexOption o;
-      o.dim = kDimFlag;
-      o.keys.push_back(plan.flag_ids.find(c->flag)->second);
-      o.selectivity = kSelFlag;
-      consider(std::move(o));
-    } else if (c->kind == K::kCompareBool) {
-      const bool wanted = c->boolean == (c->op == ir::CompareOp::kEq);
-      rp->two_step_mask &= wanted ? 0b10 : 0b01;
-      IndexOption o;
-      o.dim = kDimTwoStep;
-      o.keys.push_back(wanted ? 1 : 0);
-      o.selectivity = wanted ? kSelTwoStepTrue : 1 - kSelTwoStepTrue;
-      consider(std::move(o));
-    } else if (c->kind == K::kCompareDate) {
-      const int64_t day = c->day;
-      switch (c->op) {
-        case ir::CompareOp::kEq: date_lo = std::max(date_lo, day); date_hi = std::min(date_hi, day); break;
-        case ir::CompareOp::kLt: date_hi = std::min(date_hi, day - 1); break;
-        case ir::CompareOp::kLe: date_hi = std::min(date_hi, day); break;
-        case ir::CompareOp::kGt: date_lo = std::max(date_lo, day + 1); break;
-        case ir::CompareOp::kGe: date_lo = std::max(date_lo, day); break;
-        case ir::CompareOp::kNe: break;
-      }
-    }
-  }
-  rp->date_lo = static_cast<int32_t>(std::max<int64_t>(date_lo, std::numeric_limits<int32_t>::min()));
-  rp->date_hi = static_cast<int32_t>(std::min<int64_t>(date_hi, std::numeric_limits<int32_t>::max()));
-  if (date_lo > date_hi) {
-    // The window and the date comparisons exclude every date: the rule never matches, so
-    // listing it nowhere is exact.
-    IndexOption never;
-    never.dim = kDimDate;
-    never.selectivity = 0;
-    consider(std::move(never));
-  } else if (date_hi - date_lo <= kMaxDateSpan) {
-    IndexOption o;
-    o.dim = kDimDate;
-    for (int64_t b = DateBucket(static_cast<int32_t>(date_lo));
-         b <= DateBucket(static_cast<int32_t>(date_hi)); ++b)
-      o.keys.push_back(static_cast<uint32_t>(b));
-    o.selectivity = static_cast<double>(date_hi - date_lo + 1) / 365.0;
-    consider(std::move(o));
-  }
-  return best;
+std::vector<uint32_t> Intersect(const std::vector<uint32_t>& a, const std::vector<uint32_t>& b) {
+  std::vector<uint32_t> out;
+  std::set_intersection(a.begin(), a.end(), b.begin(), b.end(), std::back_inserter(out));
+  return out;
 }
+
+RuleDomain DomainOf(const ir::Rule& rule, const std::vector<const ir::Condition*>& conjuncts,
+                    const Plan& plan, uint32_t grades) {
+  using K = ir::Condition::Kind;
+  RuleDomain dom;
+  if (rule.valid_from) {
+    dom.date_lo = *rule.valid_from;
+    dom.date_hi = *rule.valid_to;
+  }
+  for (const ir::Condition* c : conjuncts) {
+    switch (c->kind) {
+      case K::kSymbolIn: {
+        std::vector<uint32_t> ids;
+        for (const std::string& s : c->symbols) {
+          switch (c->field) {
+            case ir::Field::kDirection: ids.push_back(*DirectionId(s)); break;
+            case ir::Field::kMode: ids.push_back(*ModeId(s)); break;
+            case ir::Field::kGrade: ids.push_back(plan.grade_ids.find(s)->second); break;
+            case ir::Field::kPort: ids.push_back(plan.port_ids.find(s)->second); break;
+            default: ids.push_back(PackCountry(s)); break;
+          }
+        }
+        std::sort(ids.begin(), ids.end());
+        ids.erase(std::unique(ids.begin(), ids.end()), ids.end());
+        if (c->field == ir::Field::kDirection || c->field == ir::Field::kMode) {
+          uint32_t mask = 0;
+          for (uint32_t id : ids) mask |= 1u << id;
+          uint32_t& allowed = c->field == ir::Field::kDirection ? dom.directions : dom.modes;
+          allowed &= c->negated ? ~mask : mask;
+        } else if (c->field == ir::Field::kGrade) {
+          if (!dom.grades) dom.grades = std::vector<bool>(grades, true);
+          for (uint32_t g = 0; g < grades; ++g) {
+            const bool listed = std::binary_search(ids.begin(), ids.end(), g);
+            if (listed == c->negated) (*dom.grades)[g] = false;
+          }
+        } else {
+          const int slot = *SymbolSlotOf(c->field);
+          if (c->negated) {
+            dom.symbol_out[slot].insert(dom.symbol_out[slot].end(), ids.begin(), ids.end());
+          } else {
+            dom.symbol_in[slot] = dom.symbol_in[slot] ? Intersect(*dom.symbol_in[slot], ids) : ids;
+          }
+        }
+        break;
+      }
+      case K::kHsIn: {
+        if (c->negated) break;
+        std::array<bool, 100> chapters{};
+        std::vector<uint32_t> headings;
+        bool heading_precise = true;
+        for (const ir::HsRange& r : c->hs_ranges) {
+          for (int64_t ch = DigitsValue(r.low.substr(0, 2)); ch <= DigitsValue(r.high.substr(0, 2)); ++ch)
+            chapters[ch] = true;
+          if (r.low.size() < 4) {
+            heading_precise = false;
+            continue;
+          }
+          const int64_t lo = DigitsValue(r.low.substr(0, 4)), hi = DigitsValue(r.high.substr(0, 4));
+          if (hi - lo >= kMaxHeadingSpan) {
+            heading_precise = false;
+            continue;
+          }
+          for (int64_t h = lo; h <= hi; ++h) headings.push_back(static_cast<uint32_t>(h));
+        }
+        if (dom.chapters) {
+          for (int i = 0; i < 100; ++i) chapters[i] = chapters[i] && (*dom.chapters)[i];
+        }
+        dom.chapters = chapters;
+        if (heading_precise) {
+          std::sort(headings.begin(), headings.end());
+          headings.erase(std::unique(headings.begin(), headings.end()), headings.end());
+          dom.headings = dom.headings ? Intersect(*dom.headings, headings) : headings;
+        }
+        break;
+      }
+      case K::kCompareBool: {
+        const bool wanted = c->boolean == (c->op == ir::CompareOp::kEq);
+        dom.two_step &= wanted ? 0b10 : 0b01;
+        break;
+      }
+      case K::kCompareDate: {
+        const int64_t day = c->day;
+        switch (c->op) {
+          case ir::CompareOp::kEq: dom.date_lo = std::max(dom.date_lo, day); dom.date_hi = std::min(dom.date_hi, day); break;
+          case ir::CompareOp::kLt: dom.date_hi = std::min(dom.date_hi, day - 1); break;
+          case ir::CompareOp::kLe: dom.date_hi = std::min(dom.date_hi, day); break;
+          case ir::CompareOp::kGt: dom.date_lo = std::max(dom.date_lo, day + 1); break;
+          case ir::CompareOp::kGe: dom.date_lo = std::max(dom.date_lo, day); break;
+          case ir::CompareOp::kNe: break;
+        }
+        break;
+      }
+      case K::kCompareNumber:
+        dom.numbers[*NumberSlotOf(c->field)].emplace_back(c->op, c->number.scaled * 2);
+        break;
+      case K::kFlagHas:
+        dom.flags.push_back(plan.flag_ids.find(c->flag)->second);
+        break;
+      default:
+        break;
+    }
+  }
+  return dom;
+}
+
+// Sorted distinct values, thinned evenly to at most kMaxBounds (thinning only makes buckets
+// wider, so the index stays a superset).
+std::vector<__int128> Bounds(std::vector<__int128> values) {
+  std::sort(values.begin(), values.end());
+  values.erase(std::unique(values.begin(), values.end()), values.end());
+  if (values.size() <= kMaxBounds) return values;
+  std::vector<__int128> thin;
+  for (size_t i = 0; i < kMaxBounds; ++i) thin.push_back(values[i * values.size() / kMaxBounds]);
+  thin.erase(std::unique(thin.begin(), thin.end()), thin.end());
+  return thin;
+}
+
+// The buckets [first, last] of `bounds` that values satisfying `op x` can fall in.
+std::pair<int64_t, int64_t> BucketRange(const std::vector<__int128>& bounds, ir::CompareOp op,
+                                        __int128 x) {
+  const int64_t b = BoundsBucket(bounds, x);
+  const bool point = b % 2 == 1;  // x is a boundary: its bucket holds x alone
+  const int64_t last = 2 * static_cast<int64_t>(bounds.size());
+  switch (op) {
+    case ir::CompareOp::kEq: return {b, b};
+    case ir::CompareOp::kNe: return {0, last};
+    case ir::CompareOp::kLt: return {0, point ? b - 1 : b};
+    case ir::CompareOp::kLe: return {0, b};
+    case ir::CompareOp::kGt: return {point ? b + 1 : b, last};
+    case ir::CompareOp::kGe: return {b, last};
+  }
+  return {0, last};
+}
+
+class IndexBuilder {
+ public:
+  IndexBuilder(Plan* plan, size_t rules) : plan_(plan), rules_(rules) {
+    plan_->index_words = static_cast<uint32_t>((rules + 63) / 64);
+    const uint32_t blocks = (plan_->index_words + Plan::kBlockWords - 1) / Plan::kBlockWords;
+    plan_->summary_words = (blocks + 63) / 64;
+    plan_->all_rules.assign(plan_->index_words, 0);
+    for (size_t r = 0; r < rules; ++r) plan_->all_rules[r / 64] |= uint64_t{1} << (r % 64);
+    plan_->all_rules_summary = Summarize(plan_->all_rules, 1);
+  }
+
+  // The summaries of `rows` rows of index_words words.
+  std::vector<uint64_t> Summarize(const std::vector<uint64_t>& bits, uint32_t rows) const {
+    const uint32_t words = plan_->index_words;
+    std::vector<uint64_t> summary(static_cast<size_t>(rows) * plan_->summary_words, 0);
+    for (uint32_t row = 0; row < rows; ++row)
+      for (uint32_t w = 0; w < words; ++w)
+        if (bits[static_cast<size_t>(row) * words + w] != 0) {
+          const uint32_t block = w / Plan::kBlockWords;
+          summary[static_cast<size_t>(row) * plan_->summary_words + block / 64] |=
+              uint64_t{1} << (block % 64);
+        }
+    return summary;
+  }
+
+  void Build(const std::vector<RuleDomain>& domains) {
+    using Kind = IndexDimension::Kind;
+    // Small enumerations.
+    AddIf(domains, Kind::kDirection, 0, 3, [](const RuleDomain& d, uint32_t b) {
+      return (d.directions >> b & 1) != 0;
+    }, [](const RuleDomain& d) { return d.directions != 0b111; });
+    AddIf(domains, Kind::kChapter, 0, 100, [](const RuleDomain& d, uint32_t b) {
+      return !d.chapters || (*d.chapters)[b];
+    }, [](const RuleDomain& d) { return d.chapters.has_value(); });
+    AddIf(domains, Kind::kMode, 0, 5, [](const RuleDomain& d, uint32_t b) {
+      return (d.modes >> b & 1) != 0;
+    }, [](const RuleDomain& d) { return d.modes != 0b11111; });
+    AddIf(domains, Kind::kTwoStep, 0, 2, [](const RuleDomain& d, uint32_t b) {
+      return (d.two_step >> b & 1) != 0;
+    }, [](const RuleDomain& d) { return d.two_step != 0b11; });
+    AddIf(domains, Kind::kGrade, 0, plan_->grade_count, [](const RuleDomain& d, uint32_t b) {
+      return !d.grades || (*d.grades)[b];
+    }, [](const RuleDomain& d) { return d.grades.has_value(); });
+
+    // Headings: the distinct headings precise rules name; every other heading is bucket 0.
+    {
+      std::vector<uint32_t> all;
+      for (const RuleDomain& d : domains)
+        if (d.headings) all.insert(all.end(), d.headings->begin(), d.headings->end());
+      std::sort(all.begin(), all.end());
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+      if (!all.empty() && all.size() < kMaxHeadingBuckets) {
+        IndexDimension dim;
+        dim.kind = Kind::kHeading;
+        dim.heading_buckets.assign(10'000, 0);
+        for (size_t i = 0; i < all.size(); ++i) dim.heading_buckets[all[i]] = static_cast<uint16_t>(i + 1);
+        Fill(&dim, static_cast<uint32_t>(all.size() + 1), domains,
+             [&](const RuleDomain& d, uint32_t b) {
+               if (!d.headings) return true;
+               return b != 0 && std::binary_search(d.headings->begin(), d.headings->end(), all[b - 1]);
+             });
+        plan_->dimensions.push_back(std::move(dim));
+      }
+    }
+
+    // Symbols: origin, trade country, port. Bucket 0 is every symbol no rule names.
+    for (int slot : {kSymOrigin, kSymTradeCountry, kSymPort}) {
+      std::vector<uint32_t> named;
+      for (const RuleDomain& d : domains) {
+        if (d.symbol_in[slot]) named.insert(named.end(), d.symbol_in[slot]->begin(), d.symbol_in[slot]->end());
+        named.insert(named.end(), d.symbol_out[slot].begin(), d.symbol_out[slot].end());
+      }
+      std::sort(named.begin(), named.end());
+      named.erase(std::unique(named.begin(), named.end()), named.end());
+      if (named.empty()) continue;
+      IndexDimension dim;
+      dim.kind = Kind::kSymbol;
+      dim.slot = static_cast<uint8_t>(slot);
+      for (size_t i = 0; i < named.size(); ++i) dim.symbol_buckets[named[i]] = static_cast<uint32_t>(i + 1);
+      Fill(&dim, static_cast<uint32_t>(named.size() + 1), domains, [&](const RuleDomain& d, uint32_t b) {
+        if (b == 0) return !d.symbol_in[slot].has_value();
+        const uint32_t symbol = named[b - 1];
+        if (d.symbol_in[slot] && !std::binary_search(d.symbol_in[slot]->begin(), d.symbol_in[slot]->end(), symbol))
+          return false;
+        return std::find(d.symbol_out[slot].begin(), d.symbol_out[slot].end(), symbol) == d.symbol_out[slot].end();
+      });
+      plan_->dimensions.push_back(std::move(dim));
+    }
+
+    // Dates.
+    {
+      std::vector<__int128> values;
+      for (const RuleDomain& d : domains) {
+        if (d.date_lo != std::numeric_limits<int64_t>::min()) values.push_back(d.date_lo);
+        if (d.date_hi != std::numeric_limits<int64_t>::max()) values.push_back(d.date_hi);
+      }
+      if (!values.empty()) {
+        IndexDimension dim;
+        dim.kind = Kind::kDate;
+        dim.bounds = Bounds(std::move(values));
+        Fill(&dim, static_cast<uint32_t>(2 * dim.bounds.size() + 1), domains, [&](const RuleDomain& d, uint32_t b) {
+          int64_t first = 0, last = 2 * static_cast<int64_t>(dim.bounds.size());
+          if (d.date_lo > d.date_hi) return false;
+          if (d.date_lo != std::numeric_limits<int64_t>::min())
+            first = BucketRange(dim.bounds, ir::CompareOp::kGe, d.date_lo).first;
+          if (d.date_hi != std::numeric_limits<int64_t>::max())
+            last = BucketRange(dim.bounds, ir::CompareOp::kLe, d.date_hi).second;
+          return first <= b && b <= last;
+        });
+        plan_->dimensions.push_back(std::move(dim));
+      }
+    }
+
+    // Numbers.
+    for (int slot = 0; slot < kNumberSlots; ++slot) {
+      std::vector<__int128> values;
+      for (const RuleDomain& d : domains)
+        for (const auto& [op, x] : d.numbers[slot])
+          if (op != ir::CompareOp::kNe) values.push_back(x);
+      if (values.empty()) continue;
+      IndexDimension dim;
+      dim.kind = Kind::kNumber;
+      dim.slot = static_cast<uint8_t>(slot);
+      dim.bounds = Bounds(std::move(values));
+      Fill(&dim, static_cast<uint32_t>(2 * dim.bounds.size() + 1), domains, [&](const RuleDomain& d, uint32_t b) {
+        for (const auto& [op, x] : d.numbers[slot]) {
+          const auto [first, last] = BucketRange(dim.bounds, op, x);
+          if (b < first || b > last) return false;
+        }
+        return true;
+      });
+      plan_->dimensions.push_back(std::move(dim));
+    }
+
+    // Flags (the first 64 named by a top-level `has`).
+    for (size_t r = 0; r < domains.size(); ++r) {
+      for (uint32_t flag : domains[r].flags) {
+        auto it = std::find(plan_->indexed_flags.begin(), plan_->indexed_flags.end(), flag);
+        size_t row = static_cast<size_t>(it - plan_->indexed_flags.begin());
+        if (it == plan_->indexed_flags.end()) {
+          if (plan_->indexed_flags.size() == kMaxIndexedFlags) continue;
+          plan_->indexed_flags.push_back(flag);
+          plan_->flag_requires.resize(plan_->flag_requires.size() + plan_->index_words, 0);
+        }
+        plan_->flag_requires[row * plan_->index_words + r / 64] |= uint64_t{1} << (r % 64);
+      }
+    }
+  }
+
+ private:
+  template <typename Allows, typename Constrains>
+  void AddIf(const std::vector<RuleDomain>& domains, IndexDimension::Kind kind, uint8_t slot,
+             uint32_t buckets, Allows allows, Constrains constrains) {
+    if (std::none_of(domains.begin(), domains.end(), constrains)) return;
+    IndexDimension dim;
+    dim.kind = kind;
+    dim.slot = slot;
+    Fill(&dim, buckets, domains, allows);
+    plan_->dimensions.push_back(std::move(dim));
+  }
+
+  template <typename Allows>
+  void Fill(IndexDimension* dim, uint32_t buckets, const std::vector<RuleDomain>& domains,
+            Allows allows) {
+    const size_t words = plan_->index_words;
+    dim->buckets = buckets;
+    dim->bits.assign(static_cast<size_t>(buckets) * words, 0);
+    for (uint32_t b = 0; b < buckets; ++b)
+      for (size_t r = 0; r < rules_; ++r)
+        if (allows(domains[r], b)) dim->bits[b * words + r / 64] |= uint64_t{1} << (r % 64);
+    dim->summary = Summarize(dim->bits, buckets);
+  }
+
+  Plan* plan_;
+  size_t rules_;
+};
 
 GradeRate RateUnder(const ir::Action& a, const ir::Grade& g) {
   GradeRate r;
@@ -487,7 +643,6 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   if (rs.unknown_grade >= rs.grades.size())
     return absl::InvalidArgumentError("unknown-enterprise grade index out of range");
   plan->grade_count = static_cast<uint32_t>(rs.grades.size());
-  plan->grade_masks_used = plan->grade_count <= 64;
   for (uint32_t i = 0; i < rs.grades.size(); ++i) {
     const ir::Grade& g = rs.grades[i];
     if (!plan->grade_ids.try_emplace(g.name, i).second)
@@ -512,8 +667,8 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   // Rules.
   Lowerer lowerer(plan);
   absl::flat_hash_map<std::string_view, int> names;
-  std::vector<std::vector<uint32_t>> lists(3 * Plan::kSlots);
-  absl::flat_hash_map<uint64_t, std::vector<uint32_t>> sparse;
+  std::vector<RuleDomain> domains;
+  domains.reserve(rs.rules.size());
   plan->rules.reserve(rs.rules.size());
   plan->rates.reserve(rs.rules.size() * rs.grades.size());
   for (uint32_t ri = 0; ri < rs.rules.size(); ++ri) {
@@ -538,38 +693,15 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
     rp.nii = ThresholdFor(rule.then.nii_share);
     for (const ir::Grade& g : rs.grades) plan->rates.push_back(RateUnder(rule.then, g));
 
-    // Prefilters and index placement from the top-level conjunction.
+    // The rule's domain for the candidate index, from its top-level conjunction.
     std::vector<const ir::Condition*> conjuncts;
     Conjuncts(rule.when, &conjuncts);
-    IndexOption best = ChooseIndex(conjuncts, rule, *plan, &rp);
-    for (uint32_t d = 0; d < 3; ++d) {
-      if (!(best.directions & (1u << d))) continue;
-      if (best.catch_all) {
-        lists[d * Plan::kSlots].push_back(ri);
-        continue;
-      }
-      for (uint32_t slot : best.dense_slots) lists[d * Plan::kSlots + slot].push_back(ri);
-      for (uint32_t key : best.keys) {
-        auto& list = sparse[SparseKey(best.dim, d, key)];
-        if (list.empty() || list.back() != ri) list.push_back(ri);
-      }
-    }
+    domains.push_back(DomainOf(rule, conjuncts, *plan, plan->grade_count));
     plan->rules.push_back(rp);
+    plan->roots.push_back(rp.root);
   }
 
-  // Flatten the index.
-  plan->bucket_offsets.reserve(lists.size() + 1);
-  plan->bucket_offsets.push_back(0);
-  for (const auto& list : lists) {
-    plan->bucket_rules.insert(plan->bucket_rules.end(), list.begin(), list.end());
-    plan->bucket_offsets.push_back(static_cast<uint32_t>(plan->bucket_rules.size()));
-  }
-  for (const auto& [key, list] : sparse) {
-    const uint32_t begin = static_cast<uint32_t>(plan->bucket_rules.size());
-    plan->bucket_rules.insert(plan->bucket_rules.end(), list.begin(), list.end());
-    plan->sparse_lists[key] = {begin, static_cast<uint32_t>(plan->bucket_rules.size())};
-    plan->sparse_dims |= 1u << (key >> 40);
-  }
+  IndexBuilder(plan, rs.rules.size()).Build(domains);
 
   // Inputs.
   const std::pair<ir::Field, uint32_t> kPresence[] = {
@@ -774,88 +906,103 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
     f.flags = &profile->flags;
   }
 
-  // Candidates: merge the catch-all, chapter and heading lists of this direction.
-  // Candidates: the lists of this declaration's keys (see plan.h), merged in rule order.
-  struct Range {
-    const uint32_t* next;
-    const uint32_t* end;
-  };
-  absl::InlinedVector<Range, 16> lists;
-  const uint32_t* data = p.bucket_rules.data();
-  {
-    const uint32_t base = direction * Plan::kSlots;
-    const uint32_t dense[3] = {base,
-                               base + Plan::kChapterBase + static_cast<uint32_t>(f.hs_prefix[2]),
-                               base + Plan::kHeadingBase + static_cast<uint32_t>(f.hs_prefix[4])};
-    for (uint32_t slot : dense) {
-      const uint32_t b = p.bucket_offsets[slot], e = p.bucket_offsets[slot + 1];
-      if (b != e) lists.push_back({data + b, data + e});
+  // Candidates (see plan.h): AND the rows of this declaration's buckets, then evaluate the
+  // rules left, in bit (= file) order.
+  const size_t words = p.index_words;
+  absl::InlinedVector<const uint64_t*, 24> rows;
+  absl::InlinedVector<const uint64_t*, 24> summaries;
+  absl::InlinedVector<const uint64_t*, 8> excluded;  // rules needing a flag the profile lacks
+  for (const IndexDimension& dim : p.dimensions) {
+    uint32_t bucket = 0;
+    switch (dim.kind) {
+      case IndexDimension::Kind::kDirection: bucket = direction; break;
+      case IndexDimension::Kind::kChapter: bucket = static_cast<uint32_t>(f.hs_prefix[2]); break;
+      case IndexDimension::Kind::kHeading: bucket = dim.heading_buckets[f.hs_prefix[4]]; break;
+      case IndexDimension::Kind::kMode: bucket = f.symbol[kSymMode]; break;
+      case IndexDimension::Kind::kTwoStep: bucket = f.two_step ? 1 : 0; break;
+      case IndexDimension::Kind::kGrade: bucket = grade; break;
+      case IndexDimension::Kind::kSymbol: {
+        auto it = dim.symbol_buckets.find(f.symbol[dim.slot]);
+        bucket = it == dim.symbol_buckets.end() ? 0 : it->second;
+        break;
+      }
+      case IndexDimension::Kind::kDate: bucket = BoundsBucket(dim.bounds, d.date); break;
+      case IndexDimension::Kind::kNumber: bucket = BoundsBucket(dim.bounds, f.number[dim.slot]); break;
     }
-    auto probe = [&](IndexDim dim, uint32_t value) {
-      if (!(p.sparse_dims & (1u << dim))) return;
-      auto it = p.sparse_lists.find(SparseKey(dim, direction, value));
-      if (it != p.sparse_lists.end())
-        lists.push_back({data + it->second.first, data + it->second.second});
-    };
-    if (p.sparse_dims != 0) {
-      probe(kDimSubheading, static_cast<uint32_t>(f.hs_prefix[6]));
-      probe(kDimOrigin, f.symbol[kSymOrigin]);
-      probe(kDimTradeCountry, f.symbol[kSymTradeCountry]);
-      probe(kDimMode, f.symbol[kSymMode]);
-      if (f.symbol[kSymPort] != kNoSymbol) probe(kDimPort, f.symbol[kSymPort]);
-      probe(kDimTwoStep, f.two_step ? 1 : 0);
-      probe(kDimGrade, grade);
-      probe(kDimDate, DateBucket(d.date));
-      if (profile != nullptr && (p.sparse_dims & (1u << kDimFlag))) {
-        for (const std::string& flag : profile->flags) {
-          auto it = p.flag_ids.find(ToAbsl(flag));
-          if (it != p.flag_ids.end()) probe(kDimFlag, it->second);
-        }
+    if (bucket >= dim.buckets) bucket = 0;  // only for out-of-range enums, which are rejected above
+    rows.push_back(dim.bits.data() + static_cast<size_t>(bucket) * words);
+    summaries.push_back(dim.summary.data() + static_cast<size_t>(bucket) * p.summary_words);
+  }
+  if (!p.indexed_flags.empty()) {
+    uint64_t present = 0;
+    if (profile != nullptr) {
+      for (const std::string& flag : profile->flags) {
+        auto it = p.flag_ids.find(ToAbsl(flag));
+        if (it == p.flag_ids.end()) continue;
+        for (size_t i = 0; i < p.indexed_flags.size(); ++i)
+          if (p.indexed_flags[i] == it->second) present |= uint64_t{1} << i;
       }
     }
+    for (size_t i = 0; i < p.indexed_flags.size(); ++i)
+      if (!(present >> i & 1)) excluded.push_back(p.flag_requires.data() + i * words);
   }
   if (candidates != nullptr) *candidates = 0;
 
   out->id.assign(d.id);
-  out->matched.clear();
+  out->matched.erase(out->matched.begin(), out->matched.end());  // keeps its capacity
   out->grade = grade;
-  const uint64_t grade_bit = p.grade_masks_used ? uint64_t{1} << grade : 0;
-  // A rule with a mode or two_step quick reject reads that field, so the declaration has it.
-  const uint8_t mode_bit = static_cast<uint8_t>(1u << (static_cast<uint32_t>(d.mode) & 7));
-  const uint8_t two_step_bit = d.two_step ? 0b10 : 0b01;
   int32_t first_hold = -1;
   int32_t best = Decision::kBaseline;
   int64_t best_effective = 0;
   const GradeRate* rates = p.rates.data() + grade;
-  while (true) {
-    if (lists.empty()) break;
-    uint32_t r = std::numeric_limits<uint32_t>::max();
-    for (const Range& list : lists) r = std::min(r, *list.next);
-    for (size_t i = 0; i < lists.size();) {
-      if (*lists[i].next == r && ++lists[i].next == lists[i].end) {
-        lists[i] = lists.back();  // exhausted: drop it
-        lists.pop_back();
-      } else {
-        ++i;
+  constexpr size_t kChunk = Plan::kBlockWords;
+  uint64_t acc[kChunk];
+  for (uint32_t sw = 0; sw < p.summary_words; ++sw) {
+    uint64_t blocks = p.all_rules_summary[sw];
+    for (const uint64_t* summary : summaries) blocks &= summary[sw];
+    for (; blocks != 0; blocks &= blocks - 1) {
+    const size_t w0 = (static_cast<size_t>(sw) * 64 + __builtin_ctzll(blocks)) * kChunk;
+    const size_t n = std::min(kChunk, words - w0);
+    std::memcpy(acc, p.all_rules.data() + w0, n * sizeof(uint64_t));
+    for (const uint64_t* row : rows)
+      for (size_t i = 0; i < n; ++i) acc[i] &= row[w0 + i];
+    for (const uint64_t* row : excluded)
+      for (size_t i = 0; i < n; ++i) acc[i] &= ~row[w0 + i];
+    // Gather the block's candidates and prefetch what evaluating them reads, so that the
+    // cache misses of a large ruleset overlap instead of queueing one after another.
+    uint32_t block[kChunk * 64];
+    size_t count = 0;
+    for (size_t i = 0; i < n; ++i)
+      for (uint64_t bits = acc[i]; bits != 0; bits &= bits - 1)
+        block[count++] = static_cast<uint32_t>((w0 + i) * 64 + __builtin_ctzll(bits));
+    if (count > 1) {
+      for (size_t k = 0; k < count; ++k) {
+        const uint32_t root = p.roots[block[k]];
+        __builtin_prefetch(&p.rules[block[k]]);
+        __builtin_prefetch(&p.nodes[root]);
+        if (root > 0) __builtin_prefetch(&p.nodes[root - 1]);
+        __builtin_prefetch(&rates[static_cast<size_t>(block[k]) * p.grade_count]);
       }
     }
-    if (candidates != nullptr) ++*candidates;
-
-    const RulePlan& rule = p.rules[r];
-    if (d.date < rule.valid_from || d.date > rule.valid_to) continue;
-    if (d.date < rule.date_lo || d.date > rule.date_hi) continue;
-    if (!(rule.mode_mask & mode_bit) || !(rule.two_step_mask & two_step_bit)) continue;
-    if (grade_bit != 0 && !(rule.grade_mask & grade_bit)) continue;
-    if (!Eval(p, rule.root, f)) continue;
-    out->matched.push_back(r);
-    if (rule.hold) {
-      if (first_hold < 0) first_hold = static_cast<int32_t>(r);
-      continue;
+    for (size_t k = 0; k < count; ++k) {
+      {
+        const uint32_t r = block[k];
+        if (candidates != nullptr) ++*candidates;
+        const RulePlan& rule = p.rules[r];
+        if (d.date < rule.valid_from || d.date > rule.valid_to) continue;
+        if (!Eval(p, rule.root, f)) continue;
+        out->matched.push_back(r);
+        if (rule.hold) {
+          if (first_hold < 0) first_hold = static_cast<int32_t>(r);
+          continue;
+        }
+        const int64_t effective = rates[static_cast<size_t>(r) * p.grade_count].effective;
+        if (best == Decision::kBaseline || effective > best_effective) {
+          best = static_cast<int32_t>(r);
+          best_effective = effective;
+        }
+      }
     }
-    const int64_t effective = rates[static_cast<size_t>(r) * p.grade_count].effective;
-    if (best == Decision::kBaseline || effective > best_effective) {
-      best = static_cast<int32_t>(r);
-      best_effective = effective;
     }
   }
 

@@ -10,20 +10,21 @@
 //   integer ends of each interval.
 // - Rates: each rule's effective and final rate and its selection threshold are precomputed
 //   for every grade, so a decision does no 128-bit arithmetic.
-// - The index: every rule is listed, per direction its top-level conjunction allows, under
-//   ONE key: that of its most selective top-level conjunct (estimated statically, see
-//   BuildPlan): an HS list (dense lists per chapter and heading, sparse per 6-digit
-//   subheading; the most specific level a code allows, a range wider than 32 codes of a
-//   level goes one level up), an origin or trade-country list, a mode or port list, a flag,
-//   two_step, a grade list, or a bounded date interval (valid window and top-level date
-//   comparisons, in 16-day periods). A rule with none of these goes to the catch-all list
-//   of its directions. A decision probes the keys of its own facts (its chapter, heading,
-//   subheading, origin, ..., each profile flag, its date's period), merges those lists (all
-//   sorted by rule index, so file order is kept) and evaluates only those rules. The index is only ever a superset: the full condition is
-//   still evaluated for every candidate.
+// - The candidate index is a set of bitsets over the rules, one family per dimension of the
+//   declaration (direction, HS chapter, HS heading, mode, two_step, grade, origin, trade
+//   country, port, date, value, weight, age_days, inspections, hits, hit_rate) plus the
+//   flags. From each rule's top-level conjunction (and its valid window) the builder knows
+//   which values of a dimension the rule can accept; values are grouped into buckets (for
+//   dates and numbers, the literals the rules compare with are the bucket boundaries, each
+//   boundary a bucket of its own), and row b of a dimension marks the rules that can match in
+//   bucket b. A decision ANDs the rows of its own buckets (and removes rules that need a flag
+//   the profile lacks): what is left are the rules whose top-level conjunction can hold,
+//   in file order (bit order). Only dimensions some rule constrains take part. The index is
+//   only ever a superset: the full condition is still evaluated for every candidate.
 #ifndef BUKONG_ENGINE_INTERNAL_PLAN_H_
 #define BUKONG_ENGINE_INTERNAL_PLAN_H_
 
+#include <array>
 #include <cstdint>
 #include <limits>
 #include <string>
@@ -106,13 +107,6 @@ struct RulePlan {
   uint32_t root = 0;  // node index of the condition
   int32_t valid_from = std::numeric_limits<int32_t>::min();
   int32_t valid_to = std::numeric_limits<int32_t>::max();
-  uint64_t grade_mask = ~uint64_t{0};  // bit g set when grade g can satisfy the condition
-  // Quick rejects from the top-level conjunction, checked before the condition: the date
-  // interval (valid window narrowed by top-level date comparisons), modes, two_step.
-  int32_t date_lo = std::numeric_limits<int32_t>::min();
-  int32_t date_hi = std::numeric_limits<int32_t>::max();
-  uint8_t mode_mask = 0x1f;
-  uint8_t two_step_mask = 0b11;  // bit 0: false allowed, bit 1: true allowed
   bool hold = false;
   Threshold port;  // T(port share)
   Threshold nii;   // T(nii share)
@@ -129,24 +123,34 @@ struct Facts {
   const std::vector<std::string>* flags = nullptr;  // null: no profile
 };
 
-// The dimensions of the sparse index. Each rule is listed under exactly one dimension: the
-// most selective of its top-level conjuncts (see BuildPlan), or the catch-all list.
-enum IndexDim : uint8_t {
-  kDimSubheading = 1,  // 6-digit HS prefix
-  kDimOrigin,          // packed country
-  kDimTradeCountry,    // packed country
-  kDimMode,            // mode id
-  kDimPort,            // port id
-  kDimFlag,            // flag id
-  kDimTwoStep,         // 0 / 1
-  kDimGrade,           // grade index
-  kDimDate,            // 16-day period of the declaration date
+// One dimension of the candidate index (see the file comment): the declaration's value on
+// this dimension selects a bucket; row `bucket` of `bits` has bit r set when rule r can
+// match some declaration in that bucket.
+struct IndexDimension {
+  enum class Kind : uint8_t { kDirection, kChapter, kHeading, kMode, kTwoStep, kGrade,
+                              kSymbol, kDate, kNumber };
+  Kind kind = Kind::kDirection;
+  uint8_t slot = 0;               // kSymbol: SymbolSlot; kNumber: NumberSlot
+  std::vector<__int128> bounds;   // kDate, kNumber: sorted distinct boundary values
+  absl::flat_hash_map<uint32_t, uint32_t> symbol_buckets;  // kSymbol: symbol -> bucket
+  std::vector<uint16_t> heading_buckets;  // kHeading: 4-digit heading -> bucket (10,000)
+  uint32_t buckets = 0;
+  std::vector<uint64_t> bits;     // buckets * Plan::index_words
+  // Two-level: bit c of row b's summary (Plan::summary_words per row) is set when words
+  // [8c, 8c + 8) of row b are not all zero, so a decision skips empty blocks of rules.
+  std::vector<uint64_t> summary;
 };
 
-inline uint64_t SparseKey(IndexDim dim, uint32_t direction, uint32_t value) {
-  return (uint64_t{dim} << 40) | (uint64_t{direction} << 32) | value;
+// The bucket of `v` among sorted distinct `bounds`: 2i+1 when v == bounds[i], else 2i where
+// i is the number of bounds below v. So every boundary is a bucket of its own.
+inline uint32_t BoundsBucket(const std::vector<__int128>& bounds, __int128 v) {
+  size_t lo = 0, hi = bounds.size();
+  while (lo < hi) {
+    const size_t mid = (lo + hi) / 2;
+    if (bounds[mid] < v) lo = mid + 1; else hi = mid;
+  }
+  return static_cast<uint32_t>(2 * lo + (lo < bounds.size() && bounds[lo] == v ? 1 : 0));
 }
-inline uint32_t DateBucket(int32_t day) { return static_cast<uint32_t>((day >> 4) + (1 << 27)); }
 
 struct Plan {
   // Conditions.
@@ -159,28 +163,29 @@ struct Plan {
 
   // Rules and rates.
   std::vector<RulePlan> rules;
+  std::vector<uint32_t> roots;  // rules[r].root again, compact, for prefetching
   uint32_t grade_count = 0;
   std::vector<GradeRate> rates;  // rates[rule * grade_count + g]
   std::vector<GradeRate> baseline_rates;  // per grade
   Threshold baseline_port, baseline_nii;
   absl::flat_hash_map<std::string, uint32_t> grade_ids;
-  bool grade_masks_used = false;  // grade_count <= 64
 
   // Which inputs a decision must compute; required_present lists DeclarationFieldBits.
   uint32_t required_present = 0;
   bool reads_port = false;
   bool reads_hit_rate = false;
 
-  // The index (see the file comment): lists for slot s of direction d are
-  // bucket_rules[bucket_offsets[d * kSlots + s] .. bucket_offsets[d * kSlots + s + 1]).
-  static constexpr uint32_t kChapterBase = 1;
-  static constexpr uint32_t kHeadingBase = 101;
-  static constexpr uint32_t kSlots = 10101;
-  std::vector<uint32_t> bucket_offsets;
-  std::vector<uint32_t> bucket_rules;
-  // Sparse lists: SparseKey(dimension, direction, value) -> [begin, end) of bucket_rules.
-  absl::flat_hash_map<uint64_t, std::pair<uint32_t, uint32_t>> sparse_lists;
-  uint32_t sparse_dims = 0;  // bit (1 << IndexDim) for each dimension with lists
+  // The candidate index (see the file comment). Rows are index_words 64-bit words.
+  static constexpr uint32_t kBlockWords = 8;  // 512 rules per summary bit
+  uint32_t index_words = 0;
+  uint32_t summary_words = 0;
+  std::vector<uint64_t> all_rules;          // one row: a bit for every rule
+  std::vector<uint64_t> all_rules_summary;  // its summary
+  std::vector<IndexDimension> dimensions;
+  // Flags required by a top-level `has`: indexed_flags[i] is a flag id; row i of
+  // flag_requires marks the rules that need it (at most 64 flags are indexed).
+  std::vector<uint32_t> indexed_flags;
+  std::vector<uint64_t> flag_requires;
   absl::flat_hash_map<std::string, uint32_t> flag_ids;  // flags named by `has` conditions
 };
 

@@ -723,15 +723,16 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
         engine_internal::DecideWithPlan(**compiled, TestKey(), d, nullptr, &out, &n).ok());
     return n;
   };
-  // no_hs is listed under its origin list [CN]; these declarations come from NO.
-  Declaration d = MakeDeclaration("D1", "8400071234");  // subheading 840007 = sub1
-  EXPECT_EQ(candidates(d), 1u);
+  // The index works at heading precision: sub0..sub14 (840000..840098) share heading 8400.
+  // no_hs needs origin CN; these declarations come from NO.
+  Declaration d = MakeDeclaration("D1", "8400071234");
+  EXPECT_EQ(candidates(d), 15u);
   d.direction = Direction::kExport;
   EXPECT_EQ(candidates(d), 0u);
   d.origin = "CN";
   EXPECT_EQ(candidates(d), 1u);  // no_hs
-  d = MakeDeclaration("D1", "8401000000");  // subheading 840100 = 840000 + 100: not 7k
-  EXPECT_EQ(candidates(d), 1u);             // heading_8401
+  d = MakeDeclaration("D1", "8401000000");
+  EXPECT_EQ(candidates(d), 15u);  // sub15..sub28 (840105..840196) and heading_8401
   d = MakeDeclaration("D1", "8517620000");
   EXPECT_EQ(candidates(d), 1u);  // chapter_85
   Decision decision = *Decide(*compiled, TestKey(), MakeDeclaration("D1", "8400071234"), nullptr);
