@@ -280,9 +280,10 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   db_options.create_if_missing = false;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = size_t{1} << 20;
-  // Audit batches are synced JSON text: compressing the WAL cuts the bytes each fsync must
-  // reach the disk with by about four, which is what bounds append throughput.
-  db_options.wal_compression = rocksdb::kZSTD;
+  // No WAL compression: in RocksDB 7.8 it is experimental, and with it a database written by
+  // a large `decide` failed to reopen ("SST file is ahead of WALs", "bad WriteBatch Put").
+  // The audit log is the proof of what was decided; it must reopen after anything.
+  db_options.wal_compression = rocksdb::kNoCompression;
   if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes, 6);
   // Every column family on disk must be opened; ones this version does not know get
   // default options (the schema check below refuses such a database anyway).
