@@ -18,6 +18,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/support_progress.h"
 #include "gen/declarations.h"
 #include "gen/profiles.h"
 #include "gen/rules.h"
@@ -144,14 +145,20 @@ class GenCommand : public Command {
  private:
   int Profiles(const std::string& path, const std::vector<gen::GradeShare>& grades) {
     gen::ProfileGenerator generator({.seed = seed_, .count = profile_count_, .grades = grades});
-    return WriteOutput(path, [&](std::ostream& out) { generator.WriteCsv(out); });
+    Progress progress("profiles");
+    return WriteOutput(path, [&](std::ostream& out) {
+      generator.WriteCsv(out, [&](uint64_t done) { progress.Update(done); });
+    });
   }
   int Declarations(const std::string& path) {
     gen::DeclarationGenerator generator({.seed = seed_,
                                          .count = declaration_count_,
                                          .profiles = profile_count_,
                                          .unknown_share = unknown_share_});
-    return WriteOutput(path, [&](std::ostream& out) { generator.WriteJsonLines(out); });
+    Progress progress("declarations");
+    return WriteOutput(path, [&](std::ostream& out) {
+      generator.WriteJsonLines(out, [&](uint64_t done) { progress.Update(done); });
+    });
   }
   int Rules(const std::string& path, const std::vector<gen::GradeShare>& grades) {
     std::string text =

@@ -109,10 +109,12 @@ void DeclarationGenerator::AppendJsonLine(uint64_t index, std::string* out) cons
                  value, weight, two_step ? "true" : "false");
 }
 
-void DeclarationGenerator::WriteJsonLines(std::ostream& out) const {
+void DeclarationGenerator::WriteJsonLines(std::ostream& out,
+                                          const std::function<void(uint64_t)>& progress) const {
   std::string buffer;
   for (uint64_t i = 0; i < options_.count; ++i) {
     AppendJsonLine(i, &buffer);
+    if (progress) progress(i + 1);
     if (buffer.size() > (1u << 16)) {
       out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       buffer.clear();

@@ -7,6 +7,7 @@
 #define BUKONG_GEN_DECLARATIONS_H_
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 
@@ -34,7 +35,9 @@ class DeclarationGenerator {
   void AppendJsonLine(uint64_t index, std::string* out) const;
 
   // All `count` declarations.
-  void WriteJsonLines(std::ostream& out) const;
+  // `progress`, when set, is called after each item with the number written so far.
+  void WriteJsonLines(std::ostream& out,
+                      const std::function<void(uint64_t done)>& progress = {}) const;
 
   const DeclarationOptions& options() const { return options_; }
 

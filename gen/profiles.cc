@@ -179,10 +179,12 @@ void ProfileGenerator::AppendCsvRow(const Profile& p, std::string* out) {
   fmt::format_to(std::back_inserter(*out), ",{},{}\n", p.inspections, p.hits);
 }
 
-void ProfileGenerator::WriteCsv(std::ostream& out) const {
+void ProfileGenerator::WriteCsv(std::ostream& out,
+                                const std::function<void(uint64_t)>& progress) const {
   std::string buffer = "id,grade,registered,flags,inspections,hits\n";
   for (uint64_t i = 0; i < options_.count; ++i) {
     AppendCsvRow(At(i), &buffer);
+    if (progress) progress(i + 1);
     if (buffer.size() > (1u << 16)) {
       out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
       buffer.clear();

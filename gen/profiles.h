@@ -6,6 +6,7 @@
 #define BUKONG_GEN_PROFILES_H_
 
 #include <cstdint>
+#include <functional>
 #include <ostream>
 #include <string>
 #include <string_view>
@@ -53,7 +54,9 @@ class ProfileGenerator {
   Profile At(uint64_t index) const;
 
   // The CSV header and `count` rows.
-  void WriteCsv(std::ostream& out) const;
+  // `progress`, when set, is called after each item with the number written so far.
+  void WriteCsv(std::ostream& out,
+                const std::function<void(uint64_t done)>& progress = {}) const;
   // One CSV row (with its newline) for `profile`.
   static void AppendCsvRow(const Profile& profile, std::string* out);
 
