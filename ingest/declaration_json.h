@@ -24,6 +24,9 @@
 // `INPUT:LINE: error: MESSAGE` and names the field: "field 'value': expected a number,
 // found a string". Other status codes do not occur.
 //
+// The parser keeps no reference to `line`: the caller still holds the bytes as received
+// (what the audit log stores) and the line number for messages.
+//
 // A parser reuses its buffers across lines (no allocation per line once warm). Not
 // thread-safe: use one parser per thread.
 #ifndef BUKONG_INGEST_DECLARATION_JSON_H_

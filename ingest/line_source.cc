@@ -1,6 +1,7 @@
 #include "ingest/line_source.h"
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -37,7 +38,7 @@ bool InputBuffer::Fill() {
   auto got = static_cast<size_t>(in_->gcount());
   end_ += got;
   if (in_->bad()) {
-    status_ = absl::DataLossError("read error");
+    status_ = absl::DataLossError(fmt::format("read error: {}", std::strerror(errno)));
     return got > 0;
   }
   if (in_->eof()) eof_ = true;

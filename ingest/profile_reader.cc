@@ -4,6 +4,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 
 #include <fmt/format.h>
 #include <simdjson.h>
@@ -128,6 +129,11 @@ bool ParseCsvCounter(FieldIndex field, std::string_view text, uint64_t* out,
 }
 
 std::unique_ptr<std::istream> OpenFile(const std::string& path, absl::Status* status) {
+  std::error_code ignored;
+  if (std::filesystem::is_directory(path, ignored)) {
+    *status = absl::FailedPreconditionError(fmt::format("{}: is a directory", path));
+    return nullptr;
+  }
   auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!file->is_open()) {
     int err = errno;

@@ -399,6 +399,8 @@ TEST(ProfileFormatTest, ByNameThenByContent) {
 TEST(ProfileFormatTest, OpenFiles) {
   EXPECT_THAT(ProfileReader::Open("/nonexistent/dir/p.csv"),
               testing::StatusIs(absl::StatusCode::kNotFound));
+  EXPECT_THAT(ProfileReader::Open(::testing::TempDir()),
+              testing::StatusIs(absl::StatusCode::kFailedPrecondition));
   std::string path = ::testing::TempDir() + "/profiles_test_input";  // no extension: sniffed
   {
     std::ofstream f(path);
