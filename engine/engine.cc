@@ -359,6 +359,31 @@ absl::Status Engine::DecideBatch(absl::Span<const Declaration> declarations,
   return absl::OkStatus();
 }
 
+absl::Status Engine::DecideBatchInto(absl::Span<const Declaration> declarations,
+                                     absl::Span<const Profile* const> profiles,
+                                     absl::Span<Decision> decisions,
+                                     absl::Span<absl::Status> statuses) const {
+  const size_t n = declarations.size();
+  if (profiles.size() != n || decisions.size() != n || statuses.size() != n)
+    return absl::InvalidArgumentError("DecideBatchInto: spans of different sizes");
+  const std::shared_ptr<const CompiledRuleset>& ruleset = Acquire();
+  if (ruleset == nullptr) return absl::FailedPreconditionError("the engine has no ruleset");
+  constexpr size_t kAhead = 4;
+  for (size_t i = 0; i < n && i < kAhead; ++i)
+    if (profiles[i] != nullptr) __builtin_prefetch(profiles[i]);
+  for (size_t i = 0; i < n; ++i) {
+    if (i + kAhead < n && profiles[i + kAhead] != nullptr) {
+      __builtin_prefetch(profiles[i + kAhead]);
+      __builtin_prefetch(reinterpret_cast<const char*>(profiles[i + kAhead]) + 64);
+    }
+    statuses[i] = engine_internal::DecideWithPlan(*ruleset, key_, declarations[i], profiles[i],
+                                                  &decisions[i]);
+    if (statuses[i].ok() && decisions[i].ruleset.get() != ruleset.get())
+      decisions[i].ruleset = ruleset;
+  }
+  return absl::OkStatus();
+}
+
 absl::Status Engine::Swap(std::shared_ptr<const CompiledRuleset> next) {
   if (next == nullptr) return absl::InvalidArgumentError("Swap: null ruleset");
   const uint64_t generation = g_next_generation.fetch_add(1, std::memory_order_relaxed);

@@ -219,6 +219,15 @@ class Engine {
                            absl::Span<const Profile* const> profiles,
                            std::vector<absl::StatusOr<Decision>>* results) const;
 
+  // The batch form of DecideInto: decides declarations[i] with profiles[i] into decisions[i]
+  // (reusing its storage) and sets statuses[i], all under one ruleset. It prefetches the
+  // profiles a few declarations ahead, so their cache misses overlap. The four spans must
+  // have equal sizes (else kInvalidArgument and nothing is decided).
+  absl::Status DecideBatchInto(absl::Span<const Declaration> declarations,
+                               absl::Span<const Profile* const> profiles,
+                               absl::Span<Decision> decisions,
+                               absl::Span<absl::Status> statuses) const;
+
   // Makes `next` the live ruleset. Calls already running finish with the one they started
   // with. A null `next` is ignored with kInvalidArgument (the live ruleset stays).
   absl::Status Swap(std::shared_ptr<const CompiledRuleset> next);

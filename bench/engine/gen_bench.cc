@@ -117,6 +117,26 @@ void BM_GenDecideInto(benchmark::State& state) {
 }
 BENCHMARK(BM_GenDecideInto)->Arg(200)->Arg(10'000);
 
+// DecideBatchInto over batches of 64 (profiles prefetched a few declarations ahead).
+void BM_GenDecideBatchInto(benchmark::State& state) {
+  Fixture& f = GetFixture(static_cast<int>(state.range(0)));
+  constexpr size_t kBatch = 64;
+  std::vector<Decision> out(kBatch);
+  std::vector<absl::Status> statuses(kBatch);
+  size_t i = 0;
+  for (auto _ : state) {
+    if (i + kBatch > f.declarations.size()) i = 0;
+    benchmark::DoNotOptimize(f.engine->DecideBatchInto(
+        absl::MakeConstSpan(f.declarations.data() + i, kBatch),
+        absl::MakeConstSpan(f.profile_of.data() + i, kBatch), absl::MakeSpan(out),
+        absl::MakeSpan(statuses)));
+    i += kBatch;
+  }
+  Describe(state, f);
+  state.SetItemsProcessed(state.iterations() * kBatch);
+}
+BENCHMARK(BM_GenDecideBatchInto)->Arg(200)->Arg(10'000);
+
 // Including the in-memory profile lookup by enterprise id.
 void BM_GenLookupAndDecide(benchmark::State& state) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));

@@ -681,6 +681,34 @@ TEST(EngineTest, DecideBatchUsesOneRulesetAndReportsErrorsPerEntry) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+TEST(EngineTest, DecideBatchIntoMatchesDecide) {
+  ir::Ruleset rs = ExampleShell();
+  rs.rules = {RateRule("half", True(), 500'000, 500'000, 500'000)};
+  Engine engine(TestKey(), MustCompile(rs));
+  const Profile good = MakeProfile("general"), bad = MakeProfile("platinum");
+  std::vector<Declaration> ds;
+  std::vector<const Profile*> ps;
+  for (int i = 0; i < 20; ++i) {
+    ds.push_back(MakeDeclaration("B" + std::to_string(i)));
+    ps.push_back(i == 7 ? &bad : (i % 3 == 0 ? nullptr : &good));
+  }
+  std::vector<Decision> out(ds.size());
+  std::vector<absl::Status> statuses(ds.size());
+  ASSERT_THAT(engine.DecideBatchInto(ds, ps, absl::MakeSpan(out), absl::MakeSpan(statuses)),
+              IsOk());
+  for (size_t i = 0; i < ds.size(); ++i) {
+    auto single = engine.Decide(ds[i], ps[i]);
+    ASSERT_EQ(single.ok(), statuses[i].ok()) << i;
+    if (single.ok()) {
+      EXPECT_EQ(out[i], *single) << i;
+    }
+  }
+  EXPECT_THAT(statuses[7], StatusIs(absl::StatusCode::kInvalidArgument));
+  statuses.pop_back();
+  EXPECT_THAT(engine.DecideBatchInto(ds, ps, absl::MakeSpan(out), absl::MakeSpan(statuses)),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+}
+
 TEST(EngineTest, SameInputsSameDecision) {
   ir::Ruleset rs = ExampleShell();
   rs.rules = {RateRule("half", True(), 500'000, 500'000, 500'000)};
