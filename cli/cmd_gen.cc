@@ -79,11 +79,13 @@ class GenCommand : public Command {
     declarations_->add_option("--seed", seed_, "Random seed")->capture_default_str();
     declarations_->add_option("--count", declaration_count_, "Number of declarations")
         ->capture_default_str();
-    declarations_->add_option("--profiles", profile_count_,
-                              "Number of profiles generated with the same seed")
+    declarations_
+        ->add_option("--profiles", profile_count_,
+                     "Number of profiles generated with the same seed")
         ->capture_default_str();
-    declarations_->add_option("--unknown-share", unknown_share_,
-                              "Share of declarations from enterprises without a profile")
+    declarations_
+        ->add_option("--unknown-share", unknown_share_,
+                     "Share of declarations from enterprises without a profile")
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     declarations_->add_option("-o,--output", output_, "Output file (default: standard output)");
@@ -130,11 +132,14 @@ class GenCommand : public Command {
         fmt::print(stderr, "{}: error: cannot create folder: {}\n", out_dir_, error.message());
         return kExitFailure;
       }
-      auto path = [&](const char* name) { return (std::filesystem::path(out_dir_) / name).string(); };
+      auto path = [&](const char* name) {
+        return (std::filesystem::path(out_dir_) / name).string();
+      };
       if (int rc = Profiles(path("profiles.csv"), grades); rc != kExitOk) return rc;
       if (int rc = Declarations(path("declarations.jsonl")); rc != kExitOk) return rc;
       if (int rc = Rules(path("generated.rules"), grades); rc != kExitOk) return rc;
-      fmt::print(stderr, "wrote {}/profiles.csv ({} profiles), declarations.jsonl ({}), "
+      fmt::print(stderr,
+                 "wrote {}/profiles.csv ({} profiles), declarations.jsonl ({}), "
                  "generated.rules ({} rules)\n",
                  out_dir_, profile_count_, declaration_count_, rule_count_);
       return kExitOk;

@@ -36,7 +36,8 @@ double HeavyTotal() {
 }
 
 // National digits (positions 7-10) in the shapes China's tariff uses most.
-constexpr std::array<std::string_view, 8> kEighth = {"00", "10", "90", "20", "11", "19", "91", "99"};
+constexpr std::array<std::string_view, 8> kEighth = {"00", "10", "90", "20",
+                                                     "11", "19", "91", "99"};
 constexpr std::array<std::string_view, 3> kTenth = {"00", "10", "90"};
 
 }  // namespace

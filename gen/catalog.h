@@ -14,8 +14,8 @@
 namespace bukong::gen {
 
 struct TariffLine {
-  std::string code;   // 10 digits: HS subheading + 4 national digits
-  double share = 0;   // of all declarations
+  std::string code;  // 10 digits: HS subheading + 4 national digits
+  double share = 0;  // of all declarations
 };
 
 class HsCatalog {

@@ -1,9 +1,9 @@
 #include "gen/declarations.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
-
-#include <fmt/format.h>
 
 #include "core/dates.h"
 #include "gen/catalog.h"
@@ -56,8 +56,7 @@ void DeclarationGenerator::AppendJsonLine(uint64_t index, std::string* out) cons
   size_t direction = direction_picker_.Pick(rng);
   std::string_view direction_name = tables::kDirections[direction].first;
   size_t mode = mode_picker_.Pick(rng);
-  const tables::Port& port =
-      tables::kPorts[ports_of_mode_[mode][port_pickers_[mode].Pick(rng)]];
+  const tables::Port& port = tables::kPorts[ports_of_mode_[mode][port_pickers_[mode].Pick(rng)]];
 
   // Dates rise through the year with the sequence number.
   uint64_t count = std::max<uint64_t>(options_.count, 1);

@@ -1,11 +1,11 @@
 #include "gen/profiles.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cctype>
 #include <cmath>
 #include <cstdlib>
-
-#include <fmt/format.h>
 
 #include "core/dates.h"
 #include "gen/tables.h"
@@ -54,8 +54,8 @@ absl::StatusOr<std::vector<GradeShare>> ParseGradeShares(std::string_view text) 
   size_t start = 0;
   while (start <= text.size()) {
     size_t comma = text.find(',', start);
-    std::string_view item =
-        text.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item = text.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     start = comma == std::string_view::npos ? text.size() + 1 : comma + 1;
     size_t colon = item.find(':');
     std::string_view name = item.substr(0, colon);
@@ -64,8 +64,8 @@ absl::StatusOr<std::vector<GradeShare>> ParseGradeShares(std::string_view text) 
     double percent = number.empty() ? 0 : std::strtod(number.c_str(), &end);
     if (colon == std::string_view::npos || name.empty() || number.empty() ||
         end != number.c_str() + number.size() || !(percent > 0) || !std::isfinite(percent)) {
-      return absl::InvalidArgumentError(fmt::format(
-          "bad grade share '{}': expected NAME:PERCENT, e.g. advanced:0.5", item));
+      return absl::InvalidArgumentError(
+          fmt::format("bad grade share '{}': expected NAME:PERCENT, e.g. advanced:0.5", item));
     }
     bool identifier = std::isalpha(static_cast<unsigned char>(name[0])) || name[0] == '_';
     for (char c : name) {

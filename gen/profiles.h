@@ -55,8 +55,7 @@ class ProfileGenerator {
 
   // The CSV header and `count` rows.
   // `progress`, when set, is called after each item with the number written so far.
-  void WriteCsv(std::ostream& out,
-                const std::function<void(uint64_t done)>& progress = {}) const;
+  void WriteCsv(std::ostream& out, const std::function<void(uint64_t done)>& progress = {}) const;
   // One CSV row (with its newline) for `profile`.
   static void AppendCsvRow(const Profile& profile, std::string* out);
 

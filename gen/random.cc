@@ -18,7 +18,8 @@ double ZipfSampler::Helper1(double x) {
 }
 
 double ZipfSampler::Helper2(double x) {
-  return std::abs(x) > 1e-8 ? std::expm1(x) / x : 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x));
+  return std::abs(x) > 1e-8 ? std::expm1(x) / x
+                            : 1.0 + x * 0.5 * (1.0 + x / 3.0 * (1.0 + 0.25 * x));
 }
 
 // H(x) = ((x^(1-s)) - 1) / (1 - s), the integral of x^-s, written to stay exact at s = 1.

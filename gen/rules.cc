@@ -1,13 +1,13 @@
 #include "gen/rules.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cmath>
 #include <map>
 #include <optional>
 #include <set>
 #include <utility>
-
-#include <fmt/format.h>
 
 #include "core/dates.h"
 #include "gen/catalog.h"
@@ -205,8 +205,8 @@ std::vector<HsItem> ParseItems(std::string_view items) {
   size_t start = 0;
   while (start <= items.size()) {
     size_t comma = items.find(',', start);
-    std::string_view item =
-        items.substr(start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
+    std::string_view item = items.substr(
+        start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
     size_t dots = item.find("..");
     if (dots == std::string_view::npos) {
       out.push_back({std::string(item), std::string(item)});
@@ -357,7 +357,8 @@ Term RulesetBuilder::TradeTerm() {
     }
     case 4: {
       std::string list = Countries(2 + rng_.Uniform(3), true, &share);
-      return {"origin not in " + list, 1 - (kImport + kTransit) * share, "Origin outside the usual partners"};
+      return {"origin not in " + list, 1 - (kImport + kTransit) * share,
+              "Origin outside the usual partners"};
     }
     case 5: {
       // Consigned through a hub.
@@ -391,7 +392,7 @@ Term RulesetBuilder::AmountTerm() {
   switch (rng_.Uniform(4)) {
     case 0:
     case 1: {
-      static constexpr uint64_t kThresholds[] = {5'000, 10'000, 20'000, 50'000,
+      static constexpr uint64_t kThresholds[] = {5'000,   10'000,  20'000,   50'000,
                                                  100'000, 250'000, 1'000'000};
       uint64_t v = kThresholds[rng_.Uniform(std::size(kThresholds))];
       return {"value > " + Grouped(v),
@@ -401,13 +402,14 @@ Term RulesetBuilder::AmountTerm() {
       static constexpr uint64_t kThresholds[] = {100, 200, 500, 1'000, 2'000};
       uint64_t v = kThresholds[rng_.Uniform(std::size(kThresholds))];
       return {"value < " + Grouped(v),
-              1 - LogNormalAbove(static_cast<double>(v), kValueMu, kValueSigma), "价格瞒骗风险布控"};
+              1 - LogNormalAbove(static_cast<double>(v), kValueMu, kValueSigma),
+              "价格瞒骗风险布控"};
     }
     default: {
       static constexpr uint64_t kThresholds[] = {1'000, 5'000, 20'000, 50'000};
       uint64_t w = kThresholds[rng_.Uniform(std::size(kThresholds))];
-      double sigma = std::sqrt(kValueSigma * kValueSigma +
-                               tables::kPriceSigma * tables::kPriceSigma);
+      double sigma =
+          std::sqrt(kValueSigma * kValueSigma + tables::kPriceSigma * tables::kPriceSigma);
       return {"weight > " + Grouped(w),
               LogNormalAbove(static_cast<double>(w), kValueMu - tables::kPriceMu, sigma),
               "Declared weight check"};
@@ -420,8 +422,8 @@ Term RulesetBuilder::TransportTerm() {
     case 0:
       return {"mode = air", ShareIn(tables::kModes, "air"), "空运渠道风险"};
     case 1:
-      return {"mode in [air, post]", ShareIn(tables::kModes, "air") + ShareIn(tables::kModes, "post"),
-              "寄递渠道风险"};
+      return {"mode in [air, post]",
+              ShareIn(tables::kModes, "air") + ShareIn(tables::kModes, "post"), "寄递渠道风险"};
     case 2:
       return {"mode != sea", 1 - ShareIn(tables::kModes, "sea"), "非海运渠道"};
     default: {
@@ -449,7 +451,8 @@ Term RulesetBuilder::EnterpriseTerm() {
       return {"grade = " + least, options_.grades.empty() ? 0.015 : options_.grades.back().share,
               "失信企业专项"};
     case 2:
-      return {"grade != " + most, 1 - (options_.grades.empty() ? 0.005 : options_.grades.front().share)};
+      return {"grade != " + most,
+              1 - (options_.grades.empty() ? 0.005 : options_.grades.front().share)};
     case 3: {
       uint64_t k = 1 + rng_.Uniform(3);
       return {fmt::format("enterprise.hits >= {}", k), 0.25 / static_cast<double>(k * k),
@@ -630,7 +633,8 @@ std::string RulesetBuilder::Build() {
         terms.push_back({"enterprise.flags has \"smuggling_watch\"", 0.001, "缉私部门布控"});
         action = "hold \"referred to anti-smuggling\"";
       } else if (kind == 1) {
-        terms.push_back({"direction = import and origin in [KP, IR]", kImport * 0.0013, "联合国制裁"});
+        terms.push_back(
+            {"direction = import and origin in [KP, IR]", kImport * 0.0013, "联合国制裁"});
         action = "hold \"sanctions: origin to be verified\"";
       } else {
         terms.push_back({"commodity in weapons and grade != " + grades_.front().name,
@@ -663,8 +667,10 @@ std::string RulesetBuilder::Build() {
       if (!used[kCalendar] && rng_.Bernoulli(0.1)) {
         double fraction = 1;
         window = Window(&fraction);
-        if (fraction * p >= target) p *= fraction;
-        else window.reset();
+        if (fraction * p >= target)
+          p *= fraction;
+        else
+          window.reset();
       }
       // The commodity narrows the rule to its target (none when the rest already does).
       if (p > target * 1.5 || terms.empty()) {

@@ -1,9 +1,9 @@
 #include "ingest/declaration_json.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
 #include <simdjson.h>
+
+#include <cstring>
 
 #include "absl/container/flat_hash_set.h"
 #include "core/dates.h"
@@ -33,27 +33,26 @@ enum Key : int {
   kKeyCount
 };
 constexpr std::array<std::string_view, kKeyCount> kKeyNames = {
-    "id",   "enterprise", "date",  "direction", "hs",     "origin",
-    "trade_country", "port", "mode", "value", "weight", "two_step"};
+    "id",   "enterprise", "date",  "direction", "hs",      "origin", "trade_country",
+    "port", "mode",       "value", "weight",    "two_step"};
 // Key → the field the ruleset may read (id and enterprise are read by every decision).
-constexpr std::array<int, kKeyCount> kKeyField = {
-    -1,
-    -1,
-    static_cast<int>(Field::kDate),
-    static_cast<int>(Field::kDirection),
-    static_cast<int>(Field::kHs),
-    static_cast<int>(Field::kOrigin),
-    static_cast<int>(Field::kTradeCountry),
-    static_cast<int>(Field::kPort),
-    static_cast<int>(Field::kMode),
-    static_cast<int>(Field::kValue),
-    static_cast<int>(Field::kWeight),
-    static_cast<int>(Field::kTwoStep)};
+constexpr std::array<int, kKeyCount> kKeyField = {-1,
+                                                  -1,
+                                                  static_cast<int>(Field::kDate),
+                                                  static_cast<int>(Field::kDirection),
+                                                  static_cast<int>(Field::kHs),
+                                                  static_cast<int>(Field::kOrigin),
+                                                  static_cast<int>(Field::kTradeCountry),
+                                                  static_cast<int>(Field::kPort),
+                                                  static_cast<int>(Field::kMode),
+                                                  static_cast<int>(Field::kValue),
+                                                  static_cast<int>(Field::kWeight),
+                                                  static_cast<int>(Field::kTwoStep)};
 constexpr uint32_t kAlwaysRequired =
     (1u << kId) | (1u << kEnterprise) | (1u << kDate) | (1u << kDirection) | (1u << kHs);
 constexpr std::array<uint32_t, kKeyCount> kPresentBit = {
-    0, 0, 0, 0, 0, kHasOrigin, kHasTradeCountry, kHasPort, kHasMode, kHasValue, kHasWeight,
-    kHasTwoStep};
+    0,        0,        0,         0,          0,          kHasOrigin, kHasTradeCountry,
+    kHasPort, kHasMode, kHasValue, kHasWeight, kHasTwoStep};
 
 int KeyIndex(std::string_view key) {
   // Dispatch on length first: one string comparison per key in the common case.
@@ -67,16 +66,22 @@ int KeyIndex(std::string_view key) {
       if (key == "port") return kPort;
       if (key == "mode") return kMode;
       return -1;
-    case 5: return key == "value" ? kValue : -1;
+    case 5:
+      return key == "value" ? kValue : -1;
     case 6:
       if (key == "origin") return kOrigin;
       if (key == "weight") return kWeight;
       return -1;
-    case 8: return key == "two_step" ? kTwoStep : -1;
-    case 9: return key == "direction" ? kDirection : -1;
-    case 10: return key == "enterprise" ? kEnterprise : -1;
-    case 13: return key == "trade_country" ? kTradeCountry : -1;
-    default: return -1;
+    case 8:
+      return key == "two_step" ? kTwoStep : -1;
+    case 9:
+      return key == "direction" ? kDirection : -1;
+    case 10:
+      return key == "enterprise" ? kEnterprise : -1;
+    case 13:
+      return key == "trade_country" ? kTradeCountry : -1;
+    default:
+      return -1;
   }
 }
 
@@ -225,8 +230,8 @@ struct DeclarationParser::Impl {
     od::json_type type;
     if (auto error = value.type().get(type)) return JsonError(error);
     od::json_type expected = key == kValue || key == kWeight ? od::json_type::number
-                             : key == kTwoStep              ? od::json_type::boolean
-                                                            : od::json_type::string;
+                             : key == kTwoStep               ? od::json_type::boolean
+                                                             : od::json_type::string;
     if (type != expected) {
       if (!strict) {
         if (auto error = internal::ValidateJsonValue(value)) return JsonError(error);
@@ -248,8 +253,8 @@ struct DeclarationParser::Impl {
         absl::Status status = ExactDecimalFromJsonNumber(raw, &number);
         if (status.code() == absl::StatusCode::kInvalidArgument) {
           // Malformed JSON, read or not.
-          return absl::InvalidArgumentError(
-              fmt::format("invalid JSON: field '{}': {}", kKeyNames[key], std::string(status.message())));
+          return absl::InvalidArgumentError(fmt::format(
+              "invalid JSON: field '{}': {}", kKeyNames[key], std::string(status.message())));
         }
         if (!status.ok()) {
           wrong = FieldError(key, std::string(status.message()));
@@ -380,8 +385,7 @@ struct DeclarationParser::Impl {
       od::value value = field.value();
       if (index < 0) {
         if (!other_keys.insert(key).second) {
-          return absl::InvalidArgumentError(
-              fmt::format("repeated key {}", QuoteForMessage(key)));
+          return absl::InvalidArgumentError(fmt::format("repeated key {}", QuoteForMessage(key)));
         }
         if (auto error = internal::ValidateJsonValue(value)) return JsonError(error);
         continue;

@@ -1,15 +1,14 @@
 #include "ingest/line_source.h"
 
+#include <fmt/format.h>
+
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
 
-#include <fmt/format.h>
-
 namespace bukong::ingest {
 
-InputBuffer::InputBuffer(std::istream* in, size_t chunk, std::string_view prefix,
-                         size_t max_record)
+InputBuffer::InputBuffer(std::istream* in, size_t chunk, std::string_view prefix, size_t max_record)
     : in_(in), chunk_(std::max<size_t>(chunk, 64)), max_record_(max_record) {
   buffer_.resize(std::max(chunk_, prefix.size() * 2));
   if (!prefix.empty()) std::memcpy(buffer_.data(), prefix.data(), prefix.size());
@@ -26,9 +25,8 @@ bool InputBuffer::Fill() {
     end_ = unread;
   }
   if (unread >= max_record_) {
-    status_ = absl::ResourceExhaustedError(
-        fmt::format("a record longer than {} bytes (a quote never closed, or not a text file?)",
-                    max_record_));
+    status_ = absl::ResourceExhaustedError(fmt::format(
+        "a record longer than {} bytes (a quote never closed, or not a text file?)", max_record_));
     return false;
   }
   if (buffer_.size() - end_ < chunk_ / 2) {

@@ -1,13 +1,13 @@
 #include "ingest/profile_reader.h"
 
+#include <fmt/format.h>
+#include <simdjson.h>
+
 #include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
 #include <filesystem>
-
-#include <fmt/format.h>
-#include <simdjson.h>
 
 #include "core/dates.h"
 #include "ingest/input_error.h"
@@ -48,19 +48,18 @@ bool FillScalars(std::string_view id, std::string_view grade, std::string_view r
     return false;
   }
   if (!internal::IsIdentifier(grade)) {
-    *error = FieldError(
-        "grade", fmt::format("{} is not a grade name (letters, digits and _, not starting "
-                             "with a digit)",
-                             internal::IsValidUtf8(grade) ? QuoteForMessage(grade)
-                                                          : std::string("(invalid UTF-8)")));
+    *error = FieldError("grade",
+                        fmt::format("{} is not a grade name (letters, digits and _, not starting "
+                                    "with a digit)",
+                                    internal::IsValidUtf8(grade) ? QuoteForMessage(grade)
+                                                                 : std::string("(invalid UTF-8)")));
     return false;
   }
   std::optional<DayNumber> day = ParseIsoDate(registered);
   if (!day) {
-    *error = FieldError(
-        "registered",
-        fmt::format("{} is not a date YYYY-MM-DD",
-                    internal::IsValidUtf8(registered) ? QuoteForMessage(registered)
+    *error = FieldError("registered", fmt::format("{} is not a date YYYY-MM-DD",
+                                                  internal::IsValidUtf8(registered)
+                                                      ? QuoteForMessage(registered)
                                                       : std::string("(invalid UTF-8)")));
     return false;
   }
@@ -100,29 +99,28 @@ void FinishFlags(size_t count, Profile* out) {
 
 bool CheckHits(Profile* out, std::string* error) {
   if (out->hits > out->inspections) {
-    *error = FieldError(
-        "hits", fmt::format("{} exceeds inspections {}", out->hits, out->inspections));
+    *error =
+        FieldError("hits", fmt::format("{} exceeds inspections {}", out->hits, out->inspections));
     return false;
   }
   return true;
 }
 
-bool ParseCsvCounter(FieldIndex field, std::string_view text, uint64_t* out,
-                     std::string* error) {
+bool ParseCsvCounter(FieldIndex field, std::string_view text, uint64_t* out, std::string* error) {
   switch (internal::ParseCounter(text, out)) {
     case CounterError::kNone:
       return true;
     case CounterError::kNotInteger:
-      *error = FieldError(
-          kFieldNames[field],
-          fmt::format("expected a non-negative integer, found {}",
-                      internal::IsValidUtf8(text) ? QuoteForMessage(text)
-                                                  : std::string("(invalid UTF-8)")));
+      *error =
+          FieldError(kFieldNames[field],
+                     fmt::format("expected a non-negative integer, found {}",
+                                 internal::IsValidUtf8(text) ? QuoteForMessage(text)
+                                                             : std::string("(invalid UTF-8)")));
       return false;
     case CounterError::kTooLarge:
-      *error = FieldError(kFieldNames[field],
-                          fmt::format("{} is too large (at most 18446744073709551615)",
-                                      QuoteForMessage(text)));
+      *error = FieldError(
+          kFieldNames[field],
+          fmt::format("{} is too large (at most 18446744073709551615)", QuoteForMessage(text)));
       return false;
   }
   return false;
@@ -184,7 +182,8 @@ class CsvProfileReader final : public ProfileReader {
         continue;
       }
       row->line = line;
-      bool ok = header_done_ ? ParseRow(record, has_quote, row) : ParseHeader(record, has_quote, row);
+      bool ok =
+          header_done_ ? ParseRow(record, has_quote, row) : ParseHeader(record, has_quote, row);
       input_.Consume(consumed);
       if (!ok) return ReadResult::kError;
       if (!header_done_) {
@@ -199,8 +198,8 @@ class CsvProfileReader final : public ProfileReader {
   // Finds the next record in the input: its text without the terminating '\n', the bytes
   // to consume, and the number of line breaks consumed. At the end of input sets done_ with
   // consumed == 0. Returns false (with row->error) for a quote left open at the end.
-  bool FindRecord(std::string_view* record, size_t* consumed, uint32_t* newlines,
-                  bool* has_quote, ProfileRow* row) {
+  bool FindRecord(std::string_view* record, size_t* consumed, uint32_t* newlines, bool* has_quote,
+                  ProfileRow* row) {
     while (true) {
       std::string_view data = input_.unread();
       const char* base = data.data();
@@ -285,9 +284,8 @@ class CsvProfileReader final : public ProfileReader {
       size_t start = 0;
       while (true) {
         size_t comma = record.find(',', start);
-        std::string_view field =
-            record.substr(start, comma == std::string_view::npos ? std::string_view::npos
-                                                                 : comma - start);
+        std::string_view field = record.substr(
+            start, comma == std::string_view::npos ? std::string_view::npos : comma - start);
         if (n < kFieldCount) fields_[n] = field;
         ++n;
         if (comma == std::string_view::npos) break;
@@ -298,8 +296,8 @@ class CsvProfileReader final : public ProfileReader {
     }
     size_t pos = 0;
     while (true) {
-      std::string column = n < kFieldCount ? std::string(kFieldNames[n])
-                                            : fmt::format("column {}", n + 1);
+      std::string column =
+          n < kFieldCount ? std::string(kFieldNames[n]) : fmt::format("column {}", n + 1);
       if (pos < record.size() && record[pos] == '"') {
         std::string& text = scratch_[std::min<size_t>(n, kFieldCount)];
         text.clear();
@@ -363,10 +361,10 @@ class CsvProfileReader final : public ProfileReader {
       ok = false;
     }
     if (!ok) {
-      row->error = fmt::format(
-          "the header must be exactly '{}', found {}", kProfileCsvHeader,
-          internal::IsValidUtf8(record) ? QuoteForMessage(record, 120)
-                                        : std::string("a line that is not valid UTF-8"));
+      row->error = fmt::format("the header must be exactly '{}', found {}", kProfileCsvHeader,
+                               internal::IsValidUtf8(record)
+                                   ? QuoteForMessage(record, 120)
+                                   : std::string("a line that is not valid UTF-8"));
       // Without the right header no row can be trusted.
       done_ = true;
     }
@@ -377,8 +375,8 @@ class CsvProfileReader final : public ProfileReader {
     size_t count = 0;
     if (!Split(record, has_quote, &count, &row->error)) return false;
     if (count != kFieldCount) {
-      row->error = fmt::format("expected {} fields ({}), found {}", kFieldCount,
-                               kProfileCsvHeader, count);
+      row->error =
+          fmt::format("expected {} fields ({}), found {}", kFieldCount, kProfileCsvHeader, count);
       return false;
     }
     Profile* out = &row->profile;
@@ -395,9 +393,9 @@ class CsvProfileReader final : public ProfileReader {
             start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
         if (flag.empty()) {
           row->error = FieldError(
-              "flags", fmt::format("empty flag name in {}",
-                                   internal::IsValidUtf8(list) ? QuoteForMessage(list)
-                                                               : std::string("the list")));
+              "flags", fmt::format("empty flag name in {}", internal::IsValidUtf8(list)
+                                                                ? QuoteForMessage(list)
+                                                                : std::string("the list")));
           return false;
         }
         if (!AddFlag(flag, flags, out, &row->error)) return false;
@@ -471,9 +469,8 @@ class ProfileJsonParser {
         case kGrade:
         case kRegistered: {
           if (type != od::json_type::string) {
-            return FieldError(kFieldNames[index],
-                              fmt::format("expected a string, found {}",
-                                          internal::JsonTypeName(type)));
+            return FieldError(kFieldNames[index], fmt::format("expected a string, found {}",
+                                                              internal::JsonTypeName(type)));
           }
           // Copy: the parser's string buffer is reused for later strings.
           std::string_view s;
@@ -523,9 +520,9 @@ class ProfileJsonParser {
                                           QuoteForMessage(raw)));
           }
           if (error) {
-            return FieldError(kFieldNames[index],
-                              fmt::format("expected a non-negative integer, found {}",
-                                          QuoteForMessage(raw)));
+            return FieldError(
+                kFieldNames[index],
+                fmt::format("expected a non-negative integer, found {}", QuoteForMessage(raw)));
           }
           break;
         }

@@ -61,9 +61,9 @@ inline constexpr std::string_view kProfileCsvHeader = "id,grade,registered,flags
 // One row read: the profile, or an error message. `line` is the physical line (from 1)
 // where the record starts.
 struct ProfileRow {
-  Profile profile;     // valid after kRow (buffers are reused between rows)
+  Profile profile;  // valid after kRow (buffers are reused between rows)
   uint64_t line = 0;
-  std::string error;   // after kError: the MESSAGE of `FILE:LINE: error: MESSAGE`
+  std::string error;  // after kError: the MESSAGE of `FILE:LINE: error: MESSAGE`
 };
 
 enum class ReadResult { kRow, kError, kEnd };

@@ -86,8 +86,8 @@ void BM_DeclarationParse(benchmark::State& state) {
         "\"{}\",\"trade_country\":\"{}\",\"port\":\"3100\",\"mode\":\"sea\",\"value\":"
         "{}.{:02d},\"weight\":{}.5,\"two_step\":{}}}",
         i, i * 37 % 100000, 1 + i % 12, 1 + i % 28, i % 3 ? "import" : "export", i % 10000,
-        i % 2 ? "US" : "JP", i % 5 ? "US" : "KR", 1000 + i * 7919 % 1000000, i % 100,
-        10 + i % 900, i % 5 == 0 ? "true" : "false"));
+        i % 2 ? "US" : "JP", i % 5 ? "US" : "KR", 1000 + i * 7919 % 1000000, i % 100, 10 + i % 900,
+        i % 5 == 0 ? "true" : "false"));
   }
   DeclarationParser parser(AllDeclarationFields());
   Declaration d;

@@ -1,8 +1,8 @@
 #include "ingest/internal/json_support.h"
 
-#include <cstring>
-
 #include <fmt/format.h>
+
+#include <cstring>
 
 namespace bukong::ingest::internal {
 
@@ -10,7 +10,7 @@ using simdjson::error_code;
 namespace od = simdjson::ondemand;
 
 simdjson::simdjson_result<od::document> PaddedLine::Iterate(od::parser& parser,
-                                                             std::string_view line) {
+                                                            std::string_view line) {
   size_t needed = line.size() + simdjson::SIMDJSON_PADDING;
   if (buffer_.size() < needed) buffer_.resize(needed);
   if (!line.empty()) std::memcpy(buffer_.data(), line.data(), line.size());
@@ -21,12 +21,18 @@ simdjson::simdjson_result<od::document> PaddedLine::Iterate(od::parser& parser,
 
 const char* JsonTypeName(od::json_type type) {
   switch (type) {
-    case od::json_type::array: return "an array";
-    case od::json_type::object: return "an object";
-    case od::json_type::number: return "a number";
-    case od::json_type::string: return "a string";
-    case od::json_type::boolean: return "a boolean";
-    case od::json_type::null: return "null";
+    case od::json_type::array:
+      return "an array";
+    case od::json_type::object:
+      return "an object";
+    case od::json_type::number:
+      return "a number";
+    case od::json_type::string:
+      return "a string";
+    case od::json_type::boolean:
+      return "a boolean";
+    case od::json_type::null:
+      return "null";
   }
   return "an unknown value";
 }

@@ -2,10 +2,10 @@
 #ifndef BUKONG_INGEST_INTERNAL_JSON_SUPPORT_H_
 #define BUKONG_INGEST_INTERNAL_JSON_SUPPORT_H_
 
+#include <simdjson.h>
+
 #include <string>
 #include <string_view>
-
-#include <simdjson.h>
 
 namespace bukong::ingest::internal {
 

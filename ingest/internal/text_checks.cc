@@ -1,8 +1,8 @@
 #include "ingest/internal/text_checks.h"
 
-#include <charconv>
-
 #include <simdjson.h>
+
+#include <charconv>
 
 namespace bukong::ingest::internal {
 

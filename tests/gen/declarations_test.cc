@@ -1,13 +1,13 @@
 #include "gen/declarations.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <map>
 #include <set>
 #include <sstream>
 #include <string>
 #include <unordered_set>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/hs2022.h"
 #include "gen/profiles.h"

@@ -1,11 +1,11 @@
 #include "gen/profiles.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <set>
 #include <sstream>
 #include <string>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "ingest/profile_reader.h"
 #include "tests/testing/status_matchers.h"
@@ -22,7 +22,8 @@ std::string Csv(const ProfileOptions& options) {
 // Reads generated CSV back through the real reader; fails the test on any error.
 std::vector<Profile> ReadBack(const std::string& csv) {
   std::istringstream in(csv);
-  auto reader = ingest::ProfileReader::FromStream(&in, "generated.csv", ingest::ProfileFormat::kCsv);
+  auto reader =
+      ingest::ProfileReader::FromStream(&in, "generated.csv", ingest::ProfileFormat::kCsv);
   std::vector<Profile> profiles;
   ingest::ProfileRow row;
   ingest::ReadResult r;

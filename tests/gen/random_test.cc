@@ -1,9 +1,9 @@
 #include "gen/random.h"
 
+#include <gtest/gtest.h>
+
 #include <map>
 #include <vector>
-
-#include <gtest/gtest.h>
 
 namespace bukong::gen {
 namespace {

@@ -1,9 +1,9 @@
 // Generated rulesets against the real compiler and engine: they compile without a single
 // diagnostic, and generated declarations match a handful of rules each.
+#include <gtest/gtest.h>
+
 #include <sstream>
 #include <unordered_map>
-
-#include <gtest/gtest.h>
 
 #include "dsl/compiler.h"
 #include "engine/engine.h"

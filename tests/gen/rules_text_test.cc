@@ -1,10 +1,10 @@
-#include "gen/rules.h"
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
 
 #include <regex>
 #include <string>
 
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
+#include "gen/rules.h"
 
 namespace bukong::gen {
 namespace {

@@ -1,11 +1,11 @@
 #include "ingest/declaration_json.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <string>
 #include <utility>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/dates.h"
 #include "tests/testing/status_matchers.h"
@@ -28,18 +28,12 @@ FieldsRead Reads(std::initializer_list<ir::Field> fields) {
 // A complete, valid record in SPEC §3 order with some keys replaced ("" drops the key).
 std::string Record(std::vector<std::pair<std::string, std::string>> replace = {}) {
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"id", "\"D0001\""},
-      {"enterprise", "\"91330200MA2AAAAA1X\""},
-      {"date", "\"2021-05-04\""},
-      {"direction", "\"import\""},
-      {"hs", "\"0303.89.90\""},
-      {"origin", "\"NO\""},
-      {"trade_country", "\"NO\""},
-      {"port", "\"3100\""},
-      {"mode", "\"sea\""},
-      {"value", "125000.0"},
-      {"weight", "20000"},
-      {"two_step", "false"}};
+      {"id", "\"D0001\""},         {"enterprise", "\"91330200MA2AAAAA1X\""},
+      {"date", "\"2021-05-04\""},  {"direction", "\"import\""},
+      {"hs", "\"0303.89.90\""},    {"origin", "\"NO\""},
+      {"trade_country", "\"NO\""}, {"port", "\"3100\""},
+      {"mode", "\"sea\""},         {"value", "125000.0"},
+      {"weight", "20000"},         {"two_step", "false"}};
   for (auto& [key, value] : replace) {
     bool found = false;
     for (auto& field : fields) {
@@ -101,18 +95,18 @@ TEST(DeclarationJsonTest, ParsesEveryField) {
 
 TEST(DeclarationJsonTest, EnumValues) {
   Declaration d;
-  ASSERT_THAT(ParseAll(Record({{"direction", "\"transit\""}, {"mode", "\"post\""},
-                               {"two_step", "true"}}),
-                       &d),
-              IsOk());
+  ASSERT_THAT(
+      ParseAll(Record({{"direction", "\"transit\""}, {"mode", "\"post\""}, {"two_step", "true"}}),
+               &d),
+      IsOk());
   EXPECT_EQ(d.direction, Direction::kTransit);
   EXPECT_EQ(d.mode, TransportMode::kPost);
   EXPECT_TRUE(d.two_step);
   ASSERT_THAT(ParseAll(Record({{"direction", "\"export\""}, {"mode", "\"rail\""}}), &d), IsOk());
   EXPECT_EQ(d.direction, Direction::kExport);
   EXPECT_EQ(d.mode, TransportMode::kRail);
-  for (auto [mode, expected] : {std::pair{"air", TransportMode::kAir},
-                                std::pair{"road", TransportMode::kRoad}}) {
+  for (auto [mode, expected] :
+       {std::pair{"air", TransportMode::kAir}, std::pair{"road", TransportMode::kRoad}}) {
     ASSERT_THAT(ParseAll(Record({{"mode", std::string("\"") + mode + "\""}}), &d), IsOk());
     EXPECT_EQ(d.mode, expected);
   }
@@ -120,10 +114,10 @@ TEST(DeclarationJsonTest, EnumValues) {
 
 TEST(DeclarationJsonTest, Utf8IdsAndEscapes) {
   Declaration d;
-  ASSERT_THAT(ParseAll(Record({{"id", "\"报关单\\u0031\\\"\\\\\\n\""},
-                               {"enterprise", "\"宁波海天\""}}),
-                       &d),
-              IsOk());
+  ASSERT_THAT(
+      ParseAll(Record({{"id", "\"报关单\\u0031\\\"\\\\\\n\""}, {"enterprise", "\"宁波海天\""}}),
+               &d),
+      IsOk());
   EXPECT_EQ(d.id, "报关单1\"\\\n");
   EXPECT_EQ(d.enterprise, "宁波海天");
   EXPECT_EQ(ErrorOf("{\"id\":\"D\xFF\"}"), "invalid UTF-8");
@@ -236,8 +230,11 @@ TEST(DeclarationJsonTest, FieldsTheRulesetReadsAreRequiredAndChecked) {
 TEST(DeclarationJsonTest, UnreadFieldsAreNotValidatedButPresenceIsRecorded) {
   DeclarationParser parser(Reads({ir::Field::kValue}));
   Declaration d;
-  ASSERT_THAT(parser.Parse(Record({{"origin", "\"china\""}, {"port", "null"}, {"mode", "7"},
-                                   {"weight", "1e99"}, {"two_step", "[1,{\"a\":null}]"},
+  ASSERT_THAT(parser.Parse(Record({{"origin", "\"china\""},
+                                   {"port", "null"},
+                                   {"mode", "7"},
+                                   {"weight", "1e99"},
+                                   {"two_step", "[1,{\"a\":null}]"},
                                    {"trade_country", ""}}),
                            &d),
               IsOk());

@@ -1,11 +1,11 @@
 #include "ingest/line_source.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 namespace bukong::ingest {
 namespace {

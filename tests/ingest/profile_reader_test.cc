@@ -1,13 +1,13 @@
 #include "ingest/profile_reader.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 #include <string>
 #include <vector>
-
-#include <gmock/gmock.h>
-#include <gtest/gtest.h>
 
 #include "core/dates.h"
 #include "tests/testing/status_matchers.h"
@@ -80,13 +80,14 @@ Profile MakeProfile(std::string id, std::string grade, const char* date,
 // CSV
 
 TEST(ProfileCsvTest, ReadsRowsWithSortedUniqueFlags) {
-  Outcome out = Csv(
-      "91330200MA2AAAAA1X,general,2015-03-01,,0,0\n"
-      "E2,dishonest,2020-01-31,smuggling_watch;origin_fraud;smuggling_watch,10,3\n");
+  Outcome out =
+      Csv("91330200MA2AAAAA1X,general,2015-03-01,,0,0\n"
+          "E2,dishonest,2020-01-31,smuggling_watch;origin_fraud;smuggling_watch,10,3\n");
   EXPECT_THAT(out.errors, IsEmpty());
   ASSERT_THAT(out.rows, SizeIs(2));
   EXPECT_EQ(out.rows[0].first, 2u);
-  EXPECT_EQ(out.rows[0].second, MakeProfile("91330200MA2AAAAA1X", "general", "2015-03-01", {}, 0, 0));
+  EXPECT_EQ(out.rows[0].second,
+            MakeProfile("91330200MA2AAAAA1X", "general", "2015-03-01", {}, 0, 0));
   EXPECT_EQ(out.rows[1].first, 3u);
   EXPECT_EQ(out.rows[1].second, MakeProfile("E2", "dishonest", "2020-01-31",
                                             {"origin_fraud", "smuggling_watch"}, 10, 3));
@@ -101,12 +102,12 @@ TEST(ProfileCsvTest, ChineseTextInIdsAndFlags) {
 }
 
 TEST(ProfileCsvTest, QuotedFieldsHoldCommasQuotesAndLineBreaks) {
-  Outcome out = Csv(
-      "\"A,1\",general,2015-03-01,\"x;y\",1,0\n"
-      "\"say \"\"hi\"\"\",general,2015-03-01,,1,1\n"
-      "\"multi\nline\r\nid\",general,2015-03-01,\"\",0,0\n"
-      "after,general,2015-03-01,,0,0\n"
-      "\"\",general,2015-03-01,,0,0\n");
+  Outcome out =
+      Csv("\"A,1\",general,2015-03-01,\"x;y\",1,0\n"
+          "\"say \"\"hi\"\"\",general,2015-03-01,,1,1\n"
+          "\"multi\nline\r\nid\",general,2015-03-01,\"\",0,0\n"
+          "after,general,2015-03-01,,0,0\n"
+          "\"\",general,2015-03-01,,0,0\n");
   ASSERT_THAT(out.rows, SizeIs(4));
   EXPECT_EQ(out.rows[0].second.id, "A,1");
   EXPECT_THAT(out.rows[0].second.flags, ElementsAre("x", "y"));
@@ -164,17 +165,16 @@ TEST(ProfileCsvTest, WrongHeaderStopsTheFile) {
   Outcome out = ReadAll("id,grade,registered,flags,inspections\nA,general,2015-03-01,,0,0\n",
                         ProfileFormat::kCsv);
   EXPECT_THAT(out.rows, IsEmpty());
-  EXPECT_THAT(out.errors,
-              ElementsAre("p:1: error: the header must be exactly "
-                          "'id,grade,registered,flags,inspections,hits', found "
-                          "'id,grade,registered,flags,inspections'"));
+  EXPECT_THAT(out.errors, ElementsAre("p:1: error: the header must be exactly "
+                                      "'id,grade,registered,flags,inspections,hits', found "
+                                      "'id,grade,registered,flags,inspections'"));
   EXPECT_THAT(ReadAll("ID,grade,registered,flags,inspections,hits\n", ProfileFormat::kCsv).errors,
               SizeIs(1));
   EXPECT_THAT(ReadAll("A,general,2015-03-01,,0,0\n", ProfileFormat::kCsv).errors, SizeIs(1));
   // A quoted header is the same header.
-  EXPECT_THAT(ReadAll("\"id\",grade,registered,flags,inspections,\"hits\"\n", ProfileFormat::kCsv)
-                  .errors,
-              IsEmpty());
+  EXPECT_THAT(
+      ReadAll("\"id\",grade,registered,flags,inspections,\"hits\"\n", ProfileFormat::kCsv).errors,
+      IsEmpty());
 }
 
 TEST(ProfileCsvTest, HeaderOnlyIsAnEmptyFileAndNoHeaderIsAnError) {
@@ -244,11 +244,11 @@ TEST(ProfileCsvTest, QuotingMistakes) {
 }
 
 TEST(ProfileCsvTest, GoesOnAfterABadRowAndReportsTheLastRowWithoutNewline) {
-  Outcome out = Csv(
-      "A,general,2015-03-01,,0,0\n"
-      "B,general,2015-13-01,,0,0\n"
-      "C,general,2015-03-01,,0,0\n"
-      "D,general,2015-03-01,,1,2");
+  Outcome out =
+      Csv("A,general,2015-03-01,,0,0\n"
+          "B,general,2015-13-01,,0,0\n"
+          "C,general,2015-03-01,,0,0\n"
+          "D,general,2015-03-01,,1,2");
   ASSERT_THAT(out.rows, SizeIs(2));
   EXPECT_EQ(out.rows[1].second.id, "C");
   EXPECT_THAT(out.errors,
@@ -302,8 +302,8 @@ TEST(ProfileJsonTest, ReadsRecords) {
 
 std::string Record(const std::string& replace_key, const std::string& replace_value) {
   std::vector<std::pair<std::string, std::string>> fields = {
-      {"id", "\"A\""}, {"grade", "\"general\""}, {"registered", "\"2015-03-01\""},
-      {"flags", "[\"f\"]"}, {"inspections", "3"}, {"hits", "1"}};
+      {"id", "\"A\""},      {"grade", "\"general\""}, {"registered", "\"2015-03-01\""},
+      {"flags", "[\"f\"]"}, {"inspections", "3"},     {"hits", "1"}};
   std::string out = "{";
   for (auto& [key, value] : fields) {
     if (key == replace_key) {
@@ -318,7 +318,8 @@ std::string Record(const std::string& replace_key, const std::string& replace_va
 
 TEST(ProfileJsonTest, EveryFieldError) {
   EXPECT_EQ(JsonError(Record("id", "\"\"")), "p:1: error: field 'id': empty");
-  EXPECT_EQ(JsonError(Record("id", "7")), "p:1: error: field 'id': expected a string, found a number");
+  EXPECT_EQ(JsonError(Record("id", "7")),
+            "p:1: error: field 'id': expected a string, found a number");
   EXPECT_EQ(JsonError(Record("id", "")), "p:1: error: missing field 'id'");
   EXPECT_EQ(JsonError(Record("grade", "null")),
             "p:1: error: field 'grade': expected a string, found null");

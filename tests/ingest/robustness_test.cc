@@ -1,10 +1,10 @@
 // Mutated and random input never crashes a reader, and every rejection carries a message.
 // (Run under ASan/UBSan by `make test`.)
+#include <gtest/gtest.h>
+
 #include <random>
 #include <sstream>
 #include <string>
-
-#include <gtest/gtest.h>
 
 #include "ingest/declaration_json.h"
 #include "ingest/profile_reader.h"
@@ -21,10 +21,18 @@ std::string Mutate(std::string text, std::mt19937_64& rng) {
   for (int i = 0; i < edits && !text.empty(); ++i) {
     size_t at = rng() % text.size();
     switch (rng() % 4) {
-      case 0: text[at] = kBytes[rng() % kBytes.size()]; break;
-      case 1: text.erase(at, 1 + rng() % 3); break;
-      case 2: text.insert(at, text.substr(at, 1 + rng() % 8)); break;
-      default: text.insert(at, 1, kBytes[rng() % kBytes.size()]); break;
+      case 0:
+        text[at] = kBytes[rng() % kBytes.size()];
+        break;
+      case 1:
+        text.erase(at, 1 + rng() % 3);
+        break;
+      case 2:
+        text.insert(at, text.substr(at, 1 + rng() % 8));
+        break;
+      default:
+        text.insert(at, 1, kBytes[rng() % kBytes.size()]);
+        break;
     }
   }
   return text;
