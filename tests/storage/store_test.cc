@@ -652,3 +652,28 @@ TEST(OutcomeTest, ConcurrentOutcomesCountExactly) {
 
 }  // namespace
 }  // namespace bukong::storage
+
+namespace bukong::storage {
+namespace {
+
+// decide appends batches of thousands of records (several MB, one WAL record spanning many
+// WAL blocks); they must replay when the database is opened again.
+TEST(AuditTest, LargeBatchesSurviveReopen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    for (uint64_t first = 1; first <= 3 * 8192; first += 8192) {
+      ASSERT_THAT(store->AppendAudit(Records(first, first + 8191)), IsOk());
+    }
+  }
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->Head().seq, 3u * 8192);
+  auto problems = (*store)->VerifyChain();
+  ASSERT_THAT(problems, IsOk());
+  EXPECT_THAT(*problems, IsEmpty());
+}
+
+}  // namespace
+}  // namespace bukong::storage
