@@ -333,8 +333,9 @@ std::optional<ir::Decimal> Checker::Number(const ast::NumberLit& literal) {
     Error(at, fmt::format("number '{}' has more than 18 decimals", Excerpt(literal.text)));
     return std::nullopt;
   }
-  if (whole.size() > 20 || (whole.size() == 21)) {
-    Error(at, fmt::format("number '{}' is out of range (at most 10^20)", Excerpt(literal.text)));
+  if (whole.size() > 20) {
+    Error(at, fmt::format("number '{}' is out of range (at most 20 digits before the point)",
+                          Excerpt(literal.text)));
     return std::nullopt;
   }
   __int128 scaled = 0;
@@ -465,23 +466,21 @@ std::optional<ir::HsRange> Checker::HsItem(const ast::ListItem& item, bool warn_
 void Checker::DeclareGrade(const ast::GradeDecl& decl) {
   uint32_t line = LineOf(ast::Begin(decl));
   std::optional<Ppm> factor, floor, ceiling;
+  // Errors in the clauses are reported; the grade is still declared so that its uses do not
+  // add "unknown grade" errors (no ruleset is produced anyway).
   const ast::GradeClause* seen[3] = {nullptr, nullptr, nullptr};
-  bool ok = true;
   for (const ast::GradeClause& clause : decl.clauses) {
     static constexpr std::string_view kNames[] = {"factor", "floor", "ceiling"};
     int kind = static_cast<int>(clause.kind);
     if (seen[kind] != nullptr) {
       Error(ast::Begin(clause), fmt::format("'{}' given twice", kNames[kind]));
-      ok = false;
       continue;
     }
     seen[kind] = &clause;
     if (clause.kind == ast::GradeClauseKind::kFactor) {
       factor = Factor(boost::get<ast::NumberLit>(clause.value));
-      ok = ok && factor;
     } else {
       auto ppm = Percent(boost::get<ast::PercentLit>(clause.value));
-      ok = ok && ppm;
       (clause.kind == ast::GradeClauseKind::kFloor ? floor : ceiling) = ppm;
     }
   }
@@ -490,7 +489,6 @@ void Checker::DeclareGrade(const ast::GradeDecl& decl) {
           fmt::format("grade '{}': floor {}% is above ceiling {}%", Excerpt(decl.name.text),
                       boost::get<ast::PercentLit>(seen[1]->value).text,
                       boost::get<ast::PercentLit>(seen[2]->value).text));
-    ok = false;
   }
   auto [it, inserted] =
       grades_.try_emplace(decl.name.text, Declared{ruleset_.grades.size(), line});
@@ -506,7 +504,6 @@ void Checker::DeclareGrade(const ast::GradeDecl& decl) {
   grade.floor = floor;
   grade.ceiling = ceiling;
   grade.line = line;
-  (void)ok;
   ruleset_.grades.push_back(std::move(grade));
 }
 
