@@ -600,6 +600,67 @@ class IndexBuilder {
   size_t rules_;
 };
 
+const IndexDimension* FindDimension(const Plan& plan, IndexDimension::Kind kind, int slot = -1) {
+  for (const IndexDimension& d : plan.dimensions)
+    if (d.kind == kind && (slot < 0 || d.slot == slot)) return &d;
+  return nullptr;
+}
+
+bool IsBound(const IndexDimension* dim, __int128 x) {
+  return dim != nullptr && BoundsBucket(dim->bounds, x) % 2 == 1;
+}
+
+// True when the candidate index alone guarantees top-level conjunct `c` of a rule with domain
+// `dom`: a rule offered by the index then satisfies `c`, and `c` need not be evaluated.
+// Exact: enumerations, countries, ports, two_step, grades (a bucket per value); an indexed
+// flag; a date or number comparison whose bound is a bucket boundary of its own (not lost
+// to thinning; `!=` is never indexed); an HS list of only 2-digit codes (chapters) or only
+// 4-digit codes with a heading dimension.
+bool ExactlyIndexed(const ir::Condition& c, const RuleDomain& dom, const Plan& plan) {
+  using K = ir::Condition::Kind;
+  using D = IndexDimension::Kind;
+  switch (c.kind) {
+    case K::kTrue:
+      return true;
+    case K::kSymbolIn:
+      switch (c.field) {
+        case ir::Field::kDirection: return FindDimension(plan, D::kDirection) != nullptr;
+        case ir::Field::kMode: return FindDimension(plan, D::kMode) != nullptr;
+        case ir::Field::kGrade: return FindDimension(plan, D::kGrade) != nullptr;
+        default: return FindDimension(plan, D::kSymbol, *SymbolSlotOf(c.field)) != nullptr;
+      }
+    case K::kCompareBool:
+      return FindDimension(plan, D::kTwoStep) != nullptr;
+    case K::kFlagHas: {
+      const uint32_t id = plan.flag_ids.find(c.flag)->second;
+      return std::find(plan.indexed_flags.begin(), plan.indexed_flags.end(), id) !=
+             plan.indexed_flags.end();
+    }
+    case K::kCompareDate: {
+      if (c.op == ir::CompareOp::kNe) return false;
+      const IndexDimension* dim = FindDimension(plan, D::kDate);
+      const bool lo_ok = dom.date_lo == std::numeric_limits<int64_t>::min() || IsBound(dim, dom.date_lo);
+      const bool hi_ok = dom.date_hi == std::numeric_limits<int64_t>::max() || IsBound(dim, dom.date_hi);
+      return dim != nullptr && lo_ok && hi_ok;
+    }
+    case K::kCompareNumber:
+      return c.op != ir::CompareOp::kNe &&
+             IsBound(FindDimension(plan, D::kNumber, *NumberSlotOf(c.field)), c.number.scaled * 2);
+    case K::kHsIn: {
+      if (c.negated || c.hs_ranges.empty()) return false;
+      const bool chapters = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(),
+                                        [](const ir::HsRange& r) { return r.low.size() == 2; });
+      if (chapters) return FindDimension(plan, D::kChapter) != nullptr;
+      const bool headings = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(), [](const ir::HsRange& r) {
+        return r.low.size() == 4 && DigitsValue(r.high) - DigitsValue(r.low) < kMaxHeadingSpan;
+      });
+      return headings && FindDimension(plan, D::kHeading) != nullptr;
+    }
+    default:
+      return false;
+  }
+}
+
 GradeRate RateUnder(const ir::Action& a, const ir::Grade& g) {
   GradeRate r;
   if (a.fixed) {
@@ -702,6 +763,23 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   }
 
   IndexBuilder(plan, rs.rules.size()).Build(domains);
+
+  // Conjuncts the index enforces exactly need no evaluation: re-lower each rule's condition
+  // without them (see ExactlyIndexed).
+  for (uint32_t ri = 0; ri < rs.rules.size(); ++ri) {
+    std::vector<const ir::Condition*> conjuncts;
+    Conjuncts(rs.rules[ri].when, &conjuncts);
+    ir::Condition rest;
+    rest.kind = ir::Condition::Kind::kAnd;
+    for (const ir::Condition* c : conjuncts)
+      if (!ExactlyIndexed(*c, domains[ri], *plan)) rest.children.push_back(*c);
+    if (rest.children.size() == conjuncts.size()) continue;  // nothing to drop
+    if (rest.children.empty()) rest.kind = ir::Condition::Kind::kTrue;
+    if (rest.children.size() == 1) rest = ir::Condition(rest.children[0]);
+    auto root = lowerer.Lower(rest, rs.rules[ri].name, 0);
+    if (!root.ok()) return root.status();
+    plan->rules[ri].root = plan->roots[ri] = *root;
+  }
 
   // Inputs.
   const std::pair<ir::Field, uint32_t> kPresence[] = {
