@@ -43,9 +43,9 @@ class ReaderSource : public storage::ProfileSource {
           continue;
         case ingest::ReadResult::kEnd:
           if (errors_ > 0) {
-            return absl::InvalidArgumentError(fmt::format(
-                "{}: error: {} bad row{}; nothing was imported", reader_.name(), errors_,
-                errors_ == 1 ? "" : "s"));
+            return absl::InvalidArgumentError(
+                fmt::format("{}: error: {} bad row{}; nothing was imported", reader_.name(),
+                            errors_, errors_ == 1 ? "" : "s"));
           }
           return std::optional<Profile>();
       }

@@ -66,7 +66,8 @@ absl::StatusOr<AuditEntry> DecodeEntry(uint64_t seq, std::string_view value) {
   }
   auto record = internal::DecodeAuditBody(value.substr(0, value.size() - 32));
   if (!record.ok()) {
-    return absl::DataLossError(fmt::format("audit record {}: {}", seq, std::string(record.status().message())));
+    return absl::DataLossError(
+        fmt::format("audit record {}: {}", seq, std::string(record.status().message())));
   }
   return AuditEntry{seq, *std::move(record), ToHex(value.substr(value.size() - 32))};
 }
@@ -75,8 +76,8 @@ absl::StatusOr<AuditEntry> DecodeEntry(uint64_t seq, std::string_view value) {
 
 absl::StatusOr<std::optional<AuditEntry>> Store::GetAudit(uint64_t seq) const {
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->audit,
-                                     internal::EncodeAuditKey(seq), &value);
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->audit, internal::EncodeAuditKey(seq), &value);
   if (s.IsNotFound()) return std::optional<AuditEntry>();
   if (!s.ok()) return FromRocks(s, "reading the audit log");
   BUKONG_ASSIGN_OR_RETURN(AuditEntry e, DecodeEntry(seq, value));
@@ -144,9 +145,10 @@ absl::StatusOr<std::vector<ChainProblem>> Store::VerifyChain(uint64_t from, uint
     const uint64_t seq = internal::ReadBigEndian64(it->key().ToStringView());
     if (seq > to) break;
     if (seq > expected) {
-      problems.push_back({expected, seq - 1 == expected
-                                        ? fmt::format("record {} is missing", expected)
-                                        : fmt::format("records {}..{} are missing", expected, seq - 1)});
+      problems.push_back(
+          {expected, seq - 1 == expected
+                         ? fmt::format("record {} is missing", expected)
+                         : fmt::format("records {}..{} are missing", expected, seq - 1)});
     }
     const std::string_view value = it->value().ToStringView();
     if (value.size() < 32) {
@@ -159,10 +161,10 @@ absl::StatusOr<std::vector<ChainProblem>> Store::VerifyChain(uint64_t from, uint
     Sha256Digest stored;
     std::copy(value.end() - 32, value.end(), stored.begin());
     if (prev_known && internal::ChainHash(prev, seq, body) != stored) {
-      problems.push_back({seq, fmt::format(
-                                   "record {} does not match its chain hash (changed, moved, "
-                                   "or the record before it was changed or removed)",
-                                   seq)});
+      problems.push_back(
+          {seq, fmt::format("record {} does not match its chain hash (changed, moved, "
+                            "or the record before it was changed or removed)",
+                            seq)});
     } else if (!internal::DecodeAuditBody(body).ok()) {
       problems.push_back({seq, fmt::format("record {} does not decode", seq)});
     }
@@ -178,13 +180,15 @@ absl::StatusOr<std::vector<ChainProblem>> Store::VerifyChain(uint64_t from, uint
   if (to >= head_seq) {
     const uint64_t last = expected - 1;
     if (last < head_seq) {
-      problems.push_back({expected, expected == head_seq
-                                        ? fmt::format("record {} (the chain head) is missing", expected)
-                                        : fmt::format("records {}..{} (up to the chain head) are missing",
-                                                      expected, head_seq)});
+      problems.push_back(
+          {expected, expected == head_seq
+                         ? fmt::format("record {} (the chain head) is missing", expected)
+                         : fmt::format("records {}..{} (up to the chain head) are missing",
+                                       expected, head_seq)});
     } else if (last > head_seq) {
-      problems.push_back({head_seq + 1, fmt::format("records after the chain head ({}) exist up to {}",
-                                                    head_seq, last)});
+      problems.push_back(
+          {head_seq + 1,
+           fmt::format("records after the chain head ({}) exist up to {}", head_seq, last)});
     } else if (last > 0 && prev != head_hash) {
       problems.push_back({last, fmt::format("record {} does not match the chain head", last)});
     }

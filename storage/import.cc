@@ -124,7 +124,10 @@ class SstSink {
  public:
   SstSink(const rocksdb::Options& options, const TempFolder& folder, std::string prefix,
           uint64_t max_bytes, bool keep_in_page_cache)
-      : options_(options), folder_(folder), prefix_(std::move(prefix)), max_bytes_(max_bytes),
+      : options_(options),
+        folder_(folder),
+        prefix_(std::move(prefix)),
+        max_bytes_(max_bytes),
         keep_in_page_cache_(keep_in_page_cache) {}
 
   absl::Status Put(std::string_view key, std::string_view value) {
@@ -250,7 +253,8 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     BUKONG_ASSIGN_OR_RETURN(std::optional<Profile> profile, source.Next());
     if (!profile) break;
     if (absl::Status s = ValidateProfile(*profile); !s.ok()) {
-      return absl::InvalidArgumentError(fmt::format("row {}: {}", stats.rows + 1, std::string(s.message())));
+      return absl::InvalidArgumentError(
+          fmt::format("row {}: {}", stats.rows + 1, std::string(s.message())));
     }
     chunk.Add(*profile);
     ++stats.rows;
@@ -279,7 +283,8 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     return stats;
   }
 
-  SstSink output(profile_options, folder, "profiles", impl_->options.import_sst_file_bytes, /*keep_in_page_cache=*/true);
+  SstSink output(profile_options, folder, "profiles", impl_->options.import_sst_file_bytes,
+                 /*keep_in_page_cache=*/true);
   if (runs.empty()) {
     BUKONG_RETURN_IF_ERROR(folder.Create());
     progress("sorting");
@@ -307,8 +312,9 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     // One call with every file: RocksDB adds them in a single version edit, so readers see
     // all of the import or none of it.
     std::lock_guard lock(impl_->write_mu);  // no outcome counter update interleaves
-    BUKONG_RETURN_IF_ERROR(FromRocks(
-        impl_->db->IngestExternalFile(impl_->profiles, output.files(), ingest), "ingesting profiles"));
+    BUKONG_RETURN_IF_ERROR(
+        FromRocks(impl_->db->IngestExternalFile(impl_->profiles, output.files(), ingest),
+                  "ingesting profiles"));
   }
   progress("done");
   return stats;

@@ -34,8 +34,12 @@ namespace {
 
 const std::vector<std::string>& AllColumnFamilies() {
   static const std::vector<std::string> names = {rocksdb::kDefaultColumnFamilyName,
-                                                 kCfProfiles, kCfRulesets, kCfAudit,
-                                                 kCfDecided,  kCfOutcomes, kCfMeta};
+                                                 kCfProfiles,
+                                                 kCfRulesets,
+                                                 kCfAudit,
+                                                 kCfDecided,
+                                                 kCfOutcomes,
+                                                 kCfMeta};
   return names;
 }
 
@@ -53,7 +57,8 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
   if (ec) return absl::NotFoundError(fmt::format("{}: {}", path, ec.message()));
-  if (size > 4096) return absl::InvalidArgumentError(fmt::format("{}: file too large for a key", path));
+  if (size > 4096)
+    return absl::InvalidArgumentError(fmt::format("{}: file too large for a key", path));
   FILE* f = std::fopen(path.c_str(), "rb");
   if (!f) return absl::NotFoundError(fmt::format("{}: cannot open", path));
   std::string text(size, '\0');
@@ -67,16 +72,21 @@ absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
 // narrowing) holding `content`, synced. Fails if the file exists.
 absl::Status WritePrivateFile(const std::string& path, std::string_view content) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-  if (fd < 0) return absl::UnavailableError(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
+  if (fd < 0)
+    return absl::UnavailableError(fmt::format("{}: cannot create: {}", path, std::strerror(errno)));
   bool ok = ::fchmod(fd, 0600) == 0;
   size_t written = 0;
   while (ok && written < content.size()) {
     const ssize_t n = ::write(fd, content.data() + written, content.size() - written);
-    if (n <= 0) ok = false; else written += static_cast<size_t>(n);
+    if (n <= 0)
+      ok = false;
+    else
+      written += static_cast<size_t>(n);
   }
   ok = ok && ::fsync(fd) == 0;
   ::close(fd);
-  if (!ok) return absl::UnavailableError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
+  if (!ok)
+    return absl::UnavailableError(fmt::format("{}: cannot write: {}", path, std::strerror(errno)));
   return absl::OkStatus();
 }
 
@@ -90,8 +100,8 @@ absl::StatusOr<SelectionKey> ParseSelectionKey(std::string_view text) {
   while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
   for (size_t i = 0; i < text.size(); ++i) {
     if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
-      return absl::InvalidArgumentError(fmt::format(
-          "a selection key is 32 hex digits; character {} is not a hex digit", i + 1));
+      return absl::InvalidArgumentError(
+          fmt::format("a selection key is 32 hex digits; character {} is not a hex digit", i + 1));
     }
   }
   if (text.size() != 32) {
@@ -112,9 +122,9 @@ std::string KeyId(const SelectionKey& key) {
 
 // ---- Options --------------------------------------------------------------------------------
 
-rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(
-    const std::string& name, const StoreOptions& options,
-    const std::shared_ptr<rocksdb::Cache>& cache) {
+rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,
+                                                    const StoreOptions& options,
+                                                    const std::shared_ptr<rocksdb::Cache>& cache) {
   rocksdb::ColumnFamilyOptions cf;
   rocksdb::BlockBasedTableOptions table;
   table.block_cache = cache;
@@ -180,7 +190,8 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
     if (created_dir) {
       fs::remove_all(dir, ignored);
     } else {
-      for (const auto& entry : fs::directory_iterator(dir, ignored)) fs::remove_all(entry.path(), ignored);
+      for (const auto& entry : fs::directory_iterator(dir, ignored))
+        fs::remove_all(entry.path(), ignored);
     }
   };
 
@@ -220,7 +231,8 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
   rocksdb::WriteBatch batch;
   batch.Put(meta, std::string(internal::kMetaSchemaVersion), std::to_string(kSchemaVersion));
   batch.Put(meta, std::string(internal::kMetaKeyId), key_id);
-  batch.Put(meta, std::string(internal::kMetaChainHead), internal::EncodeChainHead(0, Sha256Digest{}));
+  batch.Put(meta, std::string(internal::kMetaChainHead),
+            internal::EncodeChainHead(0, Sha256Digest{}));
   s = db->Write(SyncedWrite(), &batch);
   for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
   if (s.ok()) s = db->Close();
@@ -259,15 +271,15 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& options) {
   std::error_code ec;
   if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
-    return absl::NotFoundError(fmt::format(
-        "no bukong database in {} (create one with `bukong init --db {}`)", dir, dir));
+    return absl::NotFoundError(
+        fmt::format("no bukong database in {} (create one with `bukong init --db {}`)", dir, dir));
   }
   std::vector<std::string> existing;
   rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &existing);
   if (!s.ok()) return FromRocks(s, fmt::format("reading {}", dir));
   if (std::find(existing.begin(), existing.end(), kCfMeta) == existing.end()) {
-    return absl::FailedPreconditionError(
-        fmt::format("{} is a RocksDB database but not a bukong one (no `meta` column family)", dir));
+    return absl::FailedPreconditionError(fmt::format(
+        "{} is a RocksDB database but not a bukong one (no `meta` column family)", dir));
   }
 
   auto impl = std::make_unique<Impl>();
@@ -284,7 +296,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // a large `decide` failed to reopen ("SST file is ahead of WALs", "bad WriteBatch Put").
   // The audit log is the proof of what was decided; it must reopen after anything.
   db_options.wal_compression = rocksdb::kNoCompression;
-  if (options.row_cache_bytes > 0) db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes, 6);
+  if (options.row_cache_bytes > 0)
+    db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes, 6);
   // Every column family on disk must be opened; ones this version does not know get
   // default options (the schema check below refuses such a database anyway).
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -311,13 +324,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   std::string value;
   s = impl->db->Get(rocksdb::ReadOptions(), impl->meta, internal::kMetaSchemaVersion, &value);
   if (s.IsNotFound()) {
-    return absl::FailedPreconditionError(fmt::format("{} has no schema version; not a bukong database", dir));
+    return absl::FailedPreconditionError(
+        fmt::format("{} has no schema version; not a bukong database", dir));
   }
   if (!s.ok()) return FromRocks(s, fmt::format("reading the schema version of {}", dir));
   if (value != std::to_string(kSchemaVersion)) {
-    return absl::FailedPreconditionError(fmt::format(
-        "the database in {} has schema version {}; this bukong reads only version {}", dir,
-        value, kSchemaVersion));
+    return absl::FailedPreconditionError(
+        fmt::format("the database in {} has schema version {}; this bukong reads only version {}",
+                    dir, value, kSchemaVersion));
   }
   if (!impl->profiles || !impl->rulesets || !impl->audit || !impl->decided || !impl->outcomes) {
     return absl::DataLossError(fmt::format("{} lacks one of bukong's column families", dir));
@@ -334,19 +348,21 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   }
   auto key = ParseSelectionKey(*key_text);
   if (!key.ok()) {
-    return absl::DataLossError(fmt::format("{}: {}", key_path, std::string(key.status().message())));
+    return absl::DataLossError(
+        fmt::format("{}: {}", key_path, std::string(key.status().message())));
   }
   impl->key = *key;
   impl->key_id = KeyId(*key);
   if (impl->key_id != recorded_key_id) {
-    return absl::DataLossError(fmt::format(
-        "{} holds key {} but the database was created with key {}", key_path, impl->key_id,
-        recorded_key_id));
+    return absl::DataLossError(
+        fmt::format("{} holds key {} but the database was created with key {}", key_path,
+                    impl->key_id, recorded_key_id));
   }
 
   s = impl->db->Get(rocksdb::ReadOptions(), impl->meta, internal::kMetaChainHead, &value);
   if (!s.ok()) return FromRocks(s, fmt::format("reading the chain head of {}", dir));
-  if (value.size() != 8 + 32) return absl::DataLossError(fmt::format("{}: malformed chain head", dir));
+  if (value.size() != 8 + 32)
+    return absl::DataLossError(fmt::format("{}: malformed chain head", dir));
   impl->head_seq = internal::ReadBigEndian64(value);
   std::copy(value.begin() + 8, value.end(), impl->head_hash.begin());
   return std::unique_ptr<Store>(new Store(std::move(impl)));
@@ -377,8 +393,8 @@ absl::StatusOr<std::optional<Profile>> Store::GetProfile(std::string_view id) co
 absl::Status ValidateProfile(const Profile& p) {
   if (p.id.empty()) return absl::InvalidArgumentError("profile id is empty");
   if (p.hits > p.inspections) {
-    return absl::InvalidArgumentError(fmt::format(
-        "profile '{}': hits ({}) exceed inspections ({})", p.id, p.hits, p.inspections));
+    return absl::InvalidArgumentError(fmt::format("profile '{}': hits ({}) exceed inspections ({})",
+                                                  p.id, p.hits, p.inspections));
   }
   return absl::OkStatus();
 }
@@ -425,11 +441,12 @@ absl::StatusOr<std::optional<StoredRuleset>> Store::GetRuleset(std::string_view 
 
 // ---- Outcomes --------------------------------------------------------------------------------
 
-absl::StatusOr<std::optional<DecisionRef>> Store::FindDecision(std::string_view declaration_id) const {
+absl::StatusOr<std::optional<DecisionRef>> Store::FindDecision(
+    std::string_view declaration_id) const {
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->decided,
-                                     rocksdb::Slice(declaration_id.data(), declaration_id.size()),
-                                     &value);
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->decided,
+                     rocksdb::Slice(declaration_id.data(), declaration_id.size()), &value);
   if (s.IsNotFound()) return std::optional<DecisionRef>();
   if (!s.ok()) return FromRocks(s, "reading the declaration index");
   BUKONG_ASSIGN_OR_RETURN(DecisionRef ref, internal::DecodeDecisionRef(value));
@@ -456,12 +473,14 @@ absl::StatusOr<std::vector<absl::Status>> Store::RecordOutcomes(
   for (size_t i = 0; i < inputs.size(); ++i) {
     const auto& in = inputs[i];
     if (!seen.insert(in.declaration_id).second) {
-      statuses[i] = absl::AlreadyExistsError(fmt::format(
-          "declaration '{}' already has an outcome (given twice in this input)", in.declaration_id));
+      statuses[i] = absl::AlreadyExistsError(
+          fmt::format("declaration '{}' already has an outcome (given twice in this input)",
+                      in.declaration_id));
       continue;
     }
     std::string existing;
-    rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->outcomes, in.declaration_id, &existing);
+    rocksdb::Status s =
+        impl_->db->Get(rocksdb::ReadOptions(), impl_->outcomes, in.declaration_id, &existing);
     if (s.ok()) {
       statuses[i] = absl::AlreadyExistsError(
           fmt::format("declaration '{}' already has an outcome", in.declaration_id));
@@ -480,7 +499,9 @@ absl::StatusOr<std::vector<absl::Status>> Store::RecordOutcomes(
     d.inspections += 1;
     if (in.result == OutcomeResult::kHit) d.hits += 1;
   }
-  auto saturating_add = [](uint64_t a, uint64_t b) { return a > UINT64_MAX - b ? UINT64_MAX : a + b; };
+  auto saturating_add = [](uint64_t a, uint64_t b) {
+    return a > UINT64_MAX - b ? UINT64_MAX : a + b;
+  };
   for (const auto& [enterprise, d] : deltas) {
     BUKONG_ASSIGN_OR_RETURN(std::optional<Profile> profile, GetProfile(enterprise));
     if (!profile) continue;  // SPEC §6: the outcome is stored; counters only with a profile
@@ -497,9 +518,9 @@ absl::StatusOr<std::vector<absl::Status>> Store::RecordOutcomes(
 
 absl::StatusOr<std::optional<Outcome>> Store::GetOutcome(std::string_view declaration_id) const {
   std::string value;
-  rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->outcomes,
-                                     rocksdb::Slice(declaration_id.data(), declaration_id.size()),
-                                     &value);
+  rocksdb::Status s =
+      impl_->db->Get(rocksdb::ReadOptions(), impl_->outcomes,
+                     rocksdb::Slice(declaration_id.data(), declaration_id.size()), &value);
   if (s.IsNotFound()) return std::optional<Outcome>();
   if (!s.ok()) return FromRocks(s, "reading an outcome");
   BUKONG_ASSIGN_OR_RETURN(Outcome o, internal::DecodeOutcomeValue(declaration_id, value));
@@ -507,7 +528,8 @@ absl::StatusOr<std::optional<Outcome>> Store::GetOutcome(std::string_view declar
 }
 
 absl::Status Store::ScanOutcomes(const std::function<absl::Status(const Outcome&)>& visit) const {
-  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->outcomes));
+  std::unique_ptr<rocksdb::Iterator> it(
+      impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->outcomes));
   for (it->SeekToFirst(); it->Valid(); it->Next()) {
     BUKONG_ASSIGN_OR_RETURN(Outcome o, internal::DecodeOutcomeValue(it->key().ToStringView(),
                                                                     it->value().ToStringView()));

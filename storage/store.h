@@ -93,22 +93,22 @@ struct StoreOptions {
 
 // One decision as the audit log keeps it (SPEC §4). All strings are stored byte for byte.
 struct AuditRecord {
-  std::string declaration_id;        // the declaration's `id`
-  std::string enterprise;            // the declaration's `enterprise`
-  std::string declaration;           // the declaration as received (its JSON line)
-  std::optional<Profile> profile;    // the profile snapshot the decision used, if any
-  std::string ruleset_sha256;        // lower-case hex SHA-256 of the ruleset text
-  std::string key_id;                // KeyId() of the selection key, never the key
-  std::string decision;              // the decision's JSON line, exactly as printed
+  std::string declaration_id;      // the declaration's `id`
+  std::string enterprise;          // the declaration's `enterprise`
+  std::string declaration;         // the declaration as received (its JSON line)
+  std::optional<Profile> profile;  // the profile snapshot the decision used, if any
+  std::string ruleset_sha256;      // lower-case hex SHA-256 of the ruleset text
+  std::string key_id;              // KeyId() of the selection key, never the key
+  std::string decision;            // the decision's JSON line, exactly as printed
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 
 // A stored audit record with its place in the chain.
 struct AuditEntry {
-  uint64_t seq = 0;          // 1, 2, 3, ... in append order
+  uint64_t seq = 0;  // 1, 2, 3, ... in append order
   AuditRecord record;
-  std::string chain_hash;    // lower-case hex SHA-256 chaining this record (docs/storage.md)
+  std::string chain_hash;  // lower-case hex SHA-256 chaining this record (docs/storage.md)
 };
 
 // The sequence numbers one AppendAudit call assigned: first..last inclusive.
@@ -126,8 +126,8 @@ struct ChainHead {
 
 // One broken link found by VerifyChain.
 struct ChainProblem {
-  uint64_t seq = 0;        // the record concerned (the first missing one for a gap)
-  std::string message;     // e.g. "record 7 does not match its chain hash (changed?)"
+  uint64_t seq = 0;     // the record concerned (the first missing one for a gap)
+  std::string message;  // e.g. "record 7 does not match its chain hash (changed?)"
 };
 
 struct StoredRuleset {
@@ -143,8 +143,8 @@ enum class OutcomeResult { kClean, kHit };
 struct Outcome {
   std::string declaration_id;
   OutcomeResult result = OutcomeResult::kClean;
-  std::string enterprise;   // from the audit record of the decision
-  uint64_t audit_seq = 0;   // the latest audit record of that declaration when recorded
+  std::string enterprise;  // from the audit record of the decision
+  uint64_t audit_seq = 0;  // the latest audit record of that declaration when recorded
 };
 
 // Where the latest decision of a declaration id sits in the audit log.
@@ -174,10 +174,10 @@ struct ImportOptions {
 };
 
 struct ImportStats {
-  uint64_t rows = 0;          // rows read
-  uint64_t profiles = 0;      // distinct ids written (a later row of the same id wins)
-  uint64_t sorted_runs = 0;   // sorted runs spilled to disk (0 or 1 means in-memory sort)
-  uint64_t sst_files = 0;     // SST files ingested (0 when a WriteBatch was used)
+  uint64_t rows = 0;         // rows read
+  uint64_t profiles = 0;     // distinct ids written (a later row of the same id wins)
+  uint64_t sorted_runs = 0;  // sorted runs spilled to disk (0 or 1 means in-memory sort)
+  uint64_t sst_files = 0;    // SST files ingested (0 when a WriteBatch was used)
 };
 
 // ---- The store ---------------------------------------------------------------------------

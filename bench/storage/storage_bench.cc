@@ -58,7 +58,8 @@ Cleanup& Trash() {
 
 std::string FreshPath(std::string_view what) {
   static int counter = 0;
-  std::string path = fmt::format("{}/bukong-storage-bench-{}-{}-{}", TmpRoot(), ::getpid(), what, counter++);
+  std::string path =
+      fmt::format("{}/bukong-storage-bench-{}-{}-{}", TmpRoot(), ::getpid(), what, counter++);
   std::filesystem::remove_all(path);
   Trash().paths.push_back(path);
   return path;
@@ -130,7 +131,8 @@ std::string ImportedDatabase(const StoreOptions& options, double* seconds = null
   ReaderSource source(**reader);
   const auto start = std::chrono::steady_clock::now();
   auto stats = (*store)->ImportProfiles(source);
-  if (seconds) *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  if (seconds)
+    *seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   if (!stats.ok()) {
     fmt::print(stderr, "import failed: {}\n", std::string(stats.status().message()));
     std::abort();
@@ -149,8 +151,8 @@ void BM_ImportProfilesCsv(benchmark::State& state) {
   getrusage(RUSAGE_SELF, &usage);
   state.counters["profiles"] = static_cast<double>(ProfileCount());
   state.counters["peak_rss_MB"] = static_cast<double>(usage.ru_maxrss) / 1024.0;
-  state.counters["rows_per_s"] = benchmark::Counter(static_cast<double>(ProfileCount()),
-                                                    benchmark::Counter::kIsRate);
+  state.counters["rows_per_s"] =
+      benchmark::Counter(static_cast<double>(ProfileCount()), benchmark::Counter::kIsRate);
 }
 BENCHMARK(BM_ImportProfilesCsv)->Iterations(1)->UseManualTime()->Unit(benchmark::kSecond);
 
@@ -163,7 +165,8 @@ std::vector<std::string> ZipfKeys(size_t n, uint64_t count) {
   keys.reserve(n);
   const double log_count = std::log(static_cast<double>(count));
   for (size_t k = 0; k < n; ++k) {
-    const uint64_t rank = std::min<uint64_t>(count - 1, static_cast<uint64_t>(std::exp(u(rng) * log_count)) - 1);
+    const uint64_t rank =
+        std::min<uint64_t>(count - 1, static_cast<uint64_t>(std::exp(u(rng) * log_count)) - 1);
     keys.push_back(EnterpriseId((rank * 0x9E3779B97F4A7C15ull) % count));
   }
   return keys;
@@ -214,9 +217,11 @@ void GetProfileBench(benchmark::State& state, bool plain) {
     auto profile = store.GetProfile(key);
     const auto end = std::chrono::steady_clock::now();
     found += profile.ok() && profile->has_value();
-    if (nanos.size() < nanos.capacity()) nanos.push_back(std::chrono::duration<double, std::nano>(end - start).count());
+    if (nanos.size() < nanos.capacity())
+      nanos.push_back(std::chrono::duration<double, std::nano>(end - start).count());
   }
-  if (found != static_cast<uint64_t>(state.iterations())) state.SkipWithError("a profile was missing");
+  if (found != static_cast<uint64_t>(state.iterations()))
+    state.SkipWithError("a profile was missing");
   Percentiles(state, nanos);
 }
 void BM_GetProfile_tuned(benchmark::State& state) { GetProfileBench(state, false); }
@@ -235,7 +240,8 @@ void BM_GetProfileMiss(benchmark::State& state) {
     auto profile = store.GetProfile(key);
     const auto end = std::chrono::steady_clock::now();
     if (!profile.ok() || profile->has_value()) state.SkipWithError("unexpected profile");
-    if (nanos.size() < nanos.capacity()) nanos.push_back(std::chrono::duration<double, std::nano>(end - start).count());
+    if (nanos.size() < nanos.capacity())
+      nanos.push_back(std::chrono::duration<double, std::nano>(end - start).count());
   }
   Percentiles(state, nanos);
 }
@@ -272,8 +278,8 @@ std::string audit_dir;
 
 // Bytes of a record as stored: its fields plus the profile snapshot and the 32-byte hash.
 size_t internal_record_bytes(const AuditRecord& r) {
-  return r.declaration_id.size() + r.enterprise.size() + r.declaration.size() +
-         r.decision.size() + r.ruleset_sha256.size() + r.key_id.size() +
+  return r.declaration_id.size() + r.enterprise.size() + r.declaration.size() + r.decision.size() +
+         r.ruleset_sha256.size() + r.key_id.size() +
          (r.profile ? r.profile->id.size() + r.profile->grade.size() + 16 : 0) + 32;
 }
 

@@ -102,8 +102,7 @@ absl::StatusOr<Profile> DecodeProfileValue(std::string_view id, std::string_view
   std::string_view grade;
   uint64_t registered = 0, flag_count = 0;
   if (!d.GetByte(format) || format != kProfileFormat || !d.GetLengthPrefixed(grade) ||
-      !d.GetVarint64(registered) || !d.GetVarint64(flag_count) ||
-      flag_count > d.rest().size()) {
+      !d.GetVarint64(registered) || !d.GetVarint64(flag_count) || flag_count > d.rest().size()) {
     return bad();
   }
   const int64_t day = UnZigZag(registered);

@@ -20,8 +20,12 @@ void PutVarint64(std::string& out, uint64_t v);
 void PutLengthPrefixed(std::string& out, std::string_view bytes);
 void PutBigEndian64(std::string& out, uint64_t v);
 uint64_t ReadBigEndian64(std::string_view bytes);  // bytes.size() >= 8
-inline uint64_t ZigZag(int64_t v) { return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63); }
-inline int64_t UnZigZag(uint64_t v) { return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1); }
+inline uint64_t ZigZag(int64_t v) {
+  return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
+}
+inline int64_t UnZigZag(uint64_t v) {
+  return static_cast<int64_t>(v >> 1) ^ -static_cast<int64_t>(v & 1);
+}
 
 // A cursor over an encoded value; every Get* returns false when the input is short or bad.
 class Decoder {

@@ -42,8 +42,8 @@ struct Store::Impl {
   // Serialises every read-modify-write: audit appends (sequence numbers and the chain head),
   // outcomes (counter updates) and profile writes.
   mutable std::mutex write_mu;
-  uint64_t head_seq = 0;        // guarded by write_mu
-  Sha256Digest head_hash{};     // guarded by write_mu
+  uint64_t head_seq = 0;     // guarded by write_mu
+  Sha256Digest head_hash{};  // guarded by write_mu
 
   ~Impl();
   absl::Status CheckWritable() const;

@@ -39,12 +39,14 @@ std::string ReadAll(const std::string& path) {
 
 RunResult RunBukong(const TempDir& tmp, const std::string& args) {
   const std::string out = tmp.Sub("stdout"), err = tmp.Sub("stderr");
-  const int status =
-      std::system(fmt::format("'{}' {} >'{}' 2>'{}' </dev/null", BUKONG_CLI, args, out, err).c_str());
+  const int status = std::system(
+      fmt::format("'{}' {} >'{}' 2>'{}' </dev/null", BUKONG_CLI, args, out, err).c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, ReadAll(out), ReadAll(err)};
 }
 
-void Write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::binary) << text; }
+void Write(const std::string& path, const std::string& text) {
+  std::ofstream(path, std::ios::binary) << text;
+}
 
 TEST(CliStorageTest, InitWithKeyFileShowsOnlyTheKeyIdAndRefusesASecondInit) {
   TempDir tmp;
@@ -65,7 +67,8 @@ TEST(CliStorageTest, InitWithKeyFileShowsOnlyTheKeyIdAndRefusesASecondInit) {
   EXPECT_EQ(ReadAll(db + "/selection.key"), key_before);
 
   Write(tmp.Sub("badkey"), "0011223344556677");
-  r = RunBukong(tmp, fmt::format("init --db '{}' --key-file '{}'", tmp.Sub("db2"), tmp.Sub("badkey")));
+  r = RunBukong(tmp,
+                fmt::format("init --db '{}' --key-file '{}'", tmp.Sub("db2"), tmp.Sub("badkey")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr("badkey: error: a selection key is 32 hex digits; found 16"));
   EXPECT_FALSE(std::filesystem::exists(tmp.Sub("db2")));
@@ -95,7 +98,8 @@ TEST(CliStorageTest, ImportBothFormatsAndGet) {
 
   // JSON Lines; the output of `get` imports again unchanged.
   Write(tmp.Sub("p.jsonl"),
-        "{\"id\":\"浙江企业\",\"grade\":\"general\",\"registered\":\"1900-03-01\",\"flags\":[\"走私观察\"],"
+        "{\"id\":\"浙江企业\",\"grade\":\"general\",\"registered\":\"1900-03-01\",\"flags\":["
+        "\"走私观察\"],"
         "\"inspections\":18446744073709551615,\"hits\":18446744073709551615}\n");
   r = RunBukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.jsonl")));
   EXPECT_EQ(r.exit_code, 0) << r.err;
@@ -115,8 +119,11 @@ TEST(CliStorageTest, BadLastRowOfALargeFileImportsNothing) {
   TempDir tmp;
   const std::string db = tmp.Sub("db");
   ASSERT_EQ(RunBukong(tmp, fmt::format("init --db '{}'", db)).exit_code, 0);
-  Write(tmp.Sub("old.csv"), "id,grade,registered,flags,inspections,hits\nE0000001,general,2010-01-01,,1,1\n");
-  ASSERT_EQ(RunBukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("old.csv"))).exit_code, 0);
+  Write(tmp.Sub("old.csv"),
+        "id,grade,registered,flags,inspections,hits\nE0000001,general,2010-01-01,,1,1\n");
+  ASSERT_EQ(RunBukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("old.csv")))
+                .exit_code,
+            0);
 
   constexpr int kRows = 300000;
   {
@@ -127,7 +134,8 @@ TEST(CliStorageTest, BadLastRowOfALargeFileImportsNothing) {
     }
     out << "E9999999,advanced,2015-03-02,,3,4\n";  // hits > inspections, on the last line
   }
-  RunResult r = RunBukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("big.csv")));
+  RunResult r =
+      RunBukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("big.csv")));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.err, HasSubstr(fmt::format("big.csv:{}: error: field 'hits'", kRows + 1)));
   EXPECT_THAT(r.err, HasSubstr("nothing was imported"));

@@ -25,7 +25,8 @@ int main(int argc, char** argv) {
   for (;;) {
     const uint64_t n = 1 + rng() % 300;
     std::vector<bukong::storage::AuditRecord> batch;
-    for (uint64_t i = 0; i < n; ++i) batch.push_back(bukong::storage::testing::SampleRecord(next + i));
+    for (uint64_t i = 0; i < n; ++i)
+      batch.push_back(bukong::storage::testing::SampleRecord(next + i));
     auto range = (*store)->AppendAudit(batch);
     if (!range.ok()) {
       std::fprintf(stderr, "%s\n", range.status().ToString().c_str());
@@ -33,6 +34,7 @@ int main(int argc, char** argv) {
     }
     next = range->last + 1;
     const std::string line = std::to_string(range->last) + "\n";
-    if (::write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size())) return 1;
+    if (::write(STDOUT_FILENO, line.data(), line.size()) != static_cast<ssize_t>(line.size()))
+      return 1;
   }
 }

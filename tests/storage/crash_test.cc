@@ -102,15 +102,16 @@ TEST(CrashTest, KilledWriterLosesNothingItReportedAndTheChainHolds) {
     ASSERT_THAT(problems, IsOk());
     EXPECT_THAT(*problems, IsEmpty()) << "round " << round << ": " << (*problems)[0].message;
     uint64_t count = 0;
-    ASSERT_THAT((*store)->ScanAudit(1, UINT64_MAX,
-                                    [&](const AuditEntry& e) {
-                                      ++count;
-                                      if (e.record != SampleRecord(e.seq)) {
-                                        return absl::DataLossError(fmt::format("record {} differs", e.seq));
-                                      }
-                                      return absl::OkStatus();
-                                    }),
-                IsOk());
+    ASSERT_THAT(
+        (*store)->ScanAudit(1, UINT64_MAX,
+                            [&](const AuditEntry& e) {
+                              ++count;
+                              if (e.record != SampleRecord(e.seq)) {
+                                return absl::DataLossError(fmt::format("record {} differs", e.seq));
+                              }
+                              return absl::OkStatus();
+                            }),
+        IsOk());
     EXPECT_EQ(count, head.seq);
     durable = head.seq;  // records that survived are durable from now on as well
   }

@@ -138,7 +138,8 @@ TEST(ImportTest, BadLastRowOfALargeFileLeavesTheDatabaseUnchanged) {
     auto store = InitAndOpen(dir, options);
     for (uint64_t i = 0; i < 100; ++i) ASSERT_THAT(store->PutProfile(Versioned(i, 1)), IsOk());
     constexpr uint64_t kRows = 60000;
-    GeneratedSource source(kRows, [](uint64_t n) { return Versioned(n, 2); }, /*fail_at=*/kRows);
+    GeneratedSource source(
+        kRows, [](uint64_t n) { return Versioned(n, 2); }, /*fail_at=*/kRows);
     auto stats = store->ImportProfiles(source);
     EXPECT_THAT(stats, StatusIs(absl::StatusCode::kInvalidArgument));
     EXPECT_THAT(std::string(stats.status().message()), HasSubstr("profiles.csv:60001: error"));

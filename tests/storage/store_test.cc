@@ -298,10 +298,12 @@ TEST(ProfileEncodingTest, EveryTruncationAndTrailingGarbageIsDataLoss) {
                 StatusIs(absl::StatusCode::kDataLoss))
         << n;
   }
-  EXPECT_THAT(internal::DecodeProfileValue("E1", value + "x"), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(internal::DecodeProfileValue("E1", value + "x"),
+              StatusIs(absl::StatusCode::kDataLoss));
   std::string other_format = value;
   other_format[0] = 2;
-  EXPECT_THAT(internal::DecodeProfileValue("E1", other_format), StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(internal::DecodeProfileValue("E1", other_format),
+              StatusIs(absl::StatusCode::kDataLoss));
   auto decoded = internal::DecodeProfileValue("E1", value);
   ASSERT_THAT(decoded, IsOk());
   EXPECT_EQ(*decoded, p);

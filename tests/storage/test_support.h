@@ -2,6 +2,7 @@
 #ifndef BUKONG_TESTS_STORAGE_TEST_SUPPORT_H_
 #define BUKONG_TESTS_STORAGE_TEST_SUPPORT_H_
 
+#include <fmt/format.h>
 #include <unistd.h>
 
 #include <atomic>
@@ -9,8 +10,6 @@
 #include <optional>
 #include <string>
 #include <vector>
-
-#include <fmt/format.h>
 
 #include "core/profile.h"
 #include "storage/store.h"
