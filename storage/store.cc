@@ -309,6 +309,11 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   s = options.read_only
           ? rocksdb::DB::OpenForReadOnly(db_options, dir, descriptors, &impl->handles, &raw)
           : rocksdb::DB::Open(db_options, dir, descriptors, &impl->handles, &raw);
+  if (s.IsIOError() && s.ToString().find("lock") != std::string::npos) {
+    return absl::UnavailableError(fmt::format(
+        "the database in {} is in use by another process (only one may write at a time): {}", dir,
+        s.ToString()));
+  }
   if (!s.ok()) return FromRocks(s, fmt::format("opening the database in {}", dir));
   impl->db.reset(raw);
   for (size_t i = 0; i < existing.size(); ++i) {

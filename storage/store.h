@@ -69,8 +69,8 @@ struct StoreOptions {
   // profiles take about 500 MB on disk.
   size_t block_cache_bytes = size_t{512} << 20;
 
-  // RocksDB row cache (decoded-free key->value cache in front of the SST files): the
-  // enterprises that declare most are served from it without touching a block. 0 disables.
+  // RocksDB row cache (a key -> value cache in front of the SST files): the enterprises
+  // that declare most are served from it without searching a block. 0 disables.
   size_t row_cache_bytes = size_t{64} << 20;
 
   // Plain RocksDB options for the profiles column family (bloom filter 10 bits/key, binary

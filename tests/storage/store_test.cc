@@ -225,6 +225,16 @@ TEST(OpenTest, KeyFileThatDoesNotMatchTheRecordedKeyIdIsRefused) {
   EXPECT_THAT(Store::Open(dir), StatusIs(absl::StatusCode::kDataLoss));
 }
 
+TEST(OpenTest, SecondWriterIsRefusedButReadersMayOpen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  auto writer = InitAndOpen(dir);
+  auto second = Store::Open(dir);
+  EXPECT_THAT(second, StatusIs(absl::StatusCode::kUnavailable));
+  EXPECT_THAT(std::string(second.status().message()), HasSubstr("in use by another process"));
+  EXPECT_THAT(Store::Open(dir, {.read_only = true}), IsOk());
+}
+
 TEST(OpenTest, ReadOnlyStoreRefusesWrites) {
   TempDir tmp;
   const std::string dir = tmp.Sub("db");
