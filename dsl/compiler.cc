@@ -32,12 +32,11 @@ using internal::BrokenStatement;
 using internal::DiagnosticSink;
 using internal::ParsedFile;
 
-constexpr std::string_view kStatementKeywords[] = {"ruleset",   "grade", "unknown",
+constexpr std::string_view kStatementKeywords[] = {"ruleset",  "grade",     "unknown",
                                                    "baseline", "commodity", "rule"};
 
 bool IsIdentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 // The identifier at `offset` (empty if none).
@@ -144,8 +143,8 @@ void ParseFile(std::string_view source, uint32_t start, const CompileOptions& op
             std::string_view shown = where < source.size() && length > 0 && escaped >= ' '
                                          ? source.substr(where, length)
                                          : std::string_view("?");
-            sink.Error(where, fmt::format("unknown escape '\\{}' (known: \\\" \\\\ \\n \\t)",
-                                          shown));
+            sink.Error(where,
+                       fmt::format("unknown escape '\\{}' (known: \\\" \\\\ \\n \\t)", shown));
           }
         } else {
           where = internal::SkipBlanks(source, where);
@@ -180,8 +179,8 @@ CompileResult Compile(std::string_view source, std::string_view file_name,
   if (source.size() >= static_cast<size_t>(std::numeric_limits<int32_t>::max())) {
     sink.Error(0, fmt::format("file too large ({} bytes; at most 2 GiB)", source.size()));
   } else {
-    auto problems =
-        internal::FindEncodingProblems(source, static_cast<size_t>(std::max(1, options.max_errors)));
+    auto problems = internal::FindEncodingProblems(
+        source, static_cast<size_t>(std::max(1, options.max_errors)));
     for (auto& problem : problems) sink.Error(problem.offset, std::move(problem.message));
     // Parsing text that is not UTF-8 would only add noise; report the encoding and stop.
     if (problems.empty()) {

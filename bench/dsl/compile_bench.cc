@@ -53,7 +53,8 @@ std::string GenerateRuleset(int rules) {
     switch (i % 8) {
       case 0:
         out += fmt::format(
-            "rule r{} \"进口冷链食品口岸查验 {}\"\n  when direction = import and commodity in set_{}\n"
+            "rule r{} \"进口冷链食品口岸查验 {}\"\n  when direction = import and commodity in "
+            "set_{}\n"
             "  then rate {}% at port 100% method manual\n",
             i, i, set, rate);
         break;
@@ -61,8 +62,8 @@ std::string GenerateRuleset(int rules) {
         out += fmt::format(
             "rule r{}\n  when commodity in set_{} and origin in [{}, {}, \"{}\"] and value > "
             "{}_000\n  then rate {}.5% at port 60% destination 40% method nii 70%\n",
-            i, set, kOrigins[i % 16], kOrigins[(i + 3) % 16], kOrigins[(i + 7) % 16],
-            10 + i % 90, rate);
+            i, set, kOrigins[i % 16], kOrigins[(i + 3) % 16], kOrigins[(i + 7) % 16], 10 + i % 90,
+            rate);
         break;
       case 2:
         out += fmt::format(
@@ -131,8 +132,11 @@ void BM_CompileGeneratedRuleset(benchmark::State& state) {
   state.counters["source_mb"] = static_cast<double>(text.size()) / (1 << 20);
   state.counters["peak_rss_mb"] = PeakRssMb();
 }
-BENCHMARK(BM_CompileGeneratedRuleset)->Arg(100)->Arg(1'000)->Arg(10'000)->Unit(
-    benchmark::kMillisecond);
+BENCHMARK(BM_CompileGeneratedRuleset)
+    ->Arg(100)
+    ->Arg(1'000)
+    ->Arg(10'000)
+    ->Unit(benchmark::kMillisecond);
 
 }  // namespace
 }  // namespace bukong::dsl

@@ -157,8 +157,8 @@ struct SiteShare : x3::position_tagged {
 enum class ClauseKind : uint8_t { kAt, kMethodNii, kMethodManual, kFixed };
 struct ActionClause : x3::position_tagged {
   ClauseKind kind = ClauseKind::kFixed;
-  std::vector<SiteShare> shares;     // kAt
-  boost::optional<PercentLit> nii;   // kMethodNii with a share
+  std::vector<SiteShare> shares;    // kAt
+  boost::optional<PercentLit> nii;  // kMethodNii with a share
 };
 
 // `rate P% clauses...` (also the body of `baseline`).

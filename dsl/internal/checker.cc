@@ -82,30 +82,48 @@ std::vector<std::string_view> EnumValues(ir::Field field) {
 // How a type is named in messages, with the operators it takes.
 std::string_view TypeDescription(Type type) {
   switch (type) {
-    case Type::kEnum: return "an enum; it takes = != in, not in";
-    case Type::kHs: return "an HS code; it takes only in, not in";
-    case Type::kCountry: return "a country; it takes = != in, not in";
-    case Type::kString: return "a string; it takes = != in, not in";
-    case Type::kNumber: return "a number";
-    case Type::kBool: return "a bool; it takes = !=";
-    case Type::kDate: return "a date";
-    case Type::kGrade: return "a grade; grades have no order, it takes = != in, not in";
-    case Type::kFlags: return "a set of flags; it takes only has";
+    case Type::kEnum:
+      return "an enum; it takes = != in, not in";
+    case Type::kHs:
+      return "an HS code; it takes only in, not in";
+    case Type::kCountry:
+      return "a country; it takes = != in, not in";
+    case Type::kString:
+      return "a string; it takes = != in, not in";
+    case Type::kNumber:
+      return "a number";
+    case Type::kBool:
+      return "a bool; it takes = !=";
+    case Type::kDate:
+      return "a date";
+    case Type::kGrade:
+      return "a grade; grades have no order, it takes = != in, not in";
+    case Type::kFlags:
+      return "a set of flags; it takes only has";
   }
   return "";
 }
 
 std::string_view TypeName(Type type) {
   switch (type) {
-    case Type::kEnum: return "an enum";
-    case Type::kHs: return "an HS code";
-    case Type::kCountry: return "a country code";
-    case Type::kString: return "a string";
-    case Type::kNumber: return "a number";
-    case Type::kBool: return "a bool (true or false)";
-    case Type::kDate: return "a date";
-    case Type::kGrade: return "a grade";
-    case Type::kFlags: return "a set of flags";
+    case Type::kEnum:
+      return "an enum";
+    case Type::kHs:
+      return "an HS code";
+    case Type::kCountry:
+      return "a country code";
+    case Type::kString:
+      return "a string";
+    case Type::kNumber:
+      return "a number";
+    case Type::kBool:
+      return "a bool (true or false)";
+    case Type::kDate:
+      return "a date";
+    case Type::kGrade:
+      return "a grade";
+    case Type::kFlags:
+      return "a set of flags";
   }
   return "";
 }
@@ -133,27 +151,42 @@ bool OpApplies(Type type, ast::Op op) {
 
 std::string_view OpText(ast::Op op) {
   switch (op) {
-    case ast::Op::kEq: return "=";
-    case ast::Op::kNe: return "!=";
-    case ast::Op::kLt: return "<";
-    case ast::Op::kLe: return "<=";
-    case ast::Op::kGt: return ">";
-    case ast::Op::kGe: return ">=";
-    case ast::Op::kIn: return "in";
-    case ast::Op::kNotIn: return "not in";
-    case ast::Op::kHas: return "has";
+    case ast::Op::kEq:
+      return "=";
+    case ast::Op::kNe:
+      return "!=";
+    case ast::Op::kLt:
+      return "<";
+    case ast::Op::kLe:
+      return "<=";
+    case ast::Op::kGt:
+      return ">";
+    case ast::Op::kGe:
+      return ">=";
+    case ast::Op::kIn:
+      return "in";
+    case ast::Op::kNotIn:
+      return "not in";
+    case ast::Op::kHas:
+      return "has";
   }
   return "";
 }
 
 ir::CompareOp ToCompareOp(ast::Op op) {
   switch (op) {
-    case ast::Op::kNe: return ir::CompareOp::kNe;
-    case ast::Op::kLt: return ir::CompareOp::kLt;
-    case ast::Op::kLe: return ir::CompareOp::kLe;
-    case ast::Op::kGt: return ir::CompareOp::kGt;
-    case ast::Op::kGe: return ir::CompareOp::kGe;
-    default: return ir::CompareOp::kEq;
+    case ast::Op::kNe:
+      return ir::CompareOp::kNe;
+    case ast::Op::kLt:
+      return ir::CompareOp::kLt;
+    case ast::Op::kLe:
+      return ir::CompareOp::kLe;
+    case ast::Op::kGt:
+      return ir::CompareOp::kGt;
+    case ast::Op::kGe:
+      return ir::CompareOp::kGe;
+    default:
+      return ir::CompareOp::kEq;
   }
 }
 
@@ -199,8 +232,8 @@ std::optional<NumberParts> SplitNumber(std::string_view text) {
   const auto digits = [&](std::string* out) {
     bool last_digit = false;
     size_t start = i;
-    while (i < text.size() && (std::isdigit(static_cast<unsigned char>(text[i])) ||
-                               text[i] == '_')) {
+    while (i < text.size() &&
+           (std::isdigit(static_cast<unsigned char>(text[i])) || text[i] == '_')) {
       if (text[i] == '_') {
         if (!last_digit) return false;
         last_digit = false;
@@ -256,9 +289,7 @@ class Checker {
     ++errors_;
     sink_.Error(offset, std::move(message));
   }
-  void Warning(uint32_t offset, std::string message) {
-    sink_.Warning(offset, std::move(message));
-  }
+  void Warning(uint32_t offset, std::string message) { sink_.Warning(offset, std::move(message)); }
 
   // Line of an offset; offsets must not decrease between calls within one pass.
   uint32_t LineOf(uint32_t offset) {
@@ -324,8 +355,8 @@ std::optional<ir::Decimal> Checker::Number(const ast::NumberLit& literal) {
   uint32_t at = ast::Begin(literal);
   auto parts = SplitNumber(literal.text);
   if (!parts) {
-    Error(at, fmt::format("malformed number '{}' ('_' goes between digits)",
-                          Excerpt(literal.text)));
+    Error(at,
+          fmt::format("malformed number '{}' ('_' goes between digits)", Excerpt(literal.text)));
     return std::nullopt;
   }
   std::string_view whole = StripLeadingZeros(parts->whole);
@@ -366,7 +397,8 @@ std::optional<Ppm> Checker::Percent(const ast::PercentLit& literal) {
   std::string_view whole = StripLeadingZeros(parts->whole);
   std::string fraction = parts->fraction;
   fraction.resize(4, '0');
-  Ppm ppm = whole.size() > 3 ? 2 * ir::kMillion : DigitsValue(whole) * 10'000 + DigitsValue(fraction);
+  Ppm ppm =
+      whole.size() > 3 ? 2 * ir::kMillion : DigitsValue(whole) * 10'000 + DigitsValue(fraction);
   if (ppm > ir::kMillion) {
     Error(at, fmt::format("percentage '{}%' is over 100%", Excerpt(literal.text)));
     return std::nullopt;
@@ -378,7 +410,8 @@ std::optional<Ppm> Checker::Factor(const ast::NumberLit& literal) {
   uint32_t at = ast::Begin(literal);
   auto parts = SplitNumber(literal.text);
   if (!parts) {
-    Error(at, fmt::format("malformed factor '{}' ('_' goes between digits)", Excerpt(literal.text)));
+    Error(at,
+          fmt::format("malformed factor '{}' ('_' goes between digits)", Excerpt(literal.text)));
     return std::nullopt;
   }
   if (parts->negative) {
@@ -490,11 +523,11 @@ void Checker::DeclareGrade(const ast::GradeDecl& decl) {
                       boost::get<ast::PercentLit>(seen[1]->value).text,
                       boost::get<ast::PercentLit>(seen[2]->value).text));
   }
-  auto [it, inserted] =
-      grades_.try_emplace(decl.name.text, Declared{ruleset_.grades.size(), line});
+  auto [it, inserted] = grades_.try_emplace(decl.name.text, Declared{ruleset_.grades.size(), line});
   if (!inserted) {
-    Error(ast::Begin(decl.name), fmt::format("duplicate grade name '{}' (first declared at line {})",
-                                             Excerpt(decl.name.text), it->second.line));
+    Error(ast::Begin(decl.name),
+          fmt::format("duplicate grade name '{}' (first declared at line {})",
+                      Excerpt(decl.name.text), it->second.line));
     return;
   }
   ir::Grade grade;
@@ -599,9 +632,9 @@ std::optional<uint32_t> Checker::ResolveGrade(std::string_view name, uint32_t of
 void Checker::CheckUnknown(const ast::UnknownDecl& decl) {
   uint32_t line = LineOf(ast::Begin(decl));
   if (unknown_line_) {
-    Error(ast::Begin(decl),
-          fmt::format("duplicate 'unknown enterprise' statement (first at line {})",
-                      *unknown_line_));
+    Error(
+        ast::Begin(decl),
+        fmt::format("duplicate 'unknown enterprise' statement (first at line {})", *unknown_line_));
     return;
   }
   unknown_line_ = line;
@@ -637,7 +670,8 @@ std::optional<ir::Action> Checker::RateAction(const ast::PercentLit& rate,
           bool is_port = share.site == ast::Site::kPort;
           std::optional<Ppm>& slot = is_port ? port : destination;
           if (slot) {
-            Error(ast::Begin(share), fmt::format("'{}' given twice", is_port ? "port" : "destination"));
+            Error(ast::Begin(share),
+                  fmt::format("'{}' given twice", is_port ? "port" : "destination"));
             shares_ok = false;
             continue;
           }
@@ -650,13 +684,12 @@ std::optional<ir::Action> Checker::RateAction(const ast::PercentLit& rate,
         }
         if (port && destination) {
           if (*port + *destination != ir::kMillion) {
-            Error(at, fmt::format("site split does not sum to 100%: port {}% + destination {}%",
-                                  clause.shares[0].site == ast::Site::kPort
-                                      ? clause.shares[0].share.text
-                                      : clause.shares[1].share.text,
-                                  clause.shares[0].site == ast::Site::kPort
-                                      ? clause.shares[1].share.text
-                                      : clause.shares[0].share.text));
+            Error(at, fmt::format(
+                          "site split does not sum to 100%: port {}% + destination {}%",
+                          clause.shares[0].site == ast::Site::kPort ? clause.shares[0].share.text
+                                                                    : clause.shares[1].share.text,
+                          clause.shares[0].site == ast::Site::kPort ? clause.shares[1].share.text
+                                                                    : clause.shares[0].share.text));
             ok = false;
           }
           action.port_share = *port;
@@ -740,10 +773,16 @@ std::optional<ir::Condition> Checker::Or(const ast::OrExpr& expr, int depth) {
   std::vector<ir::Condition> children;
   bool ok = true;
   auto first = And(expr.first, depth);
-  if (first) children.push_back(std::move(*first)); else ok = false;
+  if (first)
+    children.push_back(std::move(*first));
+  else
+    ok = false;
   for (const ast::AndExpr& term : expr.rest) {
     auto child = And(term, depth);
-    if (child) children.push_back(std::move(*child)); else ok = false;
+    if (child)
+      children.push_back(std::move(*child));
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   return Combine(ir::Condition::Kind::kOr, std::move(children));
@@ -753,10 +792,16 @@ std::optional<ir::Condition> Checker::And(const ast::AndExpr& expr, int depth) {
   std::vector<ir::Condition> children;
   bool ok = true;
   auto first = Unary(expr.first, depth);
-  if (first) children.push_back(std::move(*first)); else ok = false;
+  if (first)
+    children.push_back(std::move(*first));
+  else
+    ok = false;
   for (const ast::Unary& term : expr.rest) {
     auto child = Unary(term, depth);
-    if (child) children.push_back(std::move(*child)); else ok = false;
+    if (child)
+      children.push_back(std::move(*child));
+    else
+      ok = false;
   }
   if (!ok) return std::nullopt;
   return Combine(ir::Condition::Kind::kAnd, std::move(children));
@@ -803,7 +848,8 @@ std::optional<ir::Condition> Checker::Commodity(const ast::CommodityTest& test) 
   auto it = sets_.find(test.set.text);
   if (it == sets_.end()) {
     if (broken_sets_.count(test.set.text) == 0) {
-      Error(ast::Begin(test.set), fmt::format("unknown commodity set '{}'", Excerpt(test.set.text)));
+      Error(ast::Begin(test.set),
+            fmt::format("unknown commodity set '{}'", Excerpt(test.set.text)));
     } else {
       ++errors_;
     }
@@ -823,8 +869,8 @@ std::optional<ir::Condition> Checker::CompareOne(const FieldInfo& field, ast::Op
                                                  const ast::Literal& literal) {
   uint32_t at = OffsetOf(literal);
   const auto mismatch = [&] {
-    Error(at, fmt::format("type mismatch: '{}' is {}; {} is not", field.name,
-                          TypeName(field.type), Describe(literal)));
+    Error(at, fmt::format("type mismatch: '{}' is {}; {} is not", field.name, TypeName(field.type),
+                          Describe(literal)));
     return std::nullopt;
   };
   ir::Condition condition;
@@ -873,11 +919,11 @@ std::optional<ir::Condition> Checker::CompareOne(const FieldInfo& field, ast::Op
       const auto* string = boost::get<ast::StringLit>(&literal);
       if (field.type == Type::kString) {
         if (string == nullptr) {
-          Error(at, fmt::format("type mismatch: '{}' is a string (quote it: \"{}\"); {} is not",
-                                field.name,
-                                boost::apply_visitor(
-                                    [](const auto& n) { return Excerpt(n.text); }, literal),
-                                Describe(literal)));
+          Error(at,
+                fmt::format(
+                    "type mismatch: '{}' is a string (quote it: \"{}\"); {} is not", field.name,
+                    boost::apply_visitor([](const auto& n) { return Excerpt(n.text); }, literal),
+                    Describe(literal)));
           return std::nullopt;
         }
         condition.symbols.push_back(string->text);
@@ -949,7 +995,8 @@ std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison)
   }
   if (!wants_list) {
     if (list != nullptr) {
-      Error(ast::Begin(*list), fmt::format("operator '{}' takes one value, not a list", OpText(op)));
+      Error(ast::Begin(*list),
+            fmt::format("operator '{}' takes one value, not a list", OpText(op)));
       return std::nullopt;
     }
     return CompareOne(*field, op, *literal);
@@ -967,7 +1014,10 @@ std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison)
     bool ok = true;
     for (const ast::ListItem& item : list->items) {
       auto range = HsItem(item, /*warn_unknown_codes=*/true);
-      if (range) condition.hs_ranges.push_back(*range); else ok = false;
+      if (range)
+        condition.hs_ranges.push_back(*range);
+      else
+        ok = false;
     }
     if (!ok) return std::nullopt;
     return condition;
@@ -975,8 +1025,7 @@ std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison)
   bool ok = true;
   for (const ast::ListItem& item : list->items) {
     if (item.high) {
-      Error(ast::Begin(item),
-            fmt::format("a range '{}' applies only to 'hs'", SourceText(item)));
+      Error(ast::Begin(item), fmt::format("a range '{}' applies only to 'hs'", SourceText(item)));
       ok = false;
     }
   }
@@ -986,7 +1035,10 @@ std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison)
     std::vector<ir::Condition> alternatives;
     for (const ast::ListItem& item : list->items) {
       auto one = CompareOne(*field, ast::Op::kEq, item.low);
-      if (one) alternatives.push_back(std::move(*one)); else ok = false;
+      if (one)
+        alternatives.push_back(std::move(*one));
+      else
+        ok = false;
     }
     if (!ok) return std::nullopt;
     auto any = Combine(ir::Condition::Kind::kOr, std::move(alternatives));
@@ -1000,8 +1052,10 @@ std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison)
       ok = false;
       continue;
     }
-    if (condition.symbols.empty()) condition = std::move(*one);
-    else condition.symbols.push_back(std::move(one->symbols[0]));
+    if (condition.symbols.empty())
+      condition = std::move(*one);
+    else
+      condition.symbols.push_back(std::move(one->symbols[0]));
   }
   if (!ok) return std::nullopt;
   condition.negated = negated;
@@ -1065,8 +1119,8 @@ void Checker::WarnContradictions(const ast::RuleDecl& decl, const ir::Condition&
       }
       case ir::Condition::Kind::kCompareNumber:
       case ir::Condition::Kind::kCompareDate: {
-        __int128 value = term->kind == ir::Condition::Kind::kCompareDate ? term->day
-                                                                          : term->number.scaled;
+        __int128 value =
+            term->kind == ir::Condition::Kind::kCompareDate ? term->day : term->number.scaled;
         switch (term->op) {
           case ir::CompareOp::kEq:
             c.any_equal = true;
@@ -1120,10 +1174,10 @@ void Checker::WarnContradictions(const ast::RuleDecl& decl, const ir::Condition&
       }
     }
     if (empty) {
-      Warning(ast::Begin(decl.name),
-              fmt::format("rule '{}' can never match: contradictory conditions on '{}'",
-                          Excerpt(decl.name.text),
-                          ir::FieldName(static_cast<ir::Field>(field_id))));
+      Warning(
+          ast::Begin(decl.name),
+          fmt::format("rule '{}' can never match: contradictory conditions on '{}'",
+                      Excerpt(decl.name.text), ir::FieldName(static_cast<ir::Field>(field_id))));
     }
   }
 }

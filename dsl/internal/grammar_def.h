@@ -25,8 +25,7 @@ namespace bukong::dsl::grammar {
 namespace detail {
 
 inline bool IsIdentChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
 }
 
 // A keyword: the exact word, not followed by an identifier character.
@@ -104,14 +103,13 @@ namespace parser {
 using detail::keyword_parser;
 using detail::nested;
 
-inline constexpr keyword_parser kw_ruleset{"ruleset"}, kw_version{"version"},
-    kw_grade{"grade"}, kw_factor{"factor"}, kw_floor{"floor"}, kw_ceiling{"ceiling"},
-    kw_unknown{"unknown"}, kw_enterprise{"enterprise"}, kw_baseline{"baseline"},
-    kw_at{"at"}, kw_port{"port"}, kw_destination{"destination"}, kw_method{"method"},
-    kw_nii{"nii"}, kw_manual{"manual"}, kw_fixed{"fixed"}, kw_commodity{"commodity"},
-    kw_hs{"hs"}, kw_rule{"rule"}, kw_valid{"valid"}, kw_when{"when"}, kw_then{"then"},
-    kw_rate{"rate"}, kw_hold{"hold"}, kw_and{"and"}, kw_or{"or"}, kw_not{"not"},
-    kw_in{"in"}, kw_has{"has"};
+inline constexpr keyword_parser kw_ruleset{"ruleset"}, kw_version{"version"}, kw_grade{"grade"},
+    kw_factor{"factor"}, kw_floor{"floor"}, kw_ceiling{"ceiling"}, kw_unknown{"unknown"},
+    kw_enterprise{"enterprise"}, kw_baseline{"baseline"}, kw_at{"at"}, kw_port{"port"},
+    kw_destination{"destination"}, kw_method{"method"}, kw_nii{"nii"}, kw_manual{"manual"},
+    kw_fixed{"fixed"}, kw_commodity{"commodity"}, kw_hs{"hs"}, kw_rule{"rule"}, kw_valid{"valid"},
+    kw_when{"when"}, kw_then{"then"}, kw_rate{"rate"}, kw_hold{"hold"}, kw_and{"and"}, kw_or{"or"},
+    kw_not{"not"}, kw_in{"in"}, kw_has{"has"};
 
 // Rule IDs: those deriving from annotate_on_success record their node's offsets.
 struct skipper_class;
@@ -247,14 +245,22 @@ auto const set_op = [](auto& ctx) {
   auto const& range = x3::_attr(ctx);
   std::string_view text(range.begin(), range.end() - range.begin());
   ast::Op op = ast::Op::kEq;
-  if (text.starts_with("not")) op = ast::Op::kNotIn;
-  else if (text == "in") op = ast::Op::kIn;
-  else if (text == "has") op = ast::Op::kHas;
-  else if (text == "!=") op = ast::Op::kNe;
-  else if (text == "<=") op = ast::Op::kLe;
-  else if (text == ">=") op = ast::Op::kGe;
-  else if (text == "<") op = ast::Op::kLt;
-  else if (text == ">") op = ast::Op::kGt;
+  if (text.starts_with("not"))
+    op = ast::Op::kNotIn;
+  else if (text == "in")
+    op = ast::Op::kIn;
+  else if (text == "has")
+    op = ast::Op::kHas;
+  else if (text == "!=")
+    op = ast::Op::kNe;
+  else if (text == "<=")
+    op = ast::Op::kLe;
+  else if (text == ">=")
+    op = ast::Op::kGe;
+  else if (text == "<")
+    op = ast::Op::kLt;
+  else if (text == ">")
+    op = ast::Op::kGt;
   x3::_val(ctx).op = op;
   TagRange(ctx, x3::_val(ctx), range);
 };
@@ -265,14 +271,12 @@ auto const set_reason = [](auto& ctx) { x3::_val(ctx).reason = x3::_attr(ctx); }
 auto const name_def = raw[lexeme[ident]][set_text];
 auto const field_name_def = (!reserved >> raw[lexeme[ident >> *(lit('.') >> ident)]])[set_text];
 
-x3::symbols<char> const escapes({{"\"", '"'}, {"\\", '\\'}, {"n", '\n'}, {"t", '\t'}},
-                                "escape");
+x3::symbols<char> const escapes({{"\"", '"'}, {"\\", '\\'}, {"n", '\n'}, {"t", '\t'}}, "escape");
 auto const escape_char_def = escapes;
 auto const string_end_def = lit('"');
 x3::rule<class string_text_class, std::string> const string_text = "a string";
-auto const string_text_def =
-    lexeme[lit('"') >> *((lit('\\') > escape_char) | (x3::char_ - '"' - '\\' - '\n')) >
-           string_end];
+auto const string_text_def = lexeme[(lit('"') >> *((lit('\\') > escape_char) |
+                                                   (x3::char_ - '"' - '\\' - '\n'))) > string_end];
 auto const string_lit_def = raw[string_text][set_string];
 
 auto const digits = ascii::digit >> *(ascii::digit | lit('_'));
@@ -281,20 +285,20 @@ auto const number_lit_def =
     raw[lexeme[number_body >> !(ascii::alpha | lit('_') | lit('%'))]][set_text];
 auto const percent_lit_def = lexeme[raw[number_body] >> lit('%')][set_text];
 auto const date_lit_def =
-    raw[lexeme[x3::repeat(4)[ascii::digit] >> lit('-') >> x3::repeat(2)[ascii::digit] >>
-               lit('-') >> x3::repeat(2)[ascii::digit] >> !(ascii::alnum | lit('_'))]][set_text];
+    raw[lexeme[x3::repeat(4)[ascii::digit] >> lit('-') >> x3::repeat(2)[ascii::digit] >> lit('-') >>
+               x3::repeat(2)[ascii::digit] >> !(ascii::alnum | lit('_'))]][set_text];
 auto const word_lit_def = raw[lexeme[ident]][set_text];
 auto const literal_def = date_lit | percent_lit | number_lit | string_lit | word_lit;
 auto const dotdot_def = lit("..");
 
 // ---- Conditions ----
 x3::symbols<ast::Op> const compare_ops({{"=", ast::Op::kEq},
-                                         {"!=", ast::Op::kNe},
-                                         {"<", ast::Op::kLt},
-                                         {"<=", ast::Op::kLe},
-                                         {">", ast::Op::kGt},
-                                         {">=", ast::Op::kGe}},
-                                        "operator");
+                                        {"!=", ast::Op::kNe},
+                                        {"<", ast::Op::kLt},
+                                        {"<=", ast::Op::kLe},
+                                        {">", ast::Op::kGt},
+                                        {">=", ast::Op::kGe}},
+                                       "operator");
 
 auto const list_item_def = literal >> -(dotdot > literal);
 // A commodity set lists codes only (numbers like 8504.40, or quoted), never words, so that a
@@ -312,7 +316,7 @@ auto const op_kind_def = compare_ops | (kw_not > kw_in > attr(ast::Op::kNotIn)) 
 auto const op_def = raw[op_kind][set_op];
 auto const comparison_def = field_name > op > rhs;
 auto const commodity_test_def =
-    kw_commodity >> ((kw_not >> attr(true)) | attr(false)) > kw_in > name;
+    (kw_commodity >> ((kw_not >> attr(true)) | attr(false))) > kw_in > name;
 auto const paren_def = nested[lit('(') > or_expr > lit(')')];
 auto const primary_def = paren | commodity_test | comparison;
 auto const unary_def = *(kw_not >> attr('!')) > primary;
@@ -321,19 +325,18 @@ auto const or_expr_def = and_expr >> *(kw_or > and_expr);
 
 // ---- Statements ----
 auto const header_def = kw_ruleset > string_lit > kw_version > number_lit;
-auto const grade_clause_def = (kw_factor >> attr(ast::GradeClauseKind::kFactor) > number_lit) |
-                              (kw_floor >> attr(ast::GradeClauseKind::kFloor) > percent_lit) |
-                              (kw_ceiling >> attr(ast::GradeClauseKind::kCeiling) > percent_lit);
+auto const grade_clause_def = ((kw_factor >> attr(ast::GradeClauseKind::kFactor)) > number_lit) |
+                              ((kw_floor >> attr(ast::GradeClauseKind::kFloor)) > percent_lit) |
+                              ((kw_ceiling >> attr(ast::GradeClauseKind::kCeiling)) > percent_lit);
 auto const grade_decl_def = kw_grade > name > -string_lit > *grade_clause;
 auto const unknown_decl_def = (kw_unknown > kw_enterprise > kw_grade > name)[set_grade];
 
-auto const site_share_def =
-    ((kw_port >> attr(ast::Site::kPort)) | (kw_destination >> attr(ast::Site::kDestination))) >
-    percent_lit;
+auto const site_share_def = ((kw_port >> attr(ast::Site::kPort)) |
+                             (kw_destination >> attr(ast::Site::kDestination))) > percent_lit;
 x3::rule<class site_shares_class, std::vector<ast::SiteShare>> const site_shares =
     "'port' or 'destination'";
 auto const site_shares_def = x3::repeat(1, 2)[site_share];
-auto const at_clause_def = kw_at >> attr(ast::ClauseKind::kAt) > site_shares >
+auto const at_clause_def = (kw_at >> attr(ast::ClauseKind::kAt)) > site_shares >
                            attr(boost::optional<ast::PercentLit>());
 auto const method_body_def =
     (kw_nii >> attr(ast::ClauseKind::kMethodNii) >> attr(std::vector<ast::SiteShare>()) >>
@@ -353,19 +356,19 @@ x3::rule<class hs_items_class, std::vector<ast::ListItem>> const hs_items = "an 
 auto const hs_items_def = hs_item % ',';
 auto const commodity_decl_def = kw_commodity > name > lit('=') > kw_hs > hs_items;
 auto const valid_window_def = kw_valid > date_lit > dotdot > date_lit;
-auto const rule_decl_def = kw_rule > name > -string_lit > -valid_window > kw_when > or_expr >
-                           kw_then > action;
+auto const rule_decl_def =
+    kw_rule > name > -string_lit > -valid_window > kw_when > or_expr > kw_then > action;
 auto const statement_def =
     header | grade_decl | unknown_decl | baseline_decl | commodity_decl | rule_decl;
 
 BOOST_SPIRIT_DEFINE(string_text, list_items, op_kind, site_shares, hs_code, hs_items)
 BOOST_SPIRIT_DEFINE(skipper, name, field_name, string_lit, string_end, escape_char, number_lit,
-                    percent_lit, date_lit, word_lit, literal, list_item, hs_item, list, rhs,
-                    dotdot, op, comparison, commodity_test, paren, primary, unary, and_expr,
-                    or_expr, header, grade_clause, grade_decl, unknown_decl, site_share,
-                    at_clause, method_body, method_clause, fixed_clause, action_clause,
-                    rate_action, hold_action, action, baseline_decl, commodity_decl,
-                    valid_window, rule_decl, statement)
+                    percent_lit, date_lit, word_lit, literal, list_item, hs_item, list, rhs, dotdot,
+                    op, comparison, commodity_test, paren, primary, unary, and_expr, or_expr,
+                    header, grade_clause, grade_decl, unknown_decl, site_share, at_clause,
+                    method_body, method_clause, fixed_clause, action_clause, rate_action,
+                    hold_action, action, baseline_decl, commodity_decl, valid_window, rule_decl,
+                    statement)
 
 }  // namespace parser
 }  // namespace bukong::dsl::grammar

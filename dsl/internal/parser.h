@@ -25,8 +25,8 @@ enum class ParseOutcome : uint8_t {
 struct ParseResult {
   ParseOutcome outcome = ParseOutcome::kParsed;
   uint32_t failure_offset = 0;
-  std::string expected;     // kExpected: e.g. "'when'", "a percentage"
-  bool in_string = false;   // kExpected inside a string literal (unterminated / bad escape)
+  std::string expected;    // kExpected: e.g. "'when'", "a percentage"
+  bool in_string = false;  // kExpected inside a string literal (unterminated / bad escape)
 };
 
 // Parses one statement starting at `first` (blanks and comments are skipped first).

@@ -124,8 +124,8 @@ std::string Excerpt(std::string_view text, size_t max_code_points) {
 
 namespace {
 bool IsWordChar(char c) {
-  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-         c == '_' || c == '.' || c == '%' || c == '-';
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+         c == '.' || c == '%' || c == '-';
 }
 }  // namespace
 

@@ -1,5 +1,7 @@
 // The compiler's output: the SPEC §1 example lowers to the IR that dsl/ir.h documents, and
 // each language form lowers as documented.
+#include "dsl/compiler.h"
+
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
@@ -7,7 +9,6 @@
 
 #include "core/dates.h"
 #include "core/sha256.h"
-#include "dsl/compiler.h"
 
 namespace bukong::dsl {
 namespace {
@@ -16,7 +17,8 @@ using ::testing::ElementsAre;
 using ::testing::IsEmpty;
 using Kind = ir::Condition::Kind;
 
-constexpr char kSpecExample[] = R"(ruleset "zhejiang-aeo" version 3                 # required, first statement
+constexpr char kSpecExample[] =
+    R"(ruleset "zhejiang-aeo" version 3                 # required, first statement
 
 grade advanced  "高级认证企业" factor 0.2          # rule rates are multiplied by factor
 grade certified "一般认证企业" factor 0.5
@@ -66,9 +68,8 @@ std::string Header() {
 // Compiles one rule `rule r when COND then ACTION` and returns it (asserting no errors).
 ir::Rule OneRule(const std::string& text) {
   CompileResult result = Compile(Header() + text, "t.rules");
-  EXPECT_FALSE(result.HasErrors()) << (result.diagnostics.empty()
-                                           ? std::string()
-                                           : result.diagnostics[0].message);
+  EXPECT_FALSE(result.HasErrors())
+      << (result.diagnostics.empty() ? std::string() : result.diagnostics[0].message);
   if (!result.ruleset || result.ruleset->rules.empty()) return {};
   return result.ruleset->rules[0];
 }
@@ -205,15 +206,15 @@ TEST(SpecExample, FieldsRead) {
               F::kHits, F::kHitRate}) {
     EXPECT_TRUE(rs.Reads(f)) << ir::FieldName(f);
   }
-  for (F f : {F::kTradeCountry, F::kPort, F::kMode, F::kWeight, F::kDate, F::kGrade,
-              F::kInspections}) {
+  for (F f :
+       {F::kTradeCountry, F::kPort, F::kMode, F::kWeight, F::kDate, F::kGrade, F::kInspections}) {
     EXPECT_FALSE(rs.Reads(f)) << ir::FieldName(f);
   }
 }
 
 TEST(Lowering, SplitsAndMethods) {
   ir::Rule r = OneRule("rule r when value > 1 then rate 5% at destination 30% method nii\n");
-  EXPECT_EQ(r.then.port_share, 700'000);  // the remainder
+  EXPECT_EQ(r.then.port_share, 700'000);   // the remainder
   EXPECT_EQ(r.then.nii_share, 1'000'000);  // bare `method nii` is 100%
   r = OneRule("rule r when value > 1 then rate 0.0001% fixed method nii 12.5% at port 25%\n");
   EXPECT_EQ(r.then.rate, 1);
@@ -236,8 +237,8 @@ TEST(Lowering, NotChainsFoldToParity) {
 
 TEST(Lowering, PrecedenceNotAndOr) {
   // not a or b and c  ==  (not a) or (b and c)
-  ir::Rule r = OneRule(
-      "rule r when not value > 1 or weight > 2 and two_step = true then rate 1%\n");
+  ir::Rule r =
+      OneRule("rule r when not value > 1 or weight > 2 and two_step = true then rate 1%\n");
   ASSERT_EQ(r.when.kind, Kind::kOr);
   ASSERT_EQ(r.when.children.size(), 2u);
   EXPECT_EQ(r.when.children[0].kind, Kind::kNot);

@@ -9,8 +9,8 @@
 namespace bukong::dsl {
 namespace {
 
-Diagnostic At(uint32_t line, uint32_t column, Diagnostic::Severity severity =
-                                                  Diagnostic::Severity::kError) {
+Diagnostic At(uint32_t line, uint32_t column,
+              Diagnostic::Severity severity = Diagnostic::Severity::kError) {
   Diagnostic d;
   d.line = line;
   d.column = column;

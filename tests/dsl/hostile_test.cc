@@ -25,7 +25,7 @@ const Diagnostic* Find(const CompileResult& result, const std::string& text) {
 
 TEST(Hostile, EmptyFile) {
   CompileResult result = Compile("", "empty.rules");
-  EXPECT_EQ(result.ErrorCount(), 2);  // missing header, missing unknown enterprise
+  EXPECT_EQ(result.ErrorCount(), 2);    // missing header, missing unknown enterprise
   EXPECT_EQ(result.WarningCount(), 1);  // no baseline
   for (const auto& d : result.diagnostics) {
     EXPECT_EQ(d.line, 1u);
@@ -64,9 +64,8 @@ TEST(Hostile, TenThousandNestedParentheses) {
   std::string deep(10'000, '(');
   deep += "value > 1";
   deep += std::string(10'000, ')');
-  CompileResult result = Compile(kHeader + "rule r when " + deep +
-                                     " then rate 1%\nrule s when valeu > 1 then rate 1%\n",
-                                 "a");
+  CompileResult result = Compile(
+      kHeader + "rule r when " + deep + " then rate 1%\nrule s when valeu > 1 then rate 1%\n", "a");
   const Diagnostic* d = Find(result, "nested too deeply");
   ASSERT_NE(d, nullptr);
   EXPECT_EQ(d->line, 5u);
@@ -142,9 +141,9 @@ TEST(Hostile, EveryAsciiCharacterInCommentsAndStrings) {
   for (int c = 1; c < 128; ++c) {
     if (c != '\n' && c != '"' && c != '\\') all_ascii.push_back(static_cast<char>(c));
   }
-  CompileResult result = Compile(kHeader + "# " + all_ascii + "\nrule r \"" + all_ascii +
-                                     "\" when value > 1 then rate 1%\n",
-                                 "a");
+  CompileResult result = Compile(
+      kHeader + "# " + all_ascii + "\nrule r \"" + all_ascii + "\" when value > 1 then rate 1%\n",
+      "a");
   EXPECT_FALSE(result.HasErrors()) << FormatDiagnostic("a", "", result.diagnostics[0]);
 }
 
