@@ -6,6 +6,8 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <thread>
+#include <vector>
 
 #include "core/dates.h"
 #include "core/sha256.h"
@@ -301,6 +303,28 @@ TEST(Lowering, DiagnosticsAreInSourceOrder) {
   ASSERT_EQ(result.diagnostics.size(), 3u);
   for (size_t i = 1; i < result.diagnostics.size(); ++i) {
     EXPECT_LT(result.diagnostics[i - 1].line, result.diagnostics[i].line);
+  }
+}
+
+TEST(Compile, IsSafeFromManyThreads) {
+  // Compile is a pure function (the grammar's tables are read-only after start-up).
+  const std::string bad = std::string(kSpecExample) + "rule x when valeu > 1 then rate 1%\n";
+  std::vector<std::thread> threads;
+  std::vector<int> good_rules(4, -1), bad_errors(4, -1);
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 20; ++i) {
+        CompileResult good = Compile(kSpecExample, "a");
+        CompileResult broken = Compile(bad, "b");
+        good_rules[t] = good.ruleset ? static_cast<int>(good.ruleset->rules.size()) : 0;
+        bad_errors[t] = broken.ErrorCount();
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  for (int t = 0; t < 4; ++t) {
+    EXPECT_EQ(good_rules[t], 6);
+    EXPECT_EQ(bad_errors[t], 1);
   }
 }
 
