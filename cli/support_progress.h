@@ -20,7 +20,11 @@ class Progress {
   // every 1024 calls.
   void Update(uint64_t done) {
     if (!enabled_ || (++calls_ & 1023) != 0) return;
-    Show(done);
+    Report(done);
+  }
+  // Reports `done` at most four times a second (reads the clock at every call).
+  void Report(uint64_t done) {
+    if (enabled_) Show(done);
   }
   void Done();  // erases the line (also done by the destructor)
   bool enabled() const { return enabled_; }

@@ -343,7 +343,7 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   RunResult r = Bukong(tmp, fmt::format("replay --db '{}'", d.db));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("1000 re-decided, 1000 identical, 0 differ; chain intact"));
-  r = Bukong(tmp, fmt::format("replay --db '{}' --from 100 --to 199", d.db));
+  r = Bukong(tmp, fmt::format("replay --db '{}' --from 100 --to 199 --threads 3", d.db));
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_THAT(r.out, HasSubstr("records 100..199: 100 re-decided, 100 identical"));
 
