@@ -22,7 +22,7 @@ using Ppm = int64_t;
 inline constexpr Ppm kMillion = 1'000'000;
 
 // An exact decimal number from a rule literal, scaled by 10^18 (so 0.2 is 2 * 10^17 and
-// 100_000 is 10^23). Literals with more than 18 decimals, or beyond ±10^20, are rejected
+// 100_000 is 10^23). Literals with more than 18 decimals, or of 10^19 or more, are rejected
 // by the checker. Percentages compared with numbers arrive here already divided by 100.
 struct Decimal {
   static constexpr __int128 kScale = static_cast<__int128>(1'000'000'000'000'000'000LL);

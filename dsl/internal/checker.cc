@@ -364,8 +364,10 @@ std::optional<ir::Decimal> Checker::Number(const ast::NumberLit& literal) {
     Error(at, fmt::format("number '{}' has more than 18 decimals", Excerpt(literal.text)));
     return std::nullopt;
   }
-  if (whole.size() > 20) {
-    Error(at, fmt::format("number '{}' is out of range (at most 20 digits before the point)",
+  // Below 10^19: the engine compares twice the value scaled by 10^18 in 128 bits, the same
+  // bound declarations have (ingest/declaration_json.h).
+  if (whole.size() > 19) {
+    Error(at, fmt::format("number '{}' is out of range (at most 19 digits before the point)",
                           Excerpt(literal.text)));
     return std::nullopt;
   }
