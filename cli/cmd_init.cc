@@ -39,7 +39,7 @@ class InitCommand : public Command {
       }
       std::ostringstream text;
       text << in.rdbuf();
-      auto key = storage::ParseSelectionKey(text.str());
+      auto key = SelectionKey::FromHex(text.str());
       if (!key.ok()) {
         fmt::print(stderr, "{}: error: {}\n", key_file_, std::string(key.status().message()));
         return kExitFailure;

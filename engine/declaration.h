@@ -1,5 +1,5 @@
 // A customs declaration as the engine reads it (SPEC §3), already parsed and validated.
-// engine/declaration_json.h builds one from a JSON Lines record; tests and generators may
+// ingest/declaration_json.h builds one from a JSON Lines record; tests and generators may
 // fill one directly.
 #ifndef BUKONG_ENGINE_DECLARATION_H_
 #define BUKONG_ENGINE_DECLARATION_H_

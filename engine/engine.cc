@@ -18,49 +18,6 @@ using engine_internal::Cat;
 using engine_internal::ToAbsl;
 
 // ---------------------------------------------------------------------------------------------
-// SelectionKey
-
-absl::StatusOr<SelectionKey> SelectionKey::FromHex(std::string_view text) {
-  const std::string_view hex = [&] {
-    absl::string_view v = absl::StripAsciiWhitespace(ToAbsl(text));
-    return std::string_view(v.data(), v.size());
-  }();
-  if (hex.size() != 2 * kSize)
-    return absl::InvalidArgumentError(
-        Cat("a selection key is 32 hex digits, got ", hex.size(), " characters"));
-  std::array<uint8_t, kSize> bytes{};
-  for (size_t i = 0; i < hex.size(); ++i) {
-    const char c = hex[i];
-    int v;
-    if (c >= '0' && c <= '9') v = c - '0';
-    else if (c >= 'a' && c <= 'f') v = c - 'a' + 10;
-    else if (c >= 'A' && c <= 'F') v = c - 'A' + 10;
-    else
-      return absl::InvalidArgumentError(
-          Cat("a selection key is 32 hex digits; character ", i + 1, " is not one"));
-    bytes[i / 2] = static_cast<uint8_t>(bytes[i / 2] << 4 | v);
-  }
-  return SelectionKey(bytes);
-}
-
-SelectionKey SelectionKey::Generate() {
-  if (sodium_init() < 0) std::abort();  // libsodium cannot run without its RNG
-  std::array<uint8_t, kSize> bytes{};
-  randombytes_buf(bytes.data(), bytes.size());
-  return SelectionKey(bytes);
-}
-
-std::string SelectionKey::Id() const {
-  const Sha256Digest digest =
-      Sha256(std::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size()));
-  return ::bukong::ToHex(std::string_view(reinterpret_cast<const char*>(digest.data()), 8));
-}
-
-std::string SelectionKey::ToHex() const {
-  return ::bukong::ToHex(std::string_view(reinterpret_cast<const char*>(bytes_.data()), kSize));
-}
-
-// ---------------------------------------------------------------------------------------------
 // CompiledRuleset
 
 namespace {

@@ -9,7 +9,6 @@
 #include <rocksdb/slice_transform.h>
 #include <rocksdb/table.h>
 #include <rocksdb/write_batch.h>
-#include <sodium.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -49,9 +48,6 @@ rocksdb::WriteOptions SyncedWrite() {
   return w;
 }
 
-std::string KeyHex(const SelectionKey& key) {
-  return ToHex(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
-}
 
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::error_code ec;
@@ -91,34 +87,6 @@ absl::Status WritePrivateFile(const std::string& path, std::string_view content)
 }
 
 }  // namespace
-
-// ---- Selection key ------------------------------------------------------------------------
-
-absl::StatusOr<SelectionKey> ParseSelectionKey(std::string_view text) {
-  auto is_space = [](char c) { return std::isspace(static_cast<unsigned char>(c)) != 0; };
-  while (!text.empty() && is_space(text.front())) text.remove_prefix(1);
-  while (!text.empty() && is_space(text.back())) text.remove_suffix(1);
-  for (size_t i = 0; i < text.size(); ++i) {
-    if (!std::isxdigit(static_cast<unsigned char>(text[i]))) {
-      return absl::InvalidArgumentError(
-          fmt::format("a selection key is 32 hex digits; character {} is not a hex digit", i + 1));
-    }
-  }
-  if (text.size() != 32) {
-    return absl::InvalidArgumentError(
-        fmt::format("a selection key is 32 hex digits; found {}", text.size()));
-  }
-  const auto raw = internal::FromHex(text);
-  SelectionKey key;
-  std::copy(raw->begin(), raw->end(), key.begin());
-  return key;
-}
-
-std::string KeyId(const SelectionKey& key) {
-  const Sha256Digest d =
-      Sha256(std::string_view(reinterpret_cast<const char*>(key.data()), key.size()));
-  return ToHex(std::string_view(reinterpret_cast<const char*>(d.data()), 8));
-}
 
 // ---- Options --------------------------------------------------------------------------------
 
@@ -195,19 +163,13 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
     }
   };
 
-  SelectionKey key;
-  if (options.key) {
-    key = *options.key;
-  } else {
-    if (sodium_init() < 0) return absl::InternalError("libsodium failed to initialise");
-    randombytes_buf(key.data(), key.size());
-  }
+  const SelectionKey key = options.key ? *options.key : SelectionKey::Generate();
   const std::string key_path = (fs::path(dir) / kSelectionKeyFileName).string();
-  if (absl::Status s = WritePrivateFile(key_path, KeyHex(key) + "\n"); !s.ok()) {
+  if (absl::Status s = WritePrivateFile(key_path, key.ToHex() + "\n"); !s.ok()) {
     undo();
     return s;
   }
-  const std::string key_id = KeyId(key);
+  const std::string key_id = key.Id();
 
   rocksdb::DBOptions db_options;
   db_options.create_if_missing = true;
@@ -351,13 +313,13 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     return absl::DataLossError(fmt::format("the selection key of {} is missing: {}", dir,
                                            std::string(key_text.status().message())));
   }
-  auto key = ParseSelectionKey(*key_text);
+  auto key = SelectionKey::FromHex(*key_text);
   if (!key.ok()) {
     return absl::DataLossError(
         fmt::format("{}: {}", key_path, std::string(key.status().message())));
   }
   impl->key = *key;
-  impl->key_id = KeyId(*key);
+  impl->key_id = key->Id();
   if (impl->key_id != recorded_key_id) {
     return absl::DataLossError(
         fmt::format("{} holds key {} but the database was created with key {}", key_path,

@@ -31,6 +31,7 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "core/profile.h"
+#include "core/selection_key.h"
 
 namespace bukong::storage {
 
@@ -41,16 +42,10 @@ inline constexpr int kSchemaVersion = 1;
 // Name of the selection-key file inside the database folder (mode 0600, 32 hex digits).
 inline constexpr const char* kSelectionKeyFileName = "selection.key";
 
-// The 16-byte SipHash key of SPEC §2 step 5.
-using SelectionKey = std::array<uint8_t, 16>;
-
-// Parses a key file's content: exactly 32 hex digits (either case) with any surrounding
-// white space. InvalidArgument names what is wrong (length or the first bad character).
-absl::StatusOr<SelectionKey> ParseSelectionKey(std::string_view text);
-
-// The key's public id: lower-case hex of the first 8 bytes of SHA-256 over the 16 raw key
-// bytes. Only this ever appears in output, logs or records.
-std::string KeyId(const SelectionKey& key);
+// The 16-byte SipHash key of SPEC §2 step 5 (core/selection_key.h): a key file's content
+// is parsed by SelectionKey::FromHex, and only SelectionKey::Id() ever appears in output,
+// logs or records.
+using ::bukong::SelectionKey;
 
 struct InitOptions {
   // The selection key (from `--key-file`); when absent a new random key is drawn from the
@@ -98,7 +93,7 @@ struct AuditRecord {
   std::string declaration;         // the declaration as received (its JSON line)
   std::optional<Profile> profile;  // the profile snapshot the decision used, if any
   std::string ruleset_sha256;      // lower-case hex SHA-256 of the ruleset text
-  std::string key_id;              // KeyId() of the selection key, never the key
+  std::string key_id;              // SelectionKey::Id(), never the key
   std::string decision;            // the decision's JSON line, exactly as printed
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;

@@ -26,7 +26,7 @@ inline constexpr const char* kCfMeta = "meta";
 struct Store::Impl {
   std::string dir;
   StoreOptions options;
-  SelectionKey key{};
+  SelectionKey key{std::array<uint8_t, SelectionKey::kSize>{}};  // set by Open
   std::string key_id;
 
   rocksdb::ColumnFamilyOptions profile_cf_options;  // also used by the import's SstFileWriter

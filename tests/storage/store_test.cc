@@ -30,7 +30,7 @@ using ::testing::IsEmpty;
 using ::testing::Not;
 
 SelectionKey KeyFromHex(std::string_view hex) {
-  auto key = ParseSelectionKey(hex);
+  auto key = SelectionKey::FromHex(hex);
   EXPECT_THAT(key, IsOk());
   return *key;
 }
@@ -93,8 +93,9 @@ std::map<std::string, std::string> Snapshot(const std::string& dir) {
 // ---- Selection key ---------------------------------------------------------------------------
 
 TEST(SelectionKeyTest, ParsesHexInEitherCaseWithSurroundingWhiteSpace) {
-  const SelectionKey expected = {0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77,
-                                 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee, 0xff};
+  const SelectionKey expected(std::array<uint8_t, SelectionKey::kSize>{
+      0x00, 0x11, 0x22, 0x33, 0x44, 0x55, 0x66, 0x77, 0x88, 0x99, 0xaa, 0xbb, 0xcc, 0xdd, 0xee,
+      0xff});
   EXPECT_EQ(KeyFromHex("00112233445566778899aabbccddeeff"), expected);
   EXPECT_EQ(KeyFromHex("00112233445566778899AABBCCDDEEFF"), expected);
   EXPECT_EQ(KeyFromHex("00112233445566778899aAbBcCdDeEfF"), expected);
@@ -102,27 +103,27 @@ TEST(SelectionKeyTest, ParsesHexInEitherCaseWithSurroundingWhiteSpace) {
 }
 
 TEST(SelectionKeyTest, RejectsBadLengthAndCharacters) {
-  EXPECT_THAT(ParseSelectionKey(""), StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseSelectionKey("00112233445566778899aabbccddeef"),
+  EXPECT_THAT(SelectionKey::FromHex(""), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(SelectionKey::FromHex("00112233445566778899aabbccddeef"),
               StatusIs(absl::StatusCode::kInvalidArgument));  // 31 digits
-  EXPECT_THAT(ParseSelectionKey("00112233445566778899aabbccddeeff0"),
+  EXPECT_THAT(SelectionKey::FromHex("00112233445566778899aabbccddeeff0"),
               StatusIs(absl::StatusCode::kInvalidArgument));  // 33 digits
-  EXPECT_THAT(ParseSelectionKey("00112233445566778899aabbccddeefg"),
+  EXPECT_THAT(SelectionKey::FromHex("00112233445566778899aabbccddeefg"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  EXPECT_THAT(ParseSelectionKey("0011223344556677 8899aabbccddeeff"),
+  EXPECT_THAT(SelectionKey::FromHex("0011223344556677 8899aabbccddeeff"),
               StatusIs(absl::StatusCode::kInvalidArgument));  // inner space
-  EXPECT_THAT(ParseSelectionKey("0x112233445566778899aabbccddeeff"),
+  EXPECT_THAT(SelectionKey::FromHex("0x112233445566778899aabbccddeeff"),
               StatusIs(absl::StatusCode::kInvalidArgument));
-  auto bad = ParseSelectionKey("00112233445566778899aabbccddeefg");
+  auto bad = SelectionKey::FromHex("00112233445566778899aabbccddeefg");
   EXPECT_THAT(std::string(bad.status().message()), HasSubstr("character 32"));
 }
 
 TEST(SelectionKeyTest, KeyIdIsFirstEightBytesOfSha256InHex) {
   // Reference values from Python: hashlib.sha256(bytes(range(16))).hexdigest()[:16].
-  SelectionKey counting;
+  std::array<uint8_t, SelectionKey::kSize> counting{};
   for (int i = 0; i < 16; ++i) counting[i] = static_cast<uint8_t>(i);
-  EXPECT_EQ(KeyId(counting), "be45cb2605bf36be");
-  EXPECT_EQ(KeyId(KeyFromHex("00112233445566778899aabbccddeeff")), "a8faed6abbf35c12");
+  EXPECT_EQ(SelectionKey(counting).Id(), "be45cb2605bf36be");
+  EXPECT_EQ(KeyFromHex("00112233445566778899aabbccddeeff").Id(), "a8faed6abbf35c12");
 }
 
 // ---- Init and open -----------------------------------------------------------------------------
@@ -142,7 +143,7 @@ TEST(InitTest, CreatesDatabaseWithRandomKeyInMode0600File) {
   auto store = Store::Open(dir);
   ASSERT_THAT(store, IsOk());
   EXPECT_EQ((*store)->key_id(), *key_id);
-  EXPECT_EQ(KeyId((*store)->key()), *key_id);
+  EXPECT_EQ((*store)->key().Id(), *key_id);
   // The key file holds the key itself, in the format --key-file accepts.
   std::ifstream in(key_path);
   std::string text;
