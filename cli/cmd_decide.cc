@@ -143,6 +143,9 @@ class DecideCommand : public Command {
     sub->add_option("-o,--output", output_, "Write decisions here instead of standard output");
     sub->add_option("--rejects", rejects_,
                     "Copy every rejected line here (created or truncated)");
+    sub->footer(
+        "Exit status: 0 all decided, 1 rule-file errors or an I/O/database error, 2 usage,\n"
+        "3 some lines rejected (each reported as INPUT:LINE: error: MESSAGE). See docs/CLI.md.");
     return sub;
   }
 

@@ -86,6 +86,9 @@ class OutcomeCommand : public Command {
         "once per declaration");
     sub->add_option("--db", db_, "Database folder")->required();
     sub->add_option("file", file_, "Outcomes, JSON Lines (`-`: standard input)")->required();
+    sub->footer(
+        "Exit status: 0 all recorded, 1 an I/O/database error, 2 usage, 3 some lines rejected\n"
+        "(malformed, never decided, or already given an outcome). See docs/CLI.md.");
     return sub;
   }
 
