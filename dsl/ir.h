@@ -58,7 +58,20 @@ inline constexpr int kFieldCount = 16;
 inline constexpr bool IsDeclarationField(Field f) { return f <= Field::kDate; }
 
 // The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...).
-const char* FieldName(Field f);
+// Header-only so that engine/, which does not link the compiler, names fields the same way.
+inline const char* FieldName(Field f) {
+  static constexpr const char* kNames[kFieldCount] = {
+      "direction",        "hs",
+      "origin",           "trade_country",
+      "port",             "mode",
+      "value",            "weight",
+      "two_step",         "date",
+      "grade",            "enterprise.flags",
+      "enterprise.age_days", "enterprise.inspections",
+      "enterprise.hits",  "enterprise.hit_rate"};
+  const int i = static_cast<int>(f);
+  return i >= 0 && i < kFieldCount ? kNames[i] : "?";
+}
 
 enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
 

@@ -110,7 +110,7 @@ class Lowerer {
       }
       case K::kCompareNumber: {
         auto slot = NumberSlotOf(c.field);
-        if (!slot) return Error(rule, Cat(FieldText(c.field), " is not a number"));
+        if (!slot) return Error(rule, Cat(ir::FieldName(c.field), " is not a number"));
         n.kind = NodeKind::kNumber;
         n.slot = *slot;
         n.op = c.op;
@@ -133,7 +133,7 @@ class Lowerer {
         break;
       case K::kSymbolIn: {
         auto slot = SymbolSlotOf(c.field);
-        if (!slot) return Error(rule, Cat(FieldText(c.field), " takes no symbols"));
+        if (!slot) return Error(rule, Cat(ir::FieldName(c.field), " takes no symbols"));
         n.kind = NodeKind::kSymbol;
         n.slot = *slot;
         n.negated = c.negated;
@@ -141,7 +141,7 @@ class Lowerer {
         for (const std::string& s : c.symbols) {
           auto id = SymbolId(*slot, s);
           if (!id) return Error(rule, Cat("\"", s, "\" is not a valid ",
-                                                   FieldText(c.field)));
+                                                   ir::FieldName(c.field)));
           ids.push_back(*id);
         }
         std::sort(ids.begin(), ids.end());
@@ -687,16 +687,6 @@ Threshold ThresholdFor(int64_t ppm) {
   return {static_cast<uint64_t>(scaled / 1000000u), false};
 }
 
-const char* FieldText(ir::Field f) {
-  static constexpr const char* kNames[ir::kFieldCount] = {
-      "direction", "hs",    "origin", "trade_country",        "port",
-      "mode",      "value", "weight", "two_step",             "date",
-      "grade",     "enterprise.flags", "enterprise.age_days", "enterprise.inspections",
-      "enterprise.hits",   "enterprise.hit_rate"};
-  const int i = static_cast<int>(f);
-  return i >= 0 && i < ir::kFieldCount ? kNames[i] : "?";
-}
-
 absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldCount>& reads,
                        Plan* plan) {
   // Grades.
@@ -888,7 +878,7 @@ __int128 TwiceScaled(uint64_t v) {
 }
 
 absl::Status MissingField(ir::Field f) {
-  return absl::InvalidArgumentError(Cat("missing field ", FieldText(f),
+  return absl::InvalidArgumentError(Cat("missing field ", ir::FieldName(f),
                                                  " (the ruleset reads it)"));
 }
 

@@ -204,8 +204,6 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
 // SipHash-2-4 (libsodium crypto_shorthash) of tag + id under the key, read little-endian.
 uint64_t Draw(const SelectionKey& key, std::string_view tag, std::string_view id);
 
-// The field's name as written in rule files (the engine's own copy: it does not link dsl/).
-const char* FieldText(ir::Field f);
 
 }  // namespace bukong::engine_internal
 
