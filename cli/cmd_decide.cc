@@ -141,8 +141,7 @@ class DecideCommand : public Command {
         ->required();
     sub->add_option("input", input_, "Declarations, JSON Lines (default or `-`: standard input)");
     sub->add_option("-o,--output", output_, "Write decisions here instead of standard output");
-    sub->add_option("--rejects", rejects_,
-                    "Copy every rejected line here (created or truncated)");
+    sub->add_option("--rejects", rejects_, "Copy every rejected line here (created or truncated)");
     sub->footer(
         "Exit status: 0 all decided, 1 rule-file errors or an I/O/database error, 2 usage,\n"
         "3 some lines rejected (each reported as INPUT:LINE: error: MESSAGE). See docs/CLI.md.");
@@ -233,8 +232,8 @@ class DecideCommand : public Command {
     std::thread recorder([&] {
       while (Batch* b = full_batches.Pop()) {
         if (!failed.load(std::memory_order_relaxed)) {
-          auto range = store->AppendAudit(
-              std::span<const storage::AuditRecord>(b->records.data(), b->size));
+          auto range =
+              store->AppendAudit(std::span<const storage::AuditRecord>(b->records.data(), b->size));
           absl::Status status = range.status();
           if (range.ok()) {
             if (first_seq == 0) first_seq = range->first;
@@ -324,8 +323,7 @@ class DecideCommand : public Command {
     }
     if (stop.ok() && !reader.status().ok()) {
       stop = absl::DataLossError(
-          ingest::FormatInputError(input_name, reader.line_number() + 1,
-                                   Message(reader.status())));
+          ingest::FormatInputError(input_name, reader.line_number() + 1, Message(reader.status())));
     }
     // The decisions made so far are recorded and printed even when the run stops early.
     if (batch->size > 0) {
@@ -348,8 +346,7 @@ class DecideCommand : public Command {
     }
     if (code == kExitOk && rejected > 0) code = kExitRejected;
     if (failure.ok()) {
-      fmt::print(stderr,
-                 "bukong decide: {} line{} read, {} decided and recorded{}, {} rejected\n",
+      fmt::print(stderr, "bukong decide: {} line{} read, {} decided and recorded{}, {} rejected\n",
                  lines, lines == 1 ? "" : "s", decided,
                  decided > 0 ? fmt::format(" (audit records {}..{})", first_seq, last_seq) : "",
                  rejected);

@@ -119,8 +119,8 @@ class OutcomeCommand : public Command {
     // Lines of the current batch, in order: the parsed input, or the parse error.
     struct Pending {
       uint64_t line = 0;
-      std::string error;          // parse error, or "" (then `input` holds the outcome)
-      size_t input = 0;           // index into inputs
+      std::string error;  // parse error, or "" (then `input` holds the outcome)
+      size_t input = 0;   // index into inputs
     };
     std::vector<Pending> pending;
     std::vector<storage::Store::OutcomeInput> inputs;
@@ -182,8 +182,8 @@ class OutcomeCommand : public Command {
     if (status.ok()) status = flush();
     progress.Done();
     if (status.ok() && !reader.status().ok()) {
-      status = absl::DataLossError(ingest::FormatInputError(name, reader.line_number() + 1,
-                                                            Message(reader.status())));
+      status = absl::DataLossError(
+          ingest::FormatInputError(name, reader.line_number() + 1, Message(reader.status())));
     }
     fmt::print("recorded {} outcome{} ({} hit{}, {} clean), {} rejected\n", hits + clean,
                hits + clean == 1 ? "" : "s", hits, hits == 1 ? "" : "s", clean, rejected);

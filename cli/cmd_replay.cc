@@ -67,9 +67,9 @@ class Replayer {
       return false;
     };
     if (r.key_id != key_id_) {
-      return problem(fmt::format(
-          "decided under selection key {}, but the database's key is {}; cannot replay",
-          r.key_id, key_id_));
+      return problem(
+          fmt::format("decided under selection key {}, but the database's key is {}; cannot replay",
+                      r.key_id, key_id_));
     }
     ingest::DeclarationParser& parser = ParserFor(&ruleset);
     if (absl::Status s = parser.Parse(r.declaration, &declaration_); !s.ok()) {
@@ -78,16 +78,15 @@ class Replayer {
     if (declaration_.id != r.declaration_id || declaration_.enterprise != r.enterprise) {
       return problem("the stored declaration's id or enterprise differs from the record's");
     }
-    auto decision = Decide(ruleset.compiled, key_, declaration_,
-                           r.profile ? &*r.profile : nullptr);
+    auto decision = Decide(ruleset.compiled, key_, declaration_, r.profile ? &*r.profile : nullptr);
     if (!decision.ok()) {
       return problem(fmt::format("cannot be re-decided: {}", Message(decision.status())));
     }
     json_.clear();
     AppendDecisionJson(*decision, &json_);
     if (json_ != r.decision) {
-      return problem(fmt::format("the decision differs\n  stored:   {}\n  replayed: {}",
-                                 r.decision, json_));
+      return problem(
+          fmt::format("the decision differs\n  stored:   {}\n  replayed: {}", r.decision, json_));
     }
     return true;
   }
@@ -97,8 +96,7 @@ class Replayer {
     auto it = parsers_.find(ruleset);
     if (it == parsers_.end()) {
       it = parsers_
-               .emplace(ruleset,
-                        std::make_unique<ingest::DeclarationParser>(ruleset->fields_read))
+               .emplace(ruleset, std::make_unique<ingest::DeclarationParser>(ruleset->fields_read))
                .first;
     }
     return *it->second;
@@ -129,8 +127,7 @@ absl::Status ReplayRange(const storage::Store& store, const SelectionKey& key, u
     if (last_ruleset == nullptr || e.record.ruleset_sha256 != last_sha) {
       auto ruleset = rulesets.Get(e.record.ruleset_sha256);
       if (!ruleset.ok()) {
-        if (!absl::IsNotFound(ruleset.status()) &&
-            !absl::IsFailedPrecondition(ruleset.status())) {
+        if (!absl::IsNotFound(ruleset.status()) && !absl::IsFailedPrecondition(ruleset.status())) {
           return ruleset.status();  // an I/O error ends the replay
         }
         problems.Add(e.seq, fmt::format("record {} ({}): {}", e.seq,
@@ -228,10 +225,10 @@ class ReplayCommand : public Command {
 
     // The range is cut into one contiguous part per thread; each thread scans its part and
     // re-decides as it reads (no hand-off, no copy of the records).
-    const uint64_t threads = std::min<uint64_t>(
-        threads_ > 0 ? static_cast<uint64_t>(threads_)
-                     : std::max(1u, std::thread::hardware_concurrency()),
-        to - from + 1);
+    const uint64_t threads =
+        std::min<uint64_t>(threads_ > 0 ? static_cast<uint64_t>(threads_)
+                                        : std::max(1u, std::thread::hardware_concurrency()),
+                           to - from + 1);
     std::atomic<uint64_t> scanned{0}, identical{0};
     std::vector<absl::Status> scan_status(threads);
     std::vector<std::thread> workers;
@@ -240,8 +237,7 @@ class ReplayCommand : public Command {
       const uint64_t part_from = from + i * span;
       const uint64_t part_to = i + 1 == threads ? to : part_from + span - 1;
       workers.emplace_back([&, i, part_from, part_to] {
-        scan_status[i] = ReplayRange(*store, key, part_from, part_to, problems, scanned,
-                                     identical);
+        scan_status[i] = ReplayRange(*store, key, part_from, part_to, problems, scanned, identical);
       });
     }
     Progress progress("records");
@@ -285,12 +281,11 @@ class ReplayCommand : public Command {
       out += message;
       out += '\n';
     }
-    out += fmt::format(
-        "replay: records {}..{}: {} re-decided, {} identical, {} differ; chain {}\n", from, to,
-        scanned.load(), identical.load(), differing,
-        chain->empty() ? "intact"
-                       : fmt::format("broken ({} problem{})", chain->size(),
-                                     chain->size() == 1 ? "" : "s"));
+    out += fmt::format("replay: records {}..{}: {} re-decided, {} identical, {} differ; chain {}\n",
+                       from, to, scanned.load(), identical.load(), differing,
+                       chain->empty() ? "intact"
+                                      : fmt::format("broken ({} problem{})", chain->size(),
+                                                    chain->size() == 1 ? "" : "s"));
     std::fwrite(out.data(), 1, out.size(), stdout);
     std::fflush(stdout);
     return found.empty() ? kExitOk : kExitFailure;

@@ -64,15 +64,16 @@ class StatsCommand : public Command {
     std::vector<PerRuleset> groups;  // in order of first use
     std::map<const RulesetEntry*, size_t> group_of;
     LatestScanStats scan;
-    absl::Status status = ScanLatestDecisions(
-        *store, rulesets, &scan,
-        [&](const storage::AuditEntry& e, const RulesetEntry& ruleset,
-            const StoredDecision& decision) {
-          auto [it, inserted] = group_of.emplace(&ruleset, groups.size());
-          if (inserted) groups.push_back({&ruleset, e.record.ruleset_sha256, {}});
-          groups[it->second].stats.Add(FactsOf(decision, ruleset, ""));
-          return absl::OkStatus();
-        });
+    absl::Status status =
+        ScanLatestDecisions(*store, rulesets, &scan,
+                            [&](const storage::AuditEntry& e, const RulesetEntry& ruleset,
+                                const StoredDecision& decision) {
+                              auto [it, inserted] = group_of.emplace(&ruleset, groups.size());
+                              if (inserted)
+                                groups.push_back({&ruleset, e.record.ruleset_sha256, {}});
+                              groups[it->second].stats.Add(FactsOf(decision, ruleset, ""));
+                              return absl::OkStatus();
+                            });
     if (!status.ok()) {
       fmt::print(stderr, "bukong stats: {}\n", Message(status));
       return kExitFailure;
@@ -81,8 +82,9 @@ class StatsCommand : public Command {
     const uint64_t counted = scan.records - scan.superseded;
     std::string out;
     if (json_) {
-      out = fmt::format("{{\"audit_records\":{},\"superseded\":{},\"declarations\":{},\"rulesets\":[",
-                        scan.records, scan.superseded, counted);
+      out =
+          fmt::format("{{\"audit_records\":{},\"superseded\":{},\"declarations\":{},\"rulesets\":[",
+                      scan.records, scan.superseded, counted);
       for (size_t i = 0; i < groups.size(); ++i) {
         const PerRuleset& g = groups[i];
         const report::StatsReport r =
@@ -109,8 +111,8 @@ class StatsCommand : public Command {
         const report::StatsReport r =
             g.stats.Finish(g.ruleset->GradeOrder(), g.ruleset->ReferenceGrade());
         out += fmt::format("\nruleset {} (sha256 {}…): {} declaration{}\n",
-                           g.ruleset->compiled->Id(), g.sha.substr(0, 12),
-                           r.total.declarations, r.total.declarations == 1 ? "" : "s");
+                           g.ruleset->compiled->Id(), g.sha.substr(0, 12), r.total.declarations,
+                           r.total.declarations == 1 ? "" : "s");
         out += report::FormatStatsText(r);
       }
     }

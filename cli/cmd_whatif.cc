@@ -14,8 +14,8 @@
 // the report, and the run goes on. Nothing is written to the database.
 #include <fmt/format.h>
 
-#include <cstdio>
 #include <algorithm>
+#include <cstdio>
 #include <set>
 #include <string>
 #include <vector>
@@ -93,13 +93,13 @@ class WhatIfCommand : public Command {
               fmt::print(stderr, "what-if: record {} ({}): undecidable: {}\n", e.seq,
                          ingest::QuoteForMessage(r.declaration_id), why);
             }
-            accumulator.Add(r.declaration_id, FactsOf(stored, before_ruleset, ""),
-                            std::nullopt, std::nullopt);
+            accumulator.Add(r.declaration_id, FactsOf(stored, before_ruleset, ""), std::nullopt,
+                            std::nullopt);
             return absl::OkStatus();
           };
           if (r.key_id != store->key_id()) {
-            return cannot(fmt::format("decided under selection key {}, not the database's",
-                                      r.key_id));
+            return cannot(
+                fmt::format("decided under selection key {}, not the database's", r.key_id));
           }
           if (absl::Status s = parser.Parse(r.declaration, &declaration); !s.ok()) {
             return cannot(Message(s));

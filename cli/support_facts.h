@@ -20,7 +20,7 @@ struct StoredDecision {
   std::string site;     // port | destination | "" (null)
   std::string method;   // nii | manual | "" (null)
   std::string grade;
-  std::string rule;     // winner's name or "baseline"
+  std::string rule;  // winner's name or "baseline"
 };
 
 // Reads decision JSON lines. Not thread-safe; reuses its buffers.

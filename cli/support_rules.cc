@@ -80,21 +80,21 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
   auto stored = store_.GetRuleset(sha);
   if (!stored.ok()) return stored.status();  // I/O: not cached, the caller stops anyway
   if (!stored->has_value()) {
-    return fail(absl::NotFoundError(
-        fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
+    return fail(
+        absl::NotFoundError(fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
   }
   const storage::StoredRuleset& r = **stored;
   dsl::CompileResult result = dsl::Compile(r.text, fmt::format("{}@{}", r.name, r.version));
   if (result.HasErrors() || !result.ruleset) {
-    return fail(absl::FailedPreconditionError(fmt::format(
-        "stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
-        sha.substr(0, 12), result.ErrorCount())));
+    return fail(absl::FailedPreconditionError(
+        fmt::format("stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
+                    sha.substr(0, 12), result.ErrorCount())));
   }
   auto compiled = CompileRuleset(*std::move(result.ruleset));
   if (!compiled.ok()) {
-    return fail(absl::FailedPreconditionError(
-        fmt::format("stored ruleset {}@{} ({}): {}", r.name, r.version, sha.substr(0, 12),
-                    Message(compiled.status()))));
+    return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
+                                                          r.version, sha.substr(0, 12),
+                                                          Message(compiled.status()))));
   }
   auto entry = MakeRulesetEntry(r.text, *std::move(compiled));
   const RulesetEntry* pointer = entry.get();

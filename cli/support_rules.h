@@ -3,13 +3,13 @@
 #ifndef BUKONG_CLI_SUPPORT_RULES_H_
 #define BUKONG_CLI_SUPPORT_RULES_H_
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-
-#include <map>
 #include <vector>
+
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
@@ -19,9 +19,9 @@ namespace bukong::cli {
 
 // A compiled ruleset with what the commands need beside the plan.
 struct RulesetEntry {
-  std::string text;                                   // the rule file's exact bytes
+  std::string text;  // the rule file's exact bytes
   std::shared_ptr<const CompiledRuleset> compiled;
-  ingest::FieldsRead fields_read{};                   // declaration fields that must be present
+  ingest::FieldsRead fields_read{};  // declaration fields that must be present
   // Rule name -> `fixed` (mandated when it wins); holds are mandated whatever the rule.
   std::map<std::string, bool, std::less<>> fixed_by_rule;
 

@@ -59,8 +59,11 @@ TEST(CliKillTest, EveryPrintedDecisionIsRecordedAndReplayPasses) {
                                     tmp.Sub("d.jsonl")))
                 .exit_code,
             0);
-  ASSERT_EQ(Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
-  ASSERT_EQ(Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
+      0);
 
   std::random_device device;
   const unsigned seed = device();

@@ -24,9 +24,13 @@ constexpr int kDeclarations = 150000;
 
 // Share (percent of enterprises) given to each grade name in generated profiles.
 int ShareOf(const std::string& grade) {
-  static const std::map<std::string, int> shares = {
-      {"advanced", 40}, {"certified", 15}, {"general", 25}, {"regular", 25},
-      {"dishonest", 20}, {"discredited", 10}, {"seriously_discredited", 10}};
+  static const std::map<std::string, int> shares = {{"advanced", 40},
+                                                    {"certified", 15},
+                                                    {"general", 25},
+                                                    {"regular", 25},
+                                                    {"dishonest", 20},
+                                                    {"discredited", 10},
+                                                    {"seriously_discredited", 10}};
   auto it = shares.find(grade);
   return it == shares.end() ? 10 : it->second;
 }
@@ -58,7 +62,8 @@ TEST_P(RegimeRatioTest, DiscretionaryRatiosAndTheFloorHold) {
   }
   ASSERT_GE(grades.size(), 3u);
   std::string shares;
-  for (const std::string& g : grades) shares += fmt::format("{}{}:{}", shares.empty() ? "" : ",", g, ShareOf(g));
+  for (const std::string& g : grades)
+    shares += fmt::format("{}{}:{}", shares.empty() ? "" : ",", g, ShareOf(g));
 
   TempDir tmp;
   const std::string db = tmp.Sub("db");
@@ -71,7 +76,9 @@ TEST_P(RegimeRatioTest, DiscretionaryRatiosAndTheFloorHold) {
                 .exit_code,
             0);
   ASSERT_EQ(Bukong(tmp, fmt::format("init --db '{}'", db)).exit_code, 0);
-  ASSERT_EQ(Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
+      0);
   RunResult decided = Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}'", db,
                                               rules, tmp.Sub("d.jsonl"), tmp.Sub("out.jsonl")));
   ASSERT_EQ(decided.exit_code, 0) << decided.err;

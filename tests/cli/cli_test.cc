@@ -32,17 +32,17 @@ DataSet MakeDataSet(const TempDir& tmp, int profiles, int declarations, int seed
   DataSet d{tmp.Sub("db"), tmp.Sub("profiles.csv"), tmp.Sub("declarations.jsonl")};
   WriteFile(tmp.Sub("key"), std::string(kKeyHex) + "\n");
   const std::string grades = "advanced:5,certified:10,general:80,dishonest:5";
-  EXPECT_EQ(Bukong(tmp, fmt::format("gen profiles --seed {} --count {} --grades {} -o '{}'",
-                                    seed, profiles, grades, d.profiles))
+  EXPECT_EQ(Bukong(tmp, fmt::format("gen profiles --seed {} --count {} --grades {} -o '{}'", seed,
+                                    profiles, grades, d.profiles))
                 .exit_code,
             0);
   EXPECT_EQ(Bukong(tmp, fmt::format("gen declarations --seed {} --count {} --profiles {} -o '{}'",
                                     seed, declarations, profiles, d.declarations))
                 .exit_code,
             0);
-  EXPECT_EQ(Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", d.db, tmp.Sub("key")))
-                .exit_code,
-            0);
+  EXPECT_EQ(
+      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", d.db, tmp.Sub("key"))).exit_code,
+      0);
   EXPECT_EQ(Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", d.db, d.profiles)).exit_code,
             0);
   return d;
@@ -83,8 +83,8 @@ std::string FieldOf(const std::string& json_line, const std::string& key) {
 TEST(CliDecideTest, DecidesRecordsAndPrintsEveryDeclarationInOrder) {
   TempDir tmp;
   DataSet d = MakeDataSet(tmp, 300, 2000);
-  RunResult r = Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
-                                        d.declarations));
+  RunResult r = Bukong(
+      tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(), d.declarations));
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("2000 decided and recorded (audit records 1..2000), 0 rejected"));
   const std::vector<std::string> decisions = Lines(r.out);
@@ -140,21 +140,26 @@ TEST(CliDecideTest, BadLinesAreReportedCopiedToRejectsAndTheRunGoesOn) {
   TempDir tmp;
   WriteFile(tmp.Sub("key"), std::string(kKeyHex));
   const std::string db = tmp.Sub("db");
-  ASSERT_EQ(Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
   WriteFile(tmp.Sub("p.csv"),
             "id,grade,registered,flags,inspections,hits\n"
             "E-GOOD,general,2010-01-01,,0,0\n"
             "E-PLATINUM,platinum,2010-01-01,,0,0\n");
-  ASSERT_EQ(Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
+      0);
   const std::vector<std::string> lines = {
-      Declaration("D1", "E-GOOD"),                                     // 1 ok
-      "{\"id\":\"D2\",",                                               // 2 not JSON
+      Declaration("D1", "E-GOOD"),  // 1 ok
+      "{\"id\":\"D2\",",            // 2 not JSON
       R"({"id":"D3","enterprise":"E-GOOD","date":"2021-05-04","direction":"import","hs":"0303899000","origin":"NO","trade_country":"NO","port":"3100","mode":"sea","weight":1,"two_step":false})",  // 3 value missing
-      Declaration("D4", "E-GOOD").replace(Declaration("D4", "E-GOOD").find("125000.0"), 8, "\"125000\""),  // 4 value is a string
-      Declaration("D5", "E-PLATINUM"),                                 // 5 unknown grade
-      Declaration("D6", "E-GOOD", R"(,"id":"D6b")"),                   // 6 repeated key
-      "",                                                              // 7 blank: skipped
-      Declaration("D8", "E-NOPROFILE"),                                // 8 ok (unknown enterprise)
+      Declaration("D4", "E-GOOD")
+          .replace(Declaration("D4", "E-GOOD").find("125000.0"), 8,
+                   "\"125000\""),                     // 4 value is a string
+      Declaration("D5", "E-PLATINUM"),                // 5 unknown grade
+      Declaration("D6", "E-GOOD", R"(,"id":"D6b")"),  // 6 repeated key
+      "",                                             // 7 blank: skipped
+      Declaration("D8", "E-NOPROFILE"),               // 8 ok (unknown enterprise)
   };
   std::string input;
   for (const std::string& l : lines) input += l + "\n";
@@ -164,15 +169,16 @@ TEST(CliDecideTest, BadLinesAreReportedCopiedToRejectsAndTheRunGoesOn) {
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const std::string in = tmp.Sub("in.jsonl");
   EXPECT_THAT(r.err, HasSubstr(in + ":2: error: "));
-  EXPECT_THAT(r.err, AllOf(HasSubstr(in + ":3: error: "), ContainsRegex(":3: error: [^\n]*'value'")));
+  EXPECT_THAT(r.err,
+              AllOf(HasSubstr(in + ":3: error: "), ContainsRegex(":3: error: [^\n]*'value'")));
   EXPECT_THAT(r.err, ContainsRegex(":4: error: [^\n]*'value'[^\n]*string"));
   EXPECT_THAT(r.err, ContainsRegex(":5: error: [^\n]*platinum"));
   EXPECT_THAT(r.err, ContainsRegex(":6: error: [^\n]*'id'"));
   EXPECT_THAT(r.err, Not(HasSubstr(":1: error")));
   EXPECT_THAT(r.err, Not(HasSubstr(":7: error")));
   EXPECT_THAT(r.err, Not(HasSubstr(":8: error")));
-  EXPECT_EQ(ReadAll(tmp.Sub("rejects")),
-            lines[1] + "\n" + lines[2] + "\n" + lines[3] + "\n" + lines[4] + "\n" + lines[5] + "\n");
+  EXPECT_EQ(ReadAll(tmp.Sub("rejects")), lines[1] + "\n" + lines[2] + "\n" + lines[3] + "\n" +
+                                             lines[4] + "\n" + lines[5] + "\n");
   const std::vector<std::string> decisions = Lines(r.out);
   ASSERT_THAT(decisions, SizeIs(2));
   EXPECT_EQ(FieldOf(decisions[0], "id"), "\"D1\"");
@@ -210,10 +216,9 @@ TEST(CliDecideTest, RuleFileWithErrorsDecidesNothing) {
 
 TEST(CliUsageTest, UsageErrorsExit2MissingDatabaseExits1AndEveryCommandHasHelp) {
   TempDir tmp;
-  for (const char* args :
-       {"decide --db x", "decide --rules x", "outcome --db x", "replay", "what-if --db x",
-        "stats", "decide --db x --rules y --no-such-option", "replay --db x --from 0",
-        "stats --db x extra"}) {
+  for (const char* args : {"decide --db x", "decide --rules x", "outcome --db x", "replay",
+                           "what-if --db x", "stats", "decide --db x --rules y --no-such-option",
+                           "replay --db x --from 0", "stats --db x extra"}) {
     EXPECT_EQ(Bukong(tmp, args).exit_code, 2) << args;
   }
   for (const char* command : {"decide", "outcome", "replay", "what-if", "stats"}) {
@@ -246,10 +251,13 @@ TEST(CliOutcomeTest, RecordsOncePerDecidedDeclarationAndUpdatesCounters) {
   TempDir tmp;
   WriteFile(tmp.Sub("key"), std::string(kKeyHex));
   const std::string db = tmp.Sub("db");
-  ASSERT_EQ(Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
   WriteFile(tmp.Sub("p.csv"),
             "id,grade,registered,flags,inspections,hits\nE1,general,2010-01-01,,4,1\n");
-  ASSERT_EQ(Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code, 0);
+  ASSERT_EQ(
+      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
+      0);
   WriteFile(tmp.Sub("d.jsonl"), Declaration("D1", "E1") + "\n" + Declaration("D2", "E1") + "\n" +
                                     Declaration("D3", "E-NONE") + "\n");
   ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", db, Rules237(),
@@ -257,14 +265,14 @@ TEST(CliOutcomeTest, RecordsOncePerDecidedDeclarationAndUpdatesCounters) {
                 .exit_code,
             0);
   WriteFile(tmp.Sub("o.jsonl"),
-            "{\"id\":\"D1\",\"result\":\"hit\"}\n"      // 1 ok
-            "{\"id\":\"D2\",\"result\":\"clean\"}\n"    // 2 ok
-            "{\"id\":\"D9\",\"result\":\"hit\"}\n"      // 3 never decided
-            "{\"id\":\"D1\",\"result\":\"clean\"}\n"    // 4 repeated in the file
-            "not json\n"                                // 5 malformed
-            "{\"id\":\"D3\",\"result\":\"maybe\"}\n"    // 6 bad result
-            "{\"id\":\"D3\"}\n"                         // 7 result missing
-            "{\"id\":\"D3\",\"result\":\"hit\"}\n");    // 8 ok, enterprise without profile
+            "{\"id\":\"D1\",\"result\":\"hit\"}\n"    // 1 ok
+            "{\"id\":\"D2\",\"result\":\"clean\"}\n"  // 2 ok
+            "{\"id\":\"D9\",\"result\":\"hit\"}\n"    // 3 never decided
+            "{\"id\":\"D1\",\"result\":\"clean\"}\n"  // 4 repeated in the file
+            "not json\n"                              // 5 malformed
+            "{\"id\":\"D3\",\"result\":\"maybe\"}\n"  // 6 bad result
+            "{\"id\":\"D3\"}\n"                       // 7 result missing
+            "{\"id\":\"D3\",\"result\":\"hit\"}\n");  // 8 ok, enterprise without profile
   RunResult r = Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl")));
   EXPECT_EQ(r.exit_code, 3) << r.err;
   const std::string f = tmp.Sub("o.jsonl");
@@ -287,7 +295,8 @@ TEST(CliOutcomeTest, RecordsOncePerDecidedDeclarationAndUpdatesCounters) {
   EXPECT_THAT(p.out, AllOf(HasSubstr("\"inspections\":6"), HasSubstr("\"hits\":2")));
   // All good: exit 0.
   WriteFile(tmp.Sub("o3.jsonl"), "");
-  EXPECT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o3.jsonl"))).exit_code, 0);
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o3.jsonl"))).exit_code,
+            0);
 }
 
 // Opens the database with RocksDB itself, as an attacker or a disk fault would.
@@ -373,7 +382,8 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   EXPECT_THAT(r.out, HasSubstr("chain: record 417 does not match its chain hash"));
   EXPECT_THAT(r.out, ContainsRegex("record 730[^\n]*does not decode"));
   EXPECT_THAT(r.out, HasSubstr("chain: record 730 does not match its chain hash"));
-  EXPECT_THAT(r.out, HasSubstr("999 re-decided, 998 identical, 1 differ; chain broken (2 problems)"));
+  EXPECT_THAT(r.out,
+              HasSubstr("999 re-decided, 998 identical, 1 differ; chain broken (2 problems)"));
   // A range that excludes the record passes.
   EXPECT_EQ(Bukong(tmp, fmt::format("replay --db '{}' --to 400", d.db)).exit_code, 0);
 
@@ -412,10 +422,10 @@ uint64_t Uint(simdjson::dom::element e, std::string_view pointer) {
 TEST(CliWhatIfTest, SameRulesetChangesNothingAndAHigherBaselineOnlyAddsInspections) {
   TempDir tmp;
   DataSet d = MakeDataSet(tmp, 300, 3000);
-  const std::vector<std::string> decisions = Lines(
-      Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
-                              d.declarations))
-          .out);
+  const std::vector<std::string> decisions =
+      Lines(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
+                                    d.declarations))
+                .out);
   ASSERT_THAT(decisions, SizeIs(3000));
   // Outcomes for the first 300 declarations, hits on the inspected ones.
   std::string outcomes;
@@ -427,16 +437,19 @@ TEST(CliWhatIfTest, SameRulesetChangesNothingAndAHigherBaselineOnlyAddsInspectio
                             hit ? "hit" : "clean");
   }
   WriteFile(tmp.Sub("o.jsonl"), outcomes);
-  ASSERT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", d.db, tmp.Sub("o.jsonl"))).exit_code, 0);
+  ASSERT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", d.db, tmp.Sub("o.jsonl"))).exit_code,
+            0);
 
   simdjson::dom::parser parser;
-  RunResult same = Bukong(tmp, fmt::format("what-if --db '{}' --rules '{}' --json", d.db, Rules237()));
+  RunResult same =
+      Bukong(tmp, fmt::format("what-if --db '{}' --rules '{}' --json", d.db, Rules237()));
   ASSERT_EQ(same.exit_code, 0) << same.err;
   simdjson::dom::element j = ParseJson(parser, same.out);
   EXPECT_EQ(Uint(j, "/report/total/before/declarations"), 3000u);
   EXPECT_EQ(Uint(j, "/report/total/newly_inspected"), 0u);
   EXPECT_EQ(Uint(j, "/report/total/newly_released"), 0u);
-  EXPECT_EQ(Uint(j, "/report/total/before/inspections"), Uint(j, "/report/total/after/inspections"));
+  EXPECT_EQ(Uint(j, "/report/total/before/inspections"),
+            Uint(j, "/report/total/after/inspections"));
   EXPECT_EQ(Uint(j, "/report/total/before/holds"), Uint(j, "/report/total/after/holds"));
   EXPECT_EQ(Uint(j, "/report/total/with_outcome"), 300u);
   EXPECT_EQ(Uint(j, "/report/total/hits"), hits);
@@ -450,8 +463,8 @@ TEST(CliWhatIfTest, SameRulesetChangesNothingAndAHigherBaselineOnlyAddsInspectio
   ASSERT_TRUE(std::regex_search(text, baseline));
   text = std::regex_replace(text, baseline, "\nbaseline 9%");
   WriteFile(tmp.Sub("higher.rules"), text);
-  RunResult higher =
-      Bukong(tmp, fmt::format("what-if --db '{}' --rules '{}' --json", d.db, tmp.Sub("higher.rules")));
+  RunResult higher = Bukong(
+      tmp, fmt::format("what-if --db '{}' --rules '{}' --json", d.db, tmp.Sub("higher.rules")));
   ASSERT_EQ(higher.exit_code, 0) << higher.err;
   j = ParseJson(parser, higher.out);
   EXPECT_EQ(Uint(j, "/report/total/newly_released"), 0u);
@@ -478,7 +491,9 @@ TEST(CliWhatIfTest, SameRulesetChangesNothingAndAHigherBaselineOnlyAddsInspectio
   const uint64_t undecidable = Uint(j, "/report/undecidable");
   EXPECT_GT(undecidable, 0u);
   EXPECT_EQ(undecidable + Uint(j, "/report/total/before/declarations"), 3000u);
-  EXPECT_THAT(other.err, ContainsRegex("what-if: record [0-9]+ \\('[^']*'\\): undecidable: [^\n]*(certified|general)"));
+  EXPECT_THAT(other.err,
+              ContainsRegex(
+                  "what-if: record [0-9]+ \\('[^']*'\\): undecidable: [^\n]*(certified|general)"));
 }
 
 TEST(CliStatsTest, ReportsPerGradeAndCountsTheLatestDecisionOfEachDeclaration) {
@@ -492,7 +507,8 @@ TEST(CliStatsTest, ReportsPerGradeAndCountsTheLatestDecisionOfEachDeclaration) {
   for (const std::string& line : decisions) {
     const std::string grade = FieldOf(line, "grade");
     ++per_grade[grade.substr(1, grade.size() - 2)];
-    flagged_per_grade[grade.substr(1, grade.size() - 2)] += FieldOf(line, "outcome") != "\"release\"";
+    flagged_per_grade[grade.substr(1, grade.size() - 2)] +=
+        FieldOf(line, "outcome") != "\"release\"";
   }
   // Decided twice: stats counts each declaration once.
   ASSERT_EQ(Bukong(tmp, decide).exit_code, 0);
@@ -518,16 +534,19 @@ TEST(CliStatsTest, ReportsPerGradeAndCountsTheLatestDecisionOfEachDeclaration) {
     names.emplace_back(name);
     EXPECT_EQ(Uint(g, "/tally/declarations"), per_grade[std::string(name)]) << name;
     EXPECT_EQ(Uint(g, "/tally/inspections") + Uint(g, "/tally/holds"),
-              flagged_per_grade[std::string(name)]) << name;
+              flagged_per_grade[std::string(name)])
+        << name;
     EXPECT_EQ(Uint(g, "/tally/discretionary") + Uint(g, "/tally/mandated"),
-              Uint(g, "/tally/inspections")) << name;
+              Uint(g, "/tally/inspections"))
+        << name;
   }
   EXPECT_EQ(names, (std::vector<std::string>{"advanced", "certified", "general", "dishonest"}));
 
   RunResult text = Bukong(tmp, fmt::format("stats --db '{}'", d.db));
   EXPECT_EQ(text.exit_code, 0);
-  EXPECT_THAT(text.out, AllOf(HasSubstr("general (ref)"), HasSubstr("2500 declarations counted"),
-                              HasSubstr("2500 earlier decisions of re-decided declarations skipped")));
+  EXPECT_THAT(text.out,
+              AllOf(HasSubstr("general (ref)"), HasSubstr("2500 declarations counted"),
+                    HasSubstr("2500 earlier decisions of re-decided declarations skipped")));
 
   // An empty database: empty report, exit 0.
   TempDir empty;
