@@ -139,7 +139,6 @@ class ProfilesCommand : public Command {
     storage::StoreOptions options;
     options.read_only = true;  // may run beside a writer (e.g. a long decide)
     options.block_cache_bytes = size_t{8} << 20;
-    options.row_cache_bytes = 0;
     auto store = storage::Store::Open(db_, options);
     if (!store.ok()) {
       fmt::print(stderr, "bukong profiles get: {}\n", std::string(store.status().message()));

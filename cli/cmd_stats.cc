@@ -45,9 +45,6 @@ class StatsCommand : public Command {
   int Run() override {
     storage::StoreOptions options;
     options.read_only = true;
-    // No row cache: it serves nothing to a scan, and RocksDB 7.8 in read-only mode answers
-    // a second Get of the same key from it with NotFound (reported; see docs/perf-cli.md).
-    options.row_cache_bytes = 0;
     auto opened = storage::Store::Open(db_, options);
     if (!opened.ok()) {
       fmt::print(stderr, "bukong stats: {}: {}\n", db_, Message(opened.status()));

@@ -55,9 +55,6 @@ class WhatIfCommand : public Command {
     if (!next) return kExitFailure;
     storage::StoreOptions options;
     options.read_only = true;
-    // No row cache: it serves nothing to a scan, and RocksDB 7.8 in read-only mode answers
-    // a second Get of the same key from it with NotFound (reported; see docs/perf-cli.md).
-    options.row_cache_bytes = 0;
     auto opened = storage::Store::Open(db_, options);
     if (!opened.ok()) {
       fmt::print(stderr, "bukong what-if: {}: {}\n", db_, Message(opened.status()));

@@ -210,6 +210,10 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
 
 Store::Impl::~Impl() {
   if (db) {
+    // Flush a writable store's memtables on the way out: everything is already durable in
+    // the WAL, but a later open (replay, stats: read-only) would otherwise replay up to a
+    // memtable's worth of WAL before answering anything.
+    if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles).PermitUncheckedError();
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     db->Close().PermitUncheckedError();
   }
@@ -258,7 +262,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // a large `decide` failed to reopen ("SST file is ahead of WALs", "bad WriteBatch Put").
   // The audit log is the proof of what was decided; it must reopen after anything.
   db_options.wal_compression = rocksdb::kNoCompression;
-  if (options.row_cache_bytes > 0)
+  // Never on a read-only open: RocksDB 7.8 opened read-only with a row cache answers a second
+  // Get of the same key with NotFound (seen on GetProfile and GetRuleset).
+  if (options.row_cache_bytes > 0 && !options.read_only)
     db_options.row_cache = rocksdb::NewLRUCache(options.row_cache_bytes, 6);
   // Every column family on disk must be opened; ones this version does not know get
   // default options (the schema check below refuses such a database anyway).

@@ -65,7 +65,8 @@ struct StoreOptions {
   size_t block_cache_bytes = size_t{512} << 20;
 
   // RocksDB row cache (a key -> value cache in front of the SST files): the enterprises
-  // that declare most are served from it without searching a block. 0 disables.
+  // that declare most are served from it without searching a block. 0 disables. Ignored on
+  // read-only opens, where RocksDB 7.8's row cache loses a key on its second Get.
   size_t row_cache_bytes = size_t{64} << 20;
 
   // Plain RocksDB options for the profiles column family (bloom filter 10 bits/key, binary

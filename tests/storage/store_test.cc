@@ -249,6 +249,34 @@ TEST(OpenTest, ReadOnlyStoreRefusesWrites) {
               StatusIs(absl::StatusCode::kFailedPrecondition));
 }
 
+// RocksDB 7.8 opened read-only with a row cache answered the second Get of a key with
+// NotFound; a read-only store therefore runs without one, whatever the options say.
+TEST(OpenTest, ReadOnlyStoreFindsTheSameKeyTwice) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->PutProfile(SampleProfile("E1")), IsOk());
+    ASSERT_THAT(store->PutRuleset("ruleset \"t\" version 1\n", "t", 1), IsOk());
+  }
+  StoreOptions options;
+  options.read_only = true;
+  options.row_cache_bytes = size_t{8} << 20;
+  auto store = Store::Open(dir, options);
+  ASSERT_THAT(store, IsOk());
+  for (int i = 0; i < 3; ++i) {
+    auto profile = (*store)->GetProfile("E1");
+    ASSERT_THAT(profile, IsOk());
+    EXPECT_TRUE(profile->has_value()) << "lookup " << i;
+  }
+  const std::string sha = Sha256Hex("ruleset \"t\" version 1\n");
+  for (int i = 0; i < 3; ++i) {
+    auto ruleset = (*store)->GetRuleset(sha);
+    ASSERT_THAT(ruleset, IsOk());
+    EXPECT_TRUE(ruleset->has_value()) << "lookup " << i;
+  }
+}
+
 // ---- Profiles -----------------------------------------------------------------------------------
 
 TEST(ProfileTest, RoundTripsEdgeValues) {
