@@ -166,7 +166,7 @@ absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ru
 // count. After a Swap each thread takes the mutex once (for a pointer copy) to refresh. A
 // consequence: a thread that has stopped deciding keeps the ruleset it last used (up to four,
 // one per engine it used most recently) alive until it decides again or exits.
-// docs/perf-engine.md compares this with std::atomic<std::shared_ptr> under contention.
+// docs/PERFORMANCE.md (engine section) compares this with std::atomic<std::shared_ptr> under contention.
 class Engine {
  public:
   // `initial` must not be null.

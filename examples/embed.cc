@@ -19,8 +19,7 @@
 #include <vector>
 
 #include "core/status_macros.h"
-#include "dsl/compiler.h"
-#include "engine/engine.h"
+#include "engine/compile_text.h"
 #include "storage/store.h"
 
 namespace {
@@ -28,15 +27,17 @@ namespace {
 using bukong::Declaration;
 using bukong::Profile;
 
-// Reads a rule file and compiles it; diagnostics are printed, errors make it fail.
+// Compiles rule text; diagnostics are printed, and a file with errors is refused (it would
+// never replace the live ruleset).
 absl::StatusOr<std::shared_ptr<const bukong::CompiledRuleset>> CompileText(
     const std::string& text, const std::string& name) {
-  bukong::dsl::CompileResult result = bukong::dsl::Compile(text, name);
+  bukong::CompileTextResult result = bukong::CompileRulesetText(text, name);
   for (const auto& d : result.diagnostics) {
     std::fputs(bukong::dsl::FormatDiagnostic(name, text, d).c_str(), stderr);
   }
-  if (!result.ruleset) return absl::InvalidArgumentError(name + " has errors");
-  return bukong::CompileRuleset(std::move(*result.ruleset));
+  BUKONG_RETURN_IF_ERROR(result.status);
+  if (!result.ok()) return absl::InvalidArgumentError(name + " has errors");
+  return result.ruleset;
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# End-to-end benchmarks of the `bukong` program (docs/perf-cli.md records the figures):
+# End-to-end benchmarks of the `bukong` program (docs/PERFORMANCE.md records the figures):
 #   decide   N declarations with P profiles and an R-rule ruleset, audit included
 #            (wall time, declarations/s, peak RSS), REPEAT times, on a fresh copy of the DB
 #   replay   the N records just decided (records/s), REPEAT times

@@ -1,4 +1,4 @@
-// Storage benchmarks (docs/perf-storage.md):
+// Storage benchmarks (docs/PERFORMANCE.md):
 //   BM_ImportProfilesCsv   10,000,000-row CSV through ingest::ProfileReader into a fresh
 //                          database (goal < 60 s, < 1 GB peak RSS: run it alone, RSS is a
 //                          process-wide maximum)
