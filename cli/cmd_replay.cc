@@ -27,6 +27,7 @@
 #include "cli/support_progress.h"
 #include "cli/support_rules.h"
 #include "cli/support_status.h"
+#include "cli/support_store.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
 #include "ingest/input_error.h"
@@ -190,14 +191,8 @@ class ReplayCommand : public Command {
   }
 
   int Run() override {
-    storage::StoreOptions options;
-    options.read_only = true;
-    auto opened = storage::Store::Open(db_, options);
-    if (!opened.ok()) {
-      fmt::print(stderr, "bukong replay: {}: {}\n", db_, Message(opened.status()));
-      return kExitFailure;
-    }
-    std::unique_ptr<storage::Store> store = *std::move(opened);
+    std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "replay");
+    if (!store) return kExitFailure;
     const storage::ChainHead head = store->Head();
     const uint64_t from = from_;
     const uint64_t to = to_ == 0 ? head.seq : to_;

@@ -21,6 +21,7 @@
 #include "cli/command.h"
 #include "cli/support_audit.h"
 #include "cli/support_status.h"
+#include "cli/support_store.h"
 #include "core/json.h"
 #include "report/report.h"
 #include "storage/store.h"
@@ -43,14 +44,8 @@ class StatsCommand : public Command {
   }
 
   int Run() override {
-    storage::StoreOptions options;
-    options.read_only = true;
-    auto opened = storage::Store::Open(db_, options);
-    if (!opened.ok()) {
-      fmt::print(stderr, "bukong stats: {}: {}\n", db_, Message(opened.status()));
-      return kExitFailure;
-    }
-    std::unique_ptr<storage::Store> store = *std::move(opened);
+    std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "stats");
+    if (!store) return kExitFailure;
     StoredRulesets rulesets(*store);
 
     struct PerRuleset {

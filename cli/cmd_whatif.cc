@@ -23,6 +23,7 @@
 #include "cli/command.h"
 #include "cli/support_audit.h"
 #include "cli/support_status.h"
+#include "cli/support_store.h"
 #include "core/json.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
@@ -53,14 +54,8 @@ class WhatIfCommand : public Command {
   int Run() override {
     std::unique_ptr<RulesetEntry> next = LoadRuleFile(rules_);
     if (!next) return kExitFailure;
-    storage::StoreOptions options;
-    options.read_only = true;
-    auto opened = storage::Store::Open(db_, options);
-    if (!opened.ok()) {
-      fmt::print(stderr, "bukong what-if: {}: {}\n", db_, Message(opened.status()));
-      return kExitFailure;
-    }
-    std::unique_ptr<storage::Store> store = *std::move(opened);
+    std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "what-if");
+    if (!store) return kExitFailure;
     StoredRulesets rulesets(*store);
     const SelectionKey key(store->key());
     ingest::DeclarationParser parser(next->fields_read);

@@ -18,30 +18,11 @@
 #ifndef BUKONG_CLI
 #error "BUKONG_CLI must name the bukong executable"
 #endif
+#include "tests/testing/temp_dir.h"
 
 namespace bukong::cli::testing {
 
-// A fresh folder under the system temp dir, removed with its content at destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             fmt::format("bukong-cli-test-{}-{}", ::getpid(), counter++))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
+using ::bukong::testing::TempDir;
 
 inline std::string ReadAll(const std::string& path) {
   std::ifstream in(path, std::ios::binary);

@@ -13,30 +13,11 @@
 
 #include "core/profile.h"
 #include "storage/store.h"
+#include "tests/testing/temp_dir.h"
 
 namespace bukong::storage::testing {
 
-// A fresh folder under the system temp dir, removed with its content at destruction.
-class TempDir {
- public:
-  TempDir() {
-    static std::atomic<int> counter{0};
-    path_ = (std::filesystem::temp_directory_path() /
-             fmt::format("bukong-storage-test-{}-{}", ::getpid(), counter++))
-                .string();
-    std::filesystem::remove_all(path_);
-    std::filesystem::create_directories(path_);
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    std::filesystem::remove_all(path_, ignored);
-  }
-  const std::string& path() const { return path_; }
-  std::string Sub(std::string_view name) const { return path_ + "/" + std::string(name); }
-
- private:
-  std::string path_;
-};
+using ::bukong::testing::TempDir;
 
 inline Profile SampleProfile(std::string id, uint64_t n = 0) {
   Profile p;
