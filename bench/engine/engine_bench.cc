@@ -10,6 +10,7 @@
 #include <map>
 #include <memory>
 
+#include "bench/engine/latency.h"
 #include "bench/engine/workload.h"
 #include "engine/engine.h"
 #include "engine/internal/plan.h"
@@ -138,15 +139,7 @@ void BM_DecideLatency(benchmark::State& state) {
     const auto stop = std::chrono::steady_clock::now();
     samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
   }
-  std::sort(samples.begin(), samples.end());
-  auto at = [&](double q) {
-    return static_cast<double>(samples[std::min(samples.size() - 1,
-                                                static_cast<size_t>(q * samples.size()))]);
-  };
-  state.counters["p50_ns"] = at(0.50);
-  state.counters["p99_ns"] = at(0.99);
-  state.counters["p999_ns"] = at(0.999);
-  state.counters["max_ns"] = static_cast<double>(samples.back());
+  bench::SetLatencyCounters(state, samples);
   Describe(state, f);
 }
 BENCHMARK(BM_DecideLatency)->Arg(200)->Arg(10'000)->Iterations(1'000'000);

@@ -11,6 +11,7 @@
 #include <memory>
 
 #include "absl/container/flat_hash_map.h"
+#include "bench/engine/latency.h"
 #include "engine/compile_text.h"
 #include "engine/engine.h"
 #include "engine/internal/plan.h"
@@ -166,14 +167,7 @@ void BM_GenDecideLatency(benchmark::State& state) {
     const auto stop = std::chrono::steady_clock::now();
     samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
   }
-  std::sort(samples.begin(), samples.end());
-  auto at = [&](double q) {
-    return static_cast<double>(samples[std::min(samples.size() - 1,
-                                                static_cast<size_t>(q * samples.size()))]);
-  };
-  state.counters["p50_ns"] = at(0.50);
-  state.counters["p99_ns"] = at(0.99);
-  state.counters["p999_ns"] = at(0.999);
+  bench::SetLatencyCounters(state, samples);
   Describe(state, f);
 }
 BENCHMARK(BM_GenDecideLatency)->Arg(200)->Arg(10'000)->Iterations(1'000'000);

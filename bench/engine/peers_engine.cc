@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "bench/engine/latency.h"
 #include "engine/compile_text.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
@@ -109,11 +110,7 @@ int main(int argc, char** argv) {
   const double wall =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - wall_start).count();
   std::sort(latency.begin(), latency.end());
-  auto at = [&](double q) {
-    return latency.empty() ? 0.0
-                           : static_cast<double>(latency[std::min(
-                                 latency.size() - 1, static_cast<size_t>(q * latency.size()))]);
-  };
+  auto at = [&](double q) { return bukong::bench::Quantile(latency, q); };
   const double n = static_cast<double>(declarations.size());
   std::printf("rules %zu, profiles %zu, declarations %zu (rejected at parse %zu, at decide %zu)\n",
               compiled.ruleset->ir().rules.size(), profiles.size(), declarations.size(), rejected,
