@@ -425,12 +425,28 @@ std::pair<int64_t, int64_t> BucketRange(const std::vector<__int128>& bounds, ir:
 
 class IndexBuilder {
  public:
-  IndexBuilder(Plan* plan, size_t rules) : plan_(plan), rules_(rules) {
-    plan_->index_words = static_cast<uint32_t>((rules + 63) / 64);
-    const uint32_t blocks = (plan_->index_words + Plan::kBlockWords - 1) / Plan::kBlockWords;
-    plan_->summary_words = (blocks + 63) / 64;
+  // Chooses the bit order (see plan.h): rules sorted by the first chapter and heading their
+  // HS condition allows (a chapter-wide rule before the headings of its chapter, a rule
+  // without an HS condition last), file order within a group.
+  IndexBuilder(Plan* plan, const std::vector<RuleDomain>& domains)
+      : plan_(plan), rules_(domains.size()), rule_bit_(domains.size()) {
+    auto cluster = [](const RuleDomain& d) -> std::pair<int, uint32_t> {
+      if (!d.chapters) return {100, 0};
+      int chapter = 0;
+      while (chapter < 100 && !(*d.chapters)[chapter]) ++chapter;
+      const uint32_t heading = d.headings && !d.headings->empty() ? d.headings->front() : 0;
+      return {chapter, heading};
+    };
+    plan_->bit_rule.resize(rules_);
+    for (uint32_t r = 0; r < rules_; ++r) plan_->bit_rule[r] = r;
+    std::stable_sort(plan_->bit_rule.begin(), plan_->bit_rule.end(),
+                     [&](uint32_t a, uint32_t b) { return cluster(domains[a]) < cluster(domains[b]); });
+    for (uint32_t bit = 0; bit < rules_; ++bit) rule_bit_[plan_->bit_rule[bit]] = bit;
+
+    plan_->index_words = static_cast<uint32_t>((rules_ + 63) / 64);
+    plan_->summary_words = (plan_->index_words + 63) / 64;
     plan_->all_rules.assign(plan_->index_words, 0);
-    for (size_t r = 0; r < rules; ++r) plan_->all_rules[r / 64] |= uint64_t{1} << (r % 64);
+    for (size_t r = 0; r < rules_; ++r) plan_->all_rules[r / 64] |= uint64_t{1} << (r % 64);
     plan_->all_rules_summary = Summarize(plan_->all_rules, 1);
   }
 
@@ -440,11 +456,8 @@ class IndexBuilder {
     std::vector<uint64_t> summary(static_cast<size_t>(rows) * plan_->summary_words, 0);
     for (uint32_t row = 0; row < rows; ++row)
       for (uint32_t w = 0; w < words; ++w)
-        if (bits[static_cast<size_t>(row) * words + w] != 0) {
-          const uint32_t block = w / Plan::kBlockWords;
-          summary[static_cast<size_t>(row) * plan_->summary_words + block / 64] |=
-              uint64_t{1} << (block % 64);
-        }
+        if (bits[static_cast<size_t>(row) * words + w] != 0)
+          summary[static_cast<size_t>(row) * plan_->summary_words + w / 64] |= uint64_t{1} << (w % 64);
     return summary;
   }
 
@@ -567,9 +580,23 @@ class IndexBuilder {
           plan_->indexed_flags.push_back(flag);
           plan_->flag_requires.resize(plan_->flag_requires.size() + plan_->index_words, 0);
         }
-        plan_->flag_requires[row * plan_->index_words + r / 64] |= uint64_t{1} << (r % 64);
+        const uint32_t bit = rule_bit_[r];
+        plan_->flag_requires[row * plan_->index_words + bit / 64] |= uint64_t{1} << (bit % 64);
       }
     }
+
+    // Most selective dimension first: a decision stops ANDing a word at the first zero.
+    std::vector<std::pair<uint64_t, size_t>> density;  // (bits over all rows / rows, index)
+    for (size_t i = 0; i < plan_->dimensions.size(); ++i) {
+      const IndexDimension& dim = plan_->dimensions[i];
+      uint64_t ones = 0;
+      for (uint64_t word : dim.bits) ones += static_cast<uint64_t>(__builtin_popcountll(word));
+      density.emplace_back(ones / std::max<uint32_t>(dim.buckets, 1), i);
+    }
+    std::stable_sort(density.begin(), density.end());
+    std::vector<IndexDimension> sorted;
+    for (const auto& [ones, i] : density) sorted.push_back(std::move(plan_->dimensions[i]));
+    plan_->dimensions = std::move(sorted);
   }
 
  private:
@@ -592,12 +619,16 @@ class IndexBuilder {
     dim->bits.assign(static_cast<size_t>(buckets) * words, 0);
     for (uint32_t b = 0; b < buckets; ++b)
       for (size_t r = 0; r < rules_; ++r)
-        if (allows(domains[r], b)) dim->bits[b * words + r / 64] |= uint64_t{1} << (r % 64);
+        if (allows(domains[r], b)) {
+          const uint32_t bit = rule_bit_[r];
+          dim->bits[b * words + bit / 64] |= uint64_t{1} << (bit % 64);
+        }
     dim->summary = Summarize(dim->bits, buckets);
   }
 
   Plan* plan_;
   size_t rules_;
+  std::vector<uint32_t> rule_bit_;  // rule index -> bit position
 };
 
 const IndexDimension* FindDimension(const Plan& plan, IndexDimension::Kind kind, int slot = -1) {
@@ -752,7 +783,7 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
     plan->roots.push_back(rp.root);
   }
 
-  IndexBuilder(plan, rs.rules.size()).Build(domains);
+  IndexBuilder(plan, domains).Build(domains);
 
   // Conjuncts the index enforces exactly need no evaluation: re-lower each rule's condition
   // without them (see ExactlyIndexed).
@@ -1023,56 +1054,63 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
   int32_t best = Decision::kBaseline;
   int64_t best_effective = 0;
   const GradeRate* rates = p.rates.data() + grade;
-  constexpr size_t kChunk = Plan::kBlockWords;
-  uint64_t acc[kChunk];
-  for (uint32_t sw = 0; sw < p.summary_words; ++sw) {
-    uint64_t blocks = p.all_rules_summary[sw];
-    for (const uint64_t* summary : summaries) blocks &= summary[sw];
-    for (; blocks != 0; blocks &= blocks - 1) {
-    const size_t w0 = (static_cast<size_t>(sw) * 64 + __builtin_ctzll(blocks)) * kChunk;
-    const size_t n = std::min(kChunk, words - w0);
-    std::memcpy(acc, p.all_rules.data() + w0, n * sizeof(uint64_t));
-    for (const uint64_t* row : rows)
-      for (size_t i = 0; i < n; ++i) acc[i] &= row[w0 + i];
-    for (const uint64_t* row : excluded)
-      for (size_t i = 0; i < n; ++i) acc[i] &= ~row[w0 + i];
-    // Gather the block's candidates and prefetch what evaluating them reads, so that the
-    // cache misses of a large ruleset overlap instead of queueing one after another.
-    uint32_t block[kChunk * 64];
-    size_t count = 0;
-    for (size_t i = 0; i < n; ++i)
-      for (uint64_t bits = acc[i]; bits != 0; bits &= bits - 1)
-        block[count++] = static_cast<uint32_t>((w0 + i) * 64 + __builtin_ctzll(bits));
+  // Evaluates the gathered candidates: prefetches first what evaluating them reads, so that
+  // the cache misses of a large ruleset overlap instead of queueing one after another.
+  constexpr size_t kGather = 256;
+  uint32_t gathered[kGather];
+  size_t count = 0;
+  auto evaluate = [&] {
     if (count > 1) {
       for (size_t k = 0; k < count; ++k) {
-        const uint32_t root = p.roots[block[k]];
-        __builtin_prefetch(&p.rules[block[k]]);
+        const uint32_t r = gathered[k];
+        const uint32_t root = p.roots[r];
+        __builtin_prefetch(&p.rules[r]);
         __builtin_prefetch(&p.nodes[root]);
         if (root > 0) __builtin_prefetch(&p.nodes[root - 1]);
-        __builtin_prefetch(&rates[static_cast<size_t>(block[k]) * p.grade_count]);
+        __builtin_prefetch(&rates[static_cast<size_t>(r) * p.grade_count]);
       }
     }
     for (size_t k = 0; k < count; ++k) {
-      {
-        const uint32_t r = block[k];
-        if (candidates != nullptr) ++*candidates;
-        const RulePlan& rule = p.rules[r];
-        if (d.date < rule.valid_from || d.date > rule.valid_to) continue;
-        if (!Eval(p, rule.root, f)) continue;
-        out->matched.push_back(r);
-        if (rule.hold) {
-          if (first_hold < 0) first_hold = static_cast<int32_t>(r);
-          continue;
-        }
-        const int64_t effective = rates[static_cast<size_t>(r) * p.grade_count].effective;
-        if (best == Decision::kBaseline || effective > best_effective) {
-          best = static_cast<int32_t>(r);
-          best_effective = effective;
-        }
+      const uint32_t r = gathered[k];
+      const RulePlan& rule = p.rules[r];
+      if (d.date < rule.valid_from || d.date > rule.valid_to) continue;
+      if (!Eval(p, rule.root, f)) continue;
+      out->matched.push_back(r);
+      if (rule.hold) {
+        if (first_hold < 0 || static_cast<int32_t>(r) < first_hold) first_hold = static_cast<int32_t>(r);
+        continue;
+      }
+      // The highest effective rate wins; ties go to the rule first in the file.
+      const int64_t effective = rates[static_cast<size_t>(r) * p.grade_count].effective;
+      if (best == Decision::kBaseline || effective > best_effective ||
+          (effective == best_effective && static_cast<int32_t>(r) < best)) {
+        best = static_cast<int32_t>(r);
+        best_effective = effective;
       }
     }
+    if (candidates != nullptr) *candidates += count;
+    count = 0;
+  };
+  for (uint32_t sw = 0; sw < p.summary_words; ++sw) {
+    uint64_t nonzero = p.all_rules_summary[sw];
+    for (const uint64_t* summary : summaries) nonzero &= summary[sw];
+    for (; nonzero != 0; nonzero &= nonzero - 1) {
+      const size_t w = static_cast<size_t>(sw) * 64 + __builtin_ctzll(nonzero);
+      uint64_t bits = p.all_rules[w];
+      for (const uint64_t* row : rows) {
+        bits &= row[w];
+        if (bits == 0) break;
+      }
+      for (const uint64_t* row : excluded) bits &= ~row[w];
+      if (bits == 0) continue;
+      if (count + 64 > kGather) evaluate();
+      for (; bits != 0; bits &= bits - 1)
+        gathered[count++] = p.bit_rule[w * 64 + __builtin_ctzll(bits)];
     }
   }
+  evaluate();
+  // Candidates came in bit order; the decision lists matched rules in file order.
+  std::sort(out->matched.begin(), out->matched.end());
 
   out->select_draw.reset();
   out->site_draw.reset();

@@ -18,9 +18,16 @@
 //   dates and numbers, the literals the rules compare with are the bucket boundaries, each
 //   boundary a bucket of its own), and row b of a dimension marks the rules that can match in
 //   bucket b. A decision ANDs the rows of its own buckets (and removes rules that need a flag
-//   the profile lacks): what is left are the rules whose top-level conjunction can hold,
-//   in file order (bit order). Only dimensions some rule constrains take part. The index is
-//   only ever a superset: the full condition is still evaluated for every candidate.
+//   the profile lacks): what is left are the rules whose top-level conjunction can hold. Only
+//   dimensions some rule constrains take part. The index is only ever a superset: the full
+//   condition is still evaluated for every candidate.
+// - Bit order is not file order: rules are clustered by the HS chapter and heading their
+//   commodity condition names first (bit_rule maps a bit back to the rule), so that the rules
+//   a declaration's HS code can reach sit in a few words of every row. Each row has a summary
+//   (a bit per non-zero word); a decision ANDs the summaries first and then only the words
+//   every dimension leaves non-zero, most selective dimension first, stopping at a zero word.
+//   Candidates so arrive out of file order: the decision compares rule indices for ties and
+//   for the first hold, and sorts the matched list.
 #ifndef BUKONG_ENGINE_INTERNAL_PLAN_H_
 #define BUKONG_ENGINE_INTERNAL_PLAN_H_
 
@@ -136,8 +143,8 @@ struct IndexDimension {
   std::vector<uint16_t> heading_buckets;  // kHeading: 4-digit heading -> bucket (10,000)
   uint32_t buckets = 0;
   std::vector<uint64_t> bits;     // buckets * Plan::index_words
-  // Two-level: bit c of row b's summary (Plan::summary_words per row) is set when words
-  // [8c, 8c + 8) of row b are not all zero, so a decision skips empty blocks of rules.
+  // Two-level: bit w of row b's summary (Plan::summary_words per row) is set when word w of
+  // row b is not zero, so a decision skips the words of rules its bucket excludes.
   std::vector<uint64_t> summary;
 };
 
@@ -176,12 +183,12 @@ struct Plan {
   bool reads_hit_rate = false;
 
   // The candidate index (see the file comment). Rows are index_words 64-bit words.
-  static constexpr uint32_t kBlockWords = 8;  // 512 rules per summary bit
   uint32_t index_words = 0;
   uint32_t summary_words = 0;
+  std::vector<uint32_t> bit_rule;           // bit position -> rule index (a permutation)
   std::vector<uint64_t> all_rules;          // one row: a bit for every rule
   std::vector<uint64_t> all_rules_summary;  // its summary
-  std::vector<IndexDimension> dimensions;
+  std::vector<IndexDimension> dimensions;   // most selective (fewest bits per row) first
   // Flags required by a top-level `has`: indexed_flags[i] is a flag id; row i of
   // flag_requires marks the rules that need it (at most 64 flags are indexed).
   std::vector<uint32_t> indexed_flags;
