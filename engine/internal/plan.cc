@@ -261,8 +261,8 @@ void Conjuncts(const ir::Condition& c, std::vector<const ir::Condition*>* out) {
 // ----- The candidate index (see plan.h) ---------------------------------------------------
 
 constexpr size_t kMaxBounds = 63;        // boundaries per date/number dimension (127 buckets)
-constexpr size_t kMaxHeadingBuckets = 2048;
-constexpr int64_t kMaxHeadingSpan = 32;  // wider ranges constrain the chapter only
+constexpr size_t kMaxCodeBuckets = 8192;  // per heading or subheading dimension
+constexpr int64_t kMaxHeadingSpan = 32;  // wider ranges do not constrain headings (subheadings)
 constexpr size_t kMaxIndexedFlags = 64;
 
 // What one rule's top-level conjunction (and valid window) allows, dimension by dimension.
@@ -271,6 +271,7 @@ struct RuleDomain {
   uint32_t directions = 0b111;
   std::optional<std::array<bool, 100>> chapters;
   std::optional<std::vector<uint32_t>> headings;  // sorted; set only when every code has 4+ digits
+  std::optional<std::vector<uint32_t>> subheadings;  // the same for 6-digit subheadings
   uint32_t modes = 0b11111;
   uint32_t two_step = 0b11;
   std::optional<std::vector<bool>> grades;
@@ -337,11 +338,19 @@ RuleDomain DomainOf(const ir::Rule& rule, const std::vector<const ir::Condition*
       case K::kHsIn: {
         if (c->negated) break;
         std::array<bool, 100> chapters{};
-        std::vector<uint32_t> headings;
-        bool heading_precise = true;
+        std::vector<uint32_t> headings, subheadings;
+        bool heading_precise = true, subheading_precise = true;
         for (const ir::HsRange& r : c->hs_ranges) {
           for (int64_t ch = DigitsValue(r.low.substr(0, 2)); ch <= DigitsValue(r.high.substr(0, 2)); ++ch)
             chapters[ch] = true;
+          if (r.low.size() < 6) {
+            subheading_precise = false;
+          } else {
+            const int64_t lo = DigitsValue(r.low.substr(0, 6)), hi = DigitsValue(r.high.substr(0, 6));
+            if (hi - lo >= kMaxHeadingSpan) subheading_precise = false;
+            for (int64_t h = lo; subheading_precise && h <= hi; ++h)
+              subheadings.push_back(static_cast<uint32_t>(h));
+          }
           if (r.low.size() < 4) {
             heading_precise = false;
             continue;
@@ -361,6 +370,11 @@ RuleDomain DomainOf(const ir::Rule& rule, const std::vector<const ir::Condition*
           std::sort(headings.begin(), headings.end());
           headings.erase(std::unique(headings.begin(), headings.end()), headings.end());
           dom.headings = dom.headings ? Intersect(*dom.headings, headings) : headings;
+        }
+        if (subheading_precise) {
+          std::sort(subheadings.begin(), subheadings.end());
+          subheadings.erase(std::unique(subheadings.begin(), subheadings.end()), subheadings.end());
+          dom.subheadings = dom.subheadings ? Intersect(*dom.subheadings, subheadings) : subheadings;
         }
         break;
       }
@@ -480,26 +494,10 @@ class IndexBuilder {
       return !d.grades || (*d.grades)[b];
     }, [](const RuleDomain& d) { return d.grades.has_value(); });
 
-    // Headings: the distinct headings precise rules name; every other heading is bucket 0.
-    {
-      std::vector<uint32_t> all;
-      for (const RuleDomain& d : domains)
-        if (d.headings) all.insert(all.end(), d.headings->begin(), d.headings->end());
-      std::sort(all.begin(), all.end());
-      all.erase(std::unique(all.begin(), all.end()), all.end());
-      if (!all.empty() && all.size() < kMaxHeadingBuckets) {
-        IndexDimension dim;
-        dim.kind = Kind::kHeading;
-        dim.heading_buckets.assign(10'000, 0);
-        for (size_t i = 0; i < all.size(); ++i) dim.heading_buckets[all[i]] = static_cast<uint16_t>(i + 1);
-        Fill(&dim, static_cast<uint32_t>(all.size() + 1), domains,
-             [&](const RuleDomain& d, uint32_t b) {
-               if (!d.headings) return true;
-               return b != 0 && std::binary_search(d.headings->begin(), d.headings->end(), all[b - 1]);
-             });
-        plan_->dimensions.push_back(std::move(dim));
-      }
-    }
+    // Headings and subheadings: a bucket for each code that precise rules name (see
+    // DomainOf); every other code is bucket 0.
+    AddCodeDimension(domains, Kind::kHeading, &RuleDomain::headings);
+    AddCodeDimension(domains, Kind::kSubheading, &RuleDomain::subheadings);
 
     // Symbols: origin, trade country, port. Bucket 0 is every symbol no rule names.
     for (int slot : {kSymOrigin, kSymTradeCountry, kSymPort}) {
@@ -600,6 +598,42 @@ class IndexBuilder {
   }
 
  private:
+  // A dimension over the HS codes of one length that rules list (`codes`, nullopt = any).
+  // Filled rule by rule, not bucket by bucket: thousands of codes times thousands of rules
+  // would make compiling a large ruleset slow.
+  void AddCodeDimension(const std::vector<RuleDomain>& domains, IndexDimension::Kind kind,
+                        std::optional<std::vector<uint32_t>> RuleDomain::*codes) {
+    std::vector<uint32_t> all;
+    for (const RuleDomain& d : domains)
+      if (d.*codes) all.insert(all.end(), (d.*codes)->begin(), (d.*codes)->end());
+    std::sort(all.begin(), all.end());
+    all.erase(std::unique(all.begin(), all.end()), all.end());
+    if (all.empty() || all.size() >= kMaxCodeBuckets) return;
+    IndexDimension dim;
+    dim.kind = kind;
+    for (size_t i = 0; i < all.size(); ++i)
+      dim.symbol_buckets[all[i]] = static_cast<uint32_t>(i + 1);
+    if (kind == IndexDimension::Kind::kHeading) {
+      dim.heading_buckets.assign(10'000, 0);
+      for (size_t i = 0; i < all.size(); ++i) dim.heading_buckets[all[i]] = static_cast<uint16_t>(i + 1);
+    }
+    const size_t words = plan_->index_words;
+    dim.buckets = static_cast<uint32_t>(all.size() + 1);
+    std::vector<uint64_t> any(words, 0);  // rules that list no codes of this length
+    for (size_t r = 0; r < rules_; ++r)
+      if (!(domains[r].*codes)) any[rule_bit_[r] / 64] |= uint64_t{1} << (rule_bit_[r] % 64);
+    dim.bits.reserve(static_cast<size_t>(dim.buckets) * words);
+    for (uint32_t b = 0; b < dim.buckets; ++b) dim.bits.insert(dim.bits.end(), any.begin(), any.end());
+    for (size_t r = 0; r < rules_; ++r) {
+      if (!(domains[r].*codes)) continue;
+      const uint32_t bit = rule_bit_[r];
+      for (uint32_t code : *(domains[r].*codes))
+        dim.bits[dim.symbol_buckets[code] * words + bit / 64] |= uint64_t{1} << (bit % 64);
+    }
+    dim.summary = Summarize(dim.bits, dim.buckets);
+    plan_->dimensions.push_back(std::move(dim));
+  }
+
   template <typename Allows, typename Constrains>
   void AddIf(const std::vector<RuleDomain>& domains, IndexDimension::Kind kind, uint8_t slot,
              uint32_t buckets, Allows allows, Constrains constrains) {
@@ -682,10 +716,13 @@ bool ExactlyIndexed(const ir::Condition& c, const RuleDomain& dom, const Plan& p
       const bool chapters = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(),
                                         [](const ir::HsRange& r) { return r.low.size() == 2; });
       if (chapters) return FindDimension(plan, D::kChapter) != nullptr;
-      const bool headings = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(), [](const ir::HsRange& r) {
-        return r.low.size() == 4 && DigitsValue(r.high) - DigitsValue(r.low) < kMaxHeadingSpan;
-      });
-      return headings && FindDimension(plan, D::kHeading) != nullptr;
+      for (const auto& [digits, kind] : {std::pair{size_t{4}, D::kHeading}, std::pair{size_t{6}, D::kSubheading}}) {
+        const bool exact = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(), [&](const ir::HsRange& r) {
+          return r.low.size() == digits && DigitsValue(r.high) - DigitsValue(r.low) < kMaxHeadingSpan;
+        });
+        if (exact) return FindDimension(plan, kind) != nullptr;
+      }
+      return false;
     }
     default:
       return false;
@@ -1017,6 +1054,11 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
       case IndexDimension::Kind::kDirection: bucket = direction; break;
       case IndexDimension::Kind::kChapter: bucket = static_cast<uint32_t>(f.hs_prefix[2]); break;
       case IndexDimension::Kind::kHeading: bucket = dim.heading_buckets[f.hs_prefix[4]]; break;
+      case IndexDimension::Kind::kSubheading: {
+        auto it = dim.symbol_buckets.find(static_cast<uint32_t>(f.hs_prefix[6]));
+        bucket = it == dim.symbol_buckets.end() ? 0 : it->second;
+        break;
+      }
       case IndexDimension::Kind::kMode: bucket = f.symbol[kSymMode]; break;
       case IndexDimension::Kind::kTwoStep: bucket = f.two_step ? 1 : 0; break;
       case IndexDimension::Kind::kGrade: bucket = grade; break;

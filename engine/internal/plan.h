@@ -11,9 +11,9 @@
 // - Rates: each rule's effective and final rate and its selection threshold are precomputed
 //   for every grade, so a decision does no 128-bit arithmetic.
 // - The candidate index is a set of bitsets over the rules, one family per dimension of the
-//   declaration (direction, HS chapter, HS heading, mode, two_step, grade, origin, trade
-//   country, port, date, value, weight, age_days, inspections, hits, hit_rate) plus the
-//   flags. From each rule's top-level conjunction (and its valid window) the builder knows
+//   declaration (direction, HS chapter, heading and subheading, mode, two_step, grade,
+//   origin, trade country, port, date, value, weight, age_days, inspections, hits, hit_rate)
+//   plus the flags. From each rule's top-level conjunction (and its valid window) the builder knows
 //   which values of a dimension the rule can accept; values are grouped into buckets (for
 //   dates and numbers, the literals the rules compare with are the bucket boundaries, each
 //   boundary a bucket of its own), and row b of a dimension marks the rules that can match in
@@ -134,12 +134,13 @@ struct Facts {
 // this dimension selects a bucket; row `bucket` of `bits` has bit r set when rule r can
 // match some declaration in that bucket.
 struct IndexDimension {
-  enum class Kind : uint8_t { kDirection, kChapter, kHeading, kMode, kTwoStep, kGrade,
-                              kSymbol, kDate, kNumber };
+  enum class Kind : uint8_t { kDirection, kChapter, kHeading, kSubheading, kMode, kTwoStep,
+                              kGrade, kSymbol, kDate, kNumber };
   Kind kind = Kind::kDirection;
   uint8_t slot = 0;               // kSymbol: SymbolSlot; kNumber: NumberSlot
   std::vector<__int128> bounds;   // kDate, kNumber: sorted distinct boundary values
-  absl::flat_hash_map<uint32_t, uint32_t> symbol_buckets;  // kSymbol: symbol -> bucket
+  // kSymbol: symbol -> bucket; kHeading, kSubheading: 4- or 6-digit code -> bucket.
+  absl::flat_hash_map<uint32_t, uint32_t> symbol_buckets;
   std::vector<uint16_t> heading_buckets;  // kHeading: 4-digit heading -> bucket (10,000)
   uint32_t buckets = 0;
   std::vector<uint64_t> bits;     // buckets * Plan::index_words

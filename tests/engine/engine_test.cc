@@ -751,20 +751,42 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
         engine_internal::DecideWithPlan(**compiled, TestKey(), d, nullptr, &out, &n).ok());
     return n;
   };
-  // The index works at heading precision: sub0..sub14 (840000..840098) share heading 8400.
-  // no_hs needs origin CN; these declarations come from NO.
+  // The index works at subheading precision: of sub0..sub14, which share heading 8400, only
+  // sub1 (840007) is offered. no_hs needs origin CN; these declarations come from NO.
   Declaration d = MakeDeclaration("D1", "8400071234");
-  EXPECT_EQ(candidates(d), 15u);
+  EXPECT_EQ(candidates(d), 1u);
   d.direction = Direction::kExport;
   EXPECT_EQ(candidates(d), 0u);
   d.origin = "CN";
   EXPECT_EQ(candidates(d), 1u);  // no_hs
   d = MakeDeclaration("D1", "8401000000");
-  EXPECT_EQ(candidates(d), 15u);  // sub15..sub28 (840105..840196) and heading_8401
+  EXPECT_EQ(candidates(d), 1u);  // heading_8401 (sub15..sub28 are 840105..840196)
+  d = MakeDeclaration("D1", "8401050000");
+  EXPECT_EQ(candidates(d), 2u);  // sub15 and heading_8401
   d = MakeDeclaration("D1", "8517620000");
   EXPECT_EQ(candidates(d), 1u);  // chapter_85
   Decision decision = *Decide(*compiled, TestKey(), MakeDeclaration("D1", "8400071234"), nullptr);
   EXPECT_THAT(decision.MatchedNames(), ::testing::ElementsAre("sub1"));
+}
+
+// The index orders rules by HS chapter, not by file position (engine/internal/plan.h):
+// ties, the first hold and the matched list must still follow the file.
+TEST(IndexTest, FileOrderDecidesWhateverOrderTheIndexOffersRules) {
+  ir::Ruleset rs = ExampleShell();
+  rs.rules = {RateRule("chapter_84", Hs({{"84", "84"}}), 90'000),
+              RateRule("every_chapter", Hs({{"01", "99"}}), 90'000),
+              RateRule("no_hs", True(), 90'000)};
+  Decision d = MustDecide(rs, MakeDeclaration("D1", "8471300000"));
+  EXPECT_EQ(d.RuleName(), "chapter_84");
+  EXPECT_THAT(d.MatchedNames(), ElementsAre("chapter_84", "every_chapter", "no_hs"));
+
+  rs.rules = {HoldRule("hold_no_hs", True(), "first in the file"),
+              RateRule("subheading", Hs({{"847130", "847130"}}), 90'000),
+              HoldRule("hold_every_chapter", Hs({{"01", "99"}}), "second in the file")};
+  d = MustDecide(rs, MakeDeclaration("D1", "8471300000"));
+  EXPECT_EQ(d.RuleName(), "hold_no_hs");
+  EXPECT_THAT(d.Reasons(), ElementsAre("first in the file", "second in the file"));
+  EXPECT_THAT(d.MatchedNames(), ElementsAre("hold_no_hs", "subheading", "hold_every_chapter"));
 }
 
 }  // namespace
