@@ -261,17 +261,18 @@ void Conjuncts(const ir::Condition& c, std::vector<const ir::Condition*>* out) {
 // ----- The candidate index (see plan.h) ---------------------------------------------------
 
 constexpr size_t kMaxBounds = 63;        // boundaries per date/number dimension (127 buckets)
-constexpr size_t kMaxCodeBuckets = 8192;  // per heading or subheading dimension
-constexpr int64_t kMaxHeadingSpan = 32;  // wider ranges do not constrain headings (subheadings)
+constexpr size_t kMaxHsNodes = 16384;    // HS dimension buckets; beyond, long codes are cut
+constexpr int64_t kMaxCodeSpan = 32;     // a wider HS range is indexed by its shorter prefixes
 constexpr size_t kMaxIndexedFlags = 64;
 
 // What one rule's top-level conjunction (and valid window) allows, dimension by dimension.
 // nullopt / all-ones = unconstrained.
 struct RuleDomain {
   uint32_t directions = 0b111;
-  std::optional<std::array<bool, 100>> chapters;
-  std::optional<std::vector<uint32_t>> headings;  // sorted; set only when every code has 4+ digits
-  std::optional<std::vector<uint32_t>> subheadings;  // the same for 6-digit subheadings
+  // The first top-level `hs in` list (nullptr: none), which the HS dimension indexes; set by
+  // the builder: whether it indexes that list exactly (no range cut to shorter prefixes).
+  const ir::Condition* hs = nullptr;
+  bool hs_exact = false;
   uint32_t modes = 0b11111;
   uint32_t two_step = 0b11;
   std::optional<std::vector<bool>> grades;
@@ -335,49 +336,9 @@ RuleDomain DomainOf(const ir::Rule& rule, const std::vector<const ir::Condition*
         }
         break;
       }
-      case K::kHsIn: {
-        if (c->negated) break;
-        std::array<bool, 100> chapters{};
-        std::vector<uint32_t> headings, subheadings;
-        bool heading_precise = true, subheading_precise = true;
-        for (const ir::HsRange& r : c->hs_ranges) {
-          for (int64_t ch = DigitsValue(r.low.substr(0, 2)); ch <= DigitsValue(r.high.substr(0, 2)); ++ch)
-            chapters[ch] = true;
-          if (r.low.size() < 6) {
-            subheading_precise = false;
-          } else {
-            const int64_t lo = DigitsValue(r.low.substr(0, 6)), hi = DigitsValue(r.high.substr(0, 6));
-            if (hi - lo >= kMaxHeadingSpan) subheading_precise = false;
-            for (int64_t h = lo; subheading_precise && h <= hi; ++h)
-              subheadings.push_back(static_cast<uint32_t>(h));
-          }
-          if (r.low.size() < 4) {
-            heading_precise = false;
-            continue;
-          }
-          const int64_t lo = DigitsValue(r.low.substr(0, 4)), hi = DigitsValue(r.high.substr(0, 4));
-          if (hi - lo >= kMaxHeadingSpan) {
-            heading_precise = false;
-            continue;
-          }
-          for (int64_t h = lo; h <= hi; ++h) headings.push_back(static_cast<uint32_t>(h));
-        }
-        if (dom.chapters) {
-          for (int i = 0; i < 100; ++i) chapters[i] = chapters[i] && (*dom.chapters)[i];
-        }
-        dom.chapters = chapters;
-        if (heading_precise) {
-          std::sort(headings.begin(), headings.end());
-          headings.erase(std::unique(headings.begin(), headings.end()), headings.end());
-          dom.headings = dom.headings ? Intersect(*dom.headings, headings) : headings;
-        }
-        if (subheading_precise) {
-          std::sort(subheadings.begin(), subheadings.end());
-          subheadings.erase(std::unique(subheadings.begin(), subheadings.end()), subheadings.end());
-          dom.subheadings = dom.subheadings ? Intersect(*dom.subheadings, subheadings) : subheadings;
-        }
+      case K::kHsIn:
+        if (!c->negated && dom.hs == nullptr) dom.hs = c;
         break;
-      }
       case K::kCompareBool: {
         const bool wanted = c->boolean == (c->op == ir::CompareOp::kEq);
         dom.two_step &= wanted ? 0b10 : 0b01;
@@ -440,16 +401,17 @@ std::pair<int64_t, int64_t> BucketRange(const std::vector<__int128>& bounds, ir:
 class IndexBuilder {
  public:
   // Chooses the bit order (see plan.h): rules sorted by the first chapter and heading their
-  // HS condition allows (a chapter-wide rule before the headings of its chapter, a rule
-  // without an HS condition last), file order within a group.
+  // HS list names (a chapter-wide rule before the headings of its chapter, a rule without
+  // an HS list last), file order within a group.
   IndexBuilder(Plan* plan, const std::vector<RuleDomain>& domains)
       : plan_(plan), rules_(domains.size()), rule_bit_(domains.size()) {
-    auto cluster = [](const RuleDomain& d) -> std::pair<int, uint32_t> {
-      if (!d.chapters) return {100, 0};
-      int chapter = 0;
-      while (chapter < 100 && !(*d.chapters)[chapter]) ++chapter;
-      const uint32_t heading = d.headings && !d.headings->empty() ? d.headings->front() : 0;
-      return {chapter, heading};
+    auto cluster = [](const RuleDomain& d) -> std::pair<int64_t, int64_t> {
+      std::pair<int64_t, int64_t> first{100, 0};
+      if (d.hs == nullptr) return first;
+      for (const ir::HsRange& r : d.hs->hs_ranges)
+        first = std::min(first, std::pair{DigitsValue(r.low.substr(0, 2)),
+                                          r.low.size() >= 4 ? DigitsValue(r.low.substr(0, 4)) : 0});
+      return first;
     };
     plan_->bit_rule.resize(rules_);
     for (uint32_t r = 0; r < rules_; ++r) plan_->bit_rule[r] = r;
@@ -475,15 +437,12 @@ class IndexBuilder {
     return summary;
   }
 
-  void Build(const std::vector<RuleDomain>& domains) {
+  void Build(std::vector<RuleDomain>& domains) {
     using Kind = IndexDimension::Kind;
     // Small enumerations.
     AddIf(domains, Kind::kDirection, 0, 3, [](const RuleDomain& d, uint32_t b) {
       return (d.directions >> b & 1) != 0;
     }, [](const RuleDomain& d) { return d.directions != 0b111; });
-    AddIf(domains, Kind::kChapter, 0, 100, [](const RuleDomain& d, uint32_t b) {
-      return !d.chapters || (*d.chapters)[b];
-    }, [](const RuleDomain& d) { return d.chapters.has_value(); });
     AddIf(domains, Kind::kMode, 0, 5, [](const RuleDomain& d, uint32_t b) {
       return (d.modes >> b & 1) != 0;
     }, [](const RuleDomain& d) { return d.modes != 0b11111; });
@@ -494,10 +453,7 @@ class IndexBuilder {
       return !d.grades || (*d.grades)[b];
     }, [](const RuleDomain& d) { return d.grades.has_value(); });
 
-    // Headings and subheadings: a bucket for each code that precise rules name (see
-    // DomainOf); every other code is bucket 0.
-    AddCodeDimension(domains, Kind::kHeading, &RuleDomain::headings);
-    AddCodeDimension(domains, Kind::kSubheading, &RuleDomain::subheadings);
+    AddHsDimension(domains);
 
     // Symbols: origin, trade country, port. Bucket 0 is every symbol no rule names.
     for (int slot : {kSymOrigin, kSymTradeCountry, kSymPort}) {
@@ -598,37 +554,82 @@ class IndexBuilder {
   }
 
  private:
-  // A dimension over the HS codes of one length that rules list (`codes`, nullopt = any).
-  // Filled rule by rule, not bucket by bucket: thousands of codes times thousands of rules
-  // would make compiling a large ruleset slow.
-  void AddCodeDimension(const std::vector<RuleDomain>& domains, IndexDimension::Kind kind,
-                        std::optional<std::vector<uint32_t>> RuleDomain::*codes) {
-    std::vector<uint32_t> all;
-    for (const RuleDomain& d : domains)
-      if (d.*codes) all.insert(all.end(), (d.*codes)->begin(), (d.*codes)->end());
-    std::sort(all.begin(), all.end());
-    all.erase(std::unique(all.begin(), all.end()), all.end());
-    if (all.empty() || all.size() >= kMaxCodeBuckets) return;
+  // The HS dimension, a trie of the codes rules list. Its buckets are the codes (prefixes of
+  // 2 to 10 digits) named by some rule's HS list, plus bucket 0 for codes under none of them;
+  // a declared code falls in the bucket of its longest named prefix. A rule is in the row of
+  // code v when one of its ranges covers v's prefix of that range's length (then it covers
+  // every code in v's bucket, exactly), so a row is its parent's row plus the rules naming v.
+  // A range spanning kMaxCodeSpan or more codes is indexed by its shorter prefixes (a
+  // superset), and so are codes longer than the dimension's length limit, which is lowered
+  // until the named codes fit in kMaxHsNodes buckets.
+  void AddHsDimension(std::vector<RuleDomain>& domains) {
+    if (std::none_of(domains.begin(), domains.end(), [](const RuleDomain& d) { return d.hs != nullptr; }))
+      return;
+    using Code = std::pair<int, int64_t>;  // (digits, value)
+    std::vector<std::vector<Code>> named(rules_);
+    std::vector<Code> all;
+    int max_digits = 10;
+    for (;; max_digits -= 2) {
+      all.clear();
+      for (size_t r = 0; r < rules_; ++r) {
+        RuleDomain& d = domains[r];
+        named[r].clear();
+        if (d.hs == nullptr) continue;
+        d.hs_exact = true;
+        for (const ir::HsRange& range : d.hs->hs_ranges) {
+          int digits = static_cast<int>(range.low.size());
+          int64_t low = DigitsValue(range.low), high = DigitsValue(range.high);
+          while (digits > max_digits || (digits > 2 && high - low >= kMaxCodeSpan)) {
+            low /= 100;
+            high /= 100;
+            digits -= 2;
+            d.hs_exact = false;
+          }
+          for (int64_t v = low; v <= high; ++v) named[r].emplace_back(digits, v);
+        }
+        all.insert(all.end(), named[r].begin(), named[r].end());
+      }
+      std::sort(all.begin(), all.end());  // shorter codes (parents) first
+      all.erase(std::unique(all.begin(), all.end()), all.end());
+      if (all.size() < kMaxHsNodes || max_digits == 2) break;
+    }
     IndexDimension dim;
-    dim.kind = kind;
-    for (size_t i = 0; i < all.size(); ++i)
-      dim.symbol_buckets[all[i]] = static_cast<uint32_t>(i + 1);
-    if (kind == IndexDimension::Kind::kHeading) {
-      dim.heading_buckets.assign(10'000, 0);
-      for (size_t i = 0; i < all.size(); ++i) dim.heading_buckets[all[i]] = static_cast<uint16_t>(i + 1);
+    dim.kind = IndexDimension::Kind::kHs;
+    dim.hs_max_digits = static_cast<uint8_t>(max_digits);
+    dim.chapter_node.assign(100, 0);
+    if (max_digits >= 4) dim.heading_node.assign(10'000, 0);
+    auto node_of = [&](int digits, int64_t value) -> uint32_t {
+      if (digits == 2) return dim.chapter_node[value];
+      if (digits == 4) return dim.heading_node[value];
+      auto it = dim.code_node[(digits - 6) / 2].find(value);
+      return it == dim.code_node[(digits - 6) / 2].end() ? 0 : it->second;
+    };
+    for (size_t i = 0; i < all.size(); ++i) {
+      const auto [digits, value] = all[i];
+      const uint32_t node = static_cast<uint32_t>(i + 1);
+      if (digits == 2) dim.chapter_node[value] = node;
+      else if (digits == 4) dim.heading_node[value] = node;
+      else dim.code_node[(digits - 6) / 2][value] = node;
     }
     const size_t words = plan_->index_words;
     dim.buckets = static_cast<uint32_t>(all.size() + 1);
-    std::vector<uint64_t> any(words, 0);  // rules that list no codes of this length
-    for (size_t r = 0; r < rules_; ++r)
-      if (!(domains[r].*codes)) any[rule_bit_[r] / 64] |= uint64_t{1} << (rule_bit_[r] % 64);
-    dim.bits.reserve(static_cast<size_t>(dim.buckets) * words);
-    for (uint32_t b = 0; b < dim.buckets; ++b) dim.bits.insert(dim.bits.end(), any.begin(), any.end());
-    for (size_t r = 0; r < rules_; ++r) {
-      if (!(domains[r].*codes)) continue;
+    dim.bits.assign(static_cast<size_t>(dim.buckets) * words, 0);
+    auto set = [&](uint32_t node, size_t r) {
       const uint32_t bit = rule_bit_[r];
-      for (uint32_t code : *(domains[r].*codes))
-        dim.bits[dim.symbol_buckets[code] * words + bit / 64] |= uint64_t{1} << (bit % 64);
+      dim.bits[node * words + bit / 64] |= uint64_t{1} << (bit % 64);
+    };
+    for (size_t r = 0; r < rules_; ++r) {
+      if (domains[r].hs == nullptr) set(0, r);
+      for (const auto& [digits, value] : named[r]) set(node_of(digits, value), r);
+    }
+    for (size_t i = 0; i < all.size(); ++i) {  // parents before children
+      const auto [digits, value] = all[i];
+      uint32_t parent = 0;
+      int64_t prefix = value;
+      for (int k = digits - 2; k >= 2 && parent == 0; k -= 2) parent = node_of(k, prefix /= 100);
+      uint64_t* row = dim.bits.data() + (i + 1) * words;
+      const uint64_t* up = dim.bits.data() + static_cast<size_t>(parent) * words;
+      for (size_t w = 0; w < words; ++w) row[w] |= up[w];
     }
     dim.summary = Summarize(dim.bits, dim.buckets);
     plan_->dimensions.push_back(std::move(dim));
@@ -679,7 +680,7 @@ bool IsBound(const IndexDimension* dim, __int128 x) {
 // `dom`: a rule offered by the index then satisfies `c`, and `c` need not be evaluated.
 // Exact: enumerations, countries, ports, two_step, grades (a bucket per value); an indexed
 // flag; a date or number comparison whose bound is a bucket boundary of its own (not lost
-// to thinning; `!=` is never indexed); an HS list of only 2-digit codes (chapters) or only
+// to thinning; `!=` is never indexed); the HS list the HS dimension indexed, unless a range
 // 4-digit codes with a heading dimension.
 bool ExactlyIndexed(const ir::Condition& c, const RuleDomain& dom, const Plan& plan) {
   using K = ir::Condition::Kind;
@@ -711,19 +712,8 @@ bool ExactlyIndexed(const ir::Condition& c, const RuleDomain& dom, const Plan& p
     case K::kCompareNumber:
       return c.op != ir::CompareOp::kNe &&
              IsBound(FindDimension(plan, D::kNumber, *NumberSlotOf(c.field)), c.number.scaled * 2);
-    case K::kHsIn: {
-      if (c.negated || c.hs_ranges.empty()) return false;
-      const bool chapters = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(),
-                                        [](const ir::HsRange& r) { return r.low.size() == 2; });
-      if (chapters) return FindDimension(plan, D::kChapter) != nullptr;
-      for (const auto& [digits, kind] : {std::pair{size_t{4}, D::kHeading}, std::pair{size_t{6}, D::kSubheading}}) {
-        const bool exact = std::all_of(c.hs_ranges.begin(), c.hs_ranges.end(), [&](const ir::HsRange& r) {
-          return r.low.size() == digits && DigitsValue(r.high) - DigitsValue(r.low) < kMaxHeadingSpan;
-        });
-        if (exact) return FindDimension(plan, kind) != nullptr;
-      }
-      return false;
-    }
+    case K::kHsIn:
+      return &c == dom.hs && dom.hs_exact && FindDimension(plan, D::kHs) != nullptr;
     default:
       return false;
   }
@@ -941,6 +931,18 @@ bool Eval(const Plan& p, uint32_t index, const Facts& f) {
   return false;
 }
 
+// The HS bucket of the declared code: its longest prefix some rule names (AddHsDimension).
+uint32_t HsBucket(const IndexDimension& dim, const Facts& f) {
+  for (int k = std::min<int>(f.hs_digits, dim.hs_max_digits) & ~1; k >= 6; k -= 2) {
+    const auto& nodes = dim.code_node[(k - 6) / 2];
+    if (nodes.empty()) continue;
+    if (auto it = nodes.find(f.hs_prefix[k]); it != nodes.end()) return it->second;
+  }
+  if (!dim.heading_node.empty())
+    if (const uint32_t node = dim.heading_node[f.hs_prefix[4]]; node != 0) return node;
+  return dim.chapter_node[f.hs_prefix[2]];
+}
+
 __int128 TwiceScaled(uint64_t v) {
   return static_cast<__int128>(v) * ir::Decimal::kScale * 2;
 }
@@ -1052,13 +1054,7 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
     uint32_t bucket = 0;
     switch (dim.kind) {
       case IndexDimension::Kind::kDirection: bucket = direction; break;
-      case IndexDimension::Kind::kChapter: bucket = static_cast<uint32_t>(f.hs_prefix[2]); break;
-      case IndexDimension::Kind::kHeading: bucket = dim.heading_buckets[f.hs_prefix[4]]; break;
-      case IndexDimension::Kind::kSubheading: {
-        auto it = dim.symbol_buckets.find(static_cast<uint32_t>(f.hs_prefix[6]));
-        bucket = it == dim.symbol_buckets.end() ? 0 : it->second;
-        break;
-      }
+      case IndexDimension::Kind::kHs: bucket = HsBucket(dim, f); break;
       case IndexDimension::Kind::kMode: bucket = f.symbol[kSymMode]; break;
       case IndexDimension::Kind::kTwoStep: bucket = f.two_step ? 1 : 0; break;
       case IndexDimension::Kind::kGrade: bucket = grade; break;

@@ -11,9 +11,10 @@
 // - Rates: each rule's effective and final rate and its selection threshold are precomputed
 //   for every grade, so a decision does no 128-bit arithmetic.
 // - The candidate index is a set of bitsets over the rules, one family per dimension of the
-//   declaration (direction, HS chapter, heading and subheading, mode, two_step, grade,
-//   origin, trade country, port, date, value, weight, age_days, inspections, hits, hit_rate)
-//   plus the flags. From each rule's top-level conjunction (and its valid window) the builder knows
+//   declaration (direction, HS code, mode, two_step, grade, origin, trade country, port,
+//   date, value, weight, age_days, inspections, hits, hit_rate) plus the flags. The HS code
+//   dimension is a trie: a declared code falls in the bucket of the longest code (2 to 10
+//   digits) that some rule's HS list names. From each rule's top-level conjunction (and its valid window) the builder knows
 //   which values of a dimension the rule can accept; values are grouped into buckets (for
 //   dates and numbers, the literals the rules compare with are the bucket boundaries, each
 //   boundary a bucket of its own), and row b of a dimension marks the rules that can match in
@@ -134,14 +135,16 @@ struct Facts {
 // this dimension selects a bucket; row `bucket` of `bits` has bit r set when rule r can
 // match some declaration in that bucket.
 struct IndexDimension {
-  enum class Kind : uint8_t { kDirection, kChapter, kHeading, kSubheading, kMode, kTwoStep,
-                              kGrade, kSymbol, kDate, kNumber };
+  enum class Kind : uint8_t { kDirection, kHs, kMode, kTwoStep, kGrade, kSymbol, kDate, kNumber };
   Kind kind = Kind::kDirection;
   uint8_t slot = 0;               // kSymbol: SymbolSlot; kNumber: NumberSlot
   std::vector<__int128> bounds;   // kDate, kNumber: sorted distinct boundary values
-  // kSymbol: symbol -> bucket; kHeading, kSubheading: 4- or 6-digit code -> bucket.
-  absl::flat_hash_map<uint32_t, uint32_t> symbol_buckets;
-  std::vector<uint16_t> heading_buckets;  // kHeading: 4-digit heading -> bucket (10,000)
+  absl::flat_hash_map<uint32_t, uint32_t> symbol_buckets;  // kSymbol: symbol -> bucket
+  // kHs: the bucket of each code some rule names, by length (chapters and headings in
+  // tables, 6-, 8- and 10-digit codes in maps); codes longer than hs_max_digits are not named.
+  std::vector<uint32_t> chapter_node, heading_node;
+  absl::flat_hash_map<int64_t, uint32_t> code_node[3];
+  uint8_t hs_max_digits = 0;
   uint32_t buckets = 0;
   std::vector<uint64_t> bits;     // buckets * Plan::index_words
   // Two-level: bit w of row b's summary (Plan::summary_words per row) is set when word w of

@@ -751,7 +751,8 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
         engine_internal::DecideWithPlan(**compiled, TestKey(), d, nullptr, &out, &n).ok());
     return n;
   };
-  // The index works at subheading precision: of sub0..sub14, which share heading 8400, only
+  // The index works at the precision the rules name codes with: of sub0..sub14, which share
+  // heading 8400, only
   // sub1 (840007) is offered. no_hs needs origin CN; these declarations come from NO.
   Declaration d = MakeDeclaration("D1", "8400071234");
   EXPECT_EQ(candidates(d), 1u);
@@ -767,6 +768,35 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
   EXPECT_EQ(candidates(d), 1u);  // chapter_85
   Decision decision = *Decide(*compiled, TestKey(), MakeDeclaration("D1", "8400071234"), nullptr);
   EXPECT_THAT(decision.MatchedNames(), ::testing::ElementsAre("sub1"));
+}
+
+// More distinct codes than the HS dimension holds: it indexes shorter prefixes instead (a
+// superset), and the rules' HS lists are then evaluated in full.
+TEST(IndexTest, TooManyNamedCodesAreIndexedByShorterPrefixes) {
+  ir::Ruleset rs = ExampleShell();
+  std::vector<std::pair<std::string, std::string>> codes;
+  for (int i = 0; i < 17'000; ++i) {
+    const std::string code = std::to_string(8'400'000'000LL + i * 1000LL);
+    codes.emplace_back(code, code);
+  }
+  rs.rules = {RateRule("many_codes", Hs(codes), 50'000),
+              RateRule("chapter_85", Hs({{"85", "85"}}), 50'000)};
+  auto compiled = CompileRuleset(rs);
+  ASSERT_THAT(compiled, IsOk());
+  auto matched = [&](const std::string& hs, size_t* candidates) {
+    Decision out;
+    EXPECT_THAT(engine_internal::DecideWithPlan(**compiled, TestKey(), MakeDeclaration("D1", hs),
+                                                nullptr, &out, candidates),
+                IsOk());
+    return std::vector<uint32_t>(out.matched.begin(), out.matched.end());
+  };
+  size_t n = 0;
+  EXPECT_THAT(matched("8400001000", &n), ElementsAre(0u));  // many_codes
+  EXPECT_EQ(n, 1u);
+  EXPECT_THAT(matched("8400001500", &n), ElementsAre());  // same 6-digit prefix, not listed
+  EXPECT_EQ(n, 1u);
+  EXPECT_THAT(matched("8517620000", &n), ElementsAre(1u));  // chapter_85
+  EXPECT_EQ(n, 1u);
 }
 
 // The index orders rules by HS chapter, not by file position (engine/internal/plan.h):
