@@ -69,6 +69,8 @@ void Compare(uint64_t seed, uint64_t rules, uint64_t declarations) {
 
 TEST(GenDifferentialTest, TwoHundredRules) { Compare(7, 200, 30'000); }
 TEST(GenDifferentialTest, TwoThousandRules) { Compare(8, 2'000, 10'000); }
+// The size of the 10,000-rule benchmark: HS lists by the hundred share codes and prefixes.
+TEST(GenDifferentialTest, TenThousandRules) { Compare(9, 10'000, 3'000); }
 
 }  // namespace
 }  // namespace bukong
