@@ -5,7 +5,7 @@
 // recorded, whenever the process dies.
 //
 // Two threads and a bounded pool of batches keep memory flat whatever the input size:
-//   decider (this thread)  read line -> parse -> profile (cached) -> decide -> audit record
+//   decider (this thread)  read line -> parse -> profile (cached) -> decide -> encoded record
 //   recorder               AppendAudit(batch)  (chain hash, one synced write) -> print batch
 // The pool holds kPoolBatches batches; the decider waits for a free one, so at most that
 // many batches of records exist at once. Output order is input order, and the output
@@ -51,10 +51,10 @@ constexpr size_t kBatchBytes = size_t{8} << 20;
 constexpr size_t kPoolBatches = 3;
 
 struct Batch {
-  std::vector<storage::AuditRecord> records;  // records[0, size) are this batch's
-  size_t size = 0;
+  // The audit records, encoded by the decider as it decides (the recorder only chains,
+  // writes and syncs them); the buffers are reused from batch to batch.
+  storage::AuditBatch records;
   std::string output;  // the decisions' JSON lines, each with its newline
-  size_t bytes = 0;
 };
 
 // A blocking queue of batch pointers; Pop returns nullptr once closed and drained.
@@ -232,8 +232,7 @@ class DecideCommand : public Command {
     std::thread recorder([&] {
       while (Batch* b = full_batches.Pop()) {
         if (!failed.load(std::memory_order_relaxed)) {
-          auto range =
-              store->AppendAudit(std::span<const storage::AuditRecord>(b->records.data(), b->size));
+          auto range = store->AppendAudit(b->records);
           absl::Status status = range.status();
           if (range.ok()) {
             if (first_seq == 0) first_seq = range->first;
@@ -252,8 +251,7 @@ class DecideCommand : public Command {
             failed.store(true);
           }
         }
-        b->size = 0;
-        b->bytes = 0;
+        b->records.Clear();
         b->output.clear();
         free_batches.Push(b);
       }
@@ -264,6 +262,7 @@ class DecideCommand : public Command {
     Batch* batch = free_batches.Pop();
     Declaration declaration;
     Decision decision;
+    std::string decision_json;  // the line printed and recorded, built once
     std::string_view line;
     uint64_t line_number = 0;
     auto reject = [&](std::string_view message) {
@@ -296,27 +295,15 @@ class DecideCommand : public Command {
         reject(Message(s));
         continue;
       }
-      if (batch->size == batch->records.size()) batch->records.emplace_back();
-      storage::AuditRecord& record = batch->records[batch->size++];
-      record.declaration_id.assign(declaration.id);
-      record.enterprise.assign(declaration.enterprise);
-      record.declaration.assign(line);
-      if (*profile == nullptr) {
-        record.profile.reset();
-      } else if (record.profile) {
-        *record.profile = **profile;
-      } else {
-        record.profile.emplace(**profile);
-      }
-      record.ruleset_sha256.assign(*sha);
-      record.key_id.assign(store->key_id());
-      record.decision.clear();
-      AppendDecisionJson(decision, &record.decision);
-      batch->output.append(record.decision);
+      decision_json.clear();
+      AppendDecisionJson(decision, &decision_json);
+      batch->records.Add(declaration.id, declaration.enterprise, line, *profile, *sha,
+                         store->key_id(), decision_json);
+      batch->output.append(decision_json);
       batch->output.push_back('\n');
       ++decided;
 
-      if (batch->size >= kBatchRecords || batch->output.size() >= kBatchBytes) {
+      if (batch->records.size() >= kBatchRecords || batch->output.size() >= kBatchBytes) {
         if (failed.load(std::memory_order_relaxed)) break;
         submit();
       }
@@ -326,7 +313,7 @@ class DecideCommand : public Command {
           ingest::FormatInputError(input_name, reader.line_number() + 1, Message(reader.status())));
     }
     // The decisions made so far are recorded and printed even when the run stops early.
-    if (batch->size > 0) {
+    if (!batch->records.empty()) {
       full_batches.Push(batch);
     } else {
       free_batches.Push(batch);

@@ -100,6 +100,42 @@ struct AuditRecord {
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
 
+// Audit records encoded as they are added, for AppendAudit(const AuditBatch&): the body of
+// each record (docs/storage.md) is written into one buffer that is reused from batch to
+// batch. A caller that produces many records (`decide`) copies each field once, on its own
+// thread, instead of filling an AuditRecord (a profile copy with its strings per record)
+// that AppendAudit would encode again under the store's write lock.
+class AuditBatch {
+ public:
+  // The fields of AuditRecord, by reference; `profile` may be null (no profile found).
+  void Add(std::string_view declaration_id, std::string_view enterprise,
+           std::string_view declaration, const Profile* profile, std::string_view ruleset_sha256,
+           std::string_view key_id, std::string_view decision);
+  void Add(const AuditRecord& r) {
+    Add(r.declaration_id, r.enterprise, r.declaration, r.profile ? &*r.profile : nullptr,
+        r.ruleset_sha256, r.key_id, r.decision);
+  }
+  size_t size() const { return entries_.size(); }
+  bool empty() const { return entries_.empty(); }
+  size_t bytes() const { return bodies_.size(); }  // encoded bodies, without chain hashes
+  void Clear() {                                   // keeps the memory for the next batch
+    bodies_.clear();
+    entries_.clear();
+  }
+
+ private:
+  friend class Store;
+  // Offsets into bodies_: the body, and the declaration id and enterprise inside it (the
+  // `decided` index needs both).
+  struct Entry {
+    size_t body_begin, body_end;
+    size_t id_begin, id_size;
+    size_t enterprise_begin, enterprise_size;
+  };
+  std::string bodies_;
+  std::vector<Entry> entries_;
+};
+
 // A stored audit record with its place in the chain.
 struct AuditEntry {
   uint64_t seq = 0;  // 1, 2, 3, ... in append order
@@ -222,6 +258,8 @@ class Store {
   // crash, so the caller may print the decisions. Group many records per call for
   // throughput. An empty span is a no-op returning {head+1, head}.
   absl::StatusOr<AuditRange> AppendAudit(std::span<const AuditRecord> records);
+  // The same for records already encoded (same bytes, same chain); the batch is unchanged.
+  absl::StatusOr<AuditRange> AppendAudit(const AuditBatch& batch);
   ChainHead Head() const;
   // The record with sequence number `seq`, or nullopt.
   absl::StatusOr<std::optional<AuditEntry>> GetAudit(uint64_t seq) const;

@@ -19,12 +19,16 @@ void PutLengthPrefixed(std::string& out, std::string_view bytes) {
   out.append(bytes);
 }
 
-void PutBigEndian64(std::string& out, uint64_t v) {
-  char buf[8];
+void WriteBigEndian64(char out[8], uint64_t v) {
   for (int i = 7; i >= 0; --i) {
-    buf[i] = static_cast<char>(v & 0xff);
+    out[i] = static_cast<char>(v & 0xff);
     v >>= 8;
   }
+}
+
+void PutBigEndian64(std::string& out, uint64_t v) {
+  char buf[8];
+  WriteBigEndian64(buf, v);
   out.append(buf, 8);
 }
 
@@ -129,25 +133,45 @@ std::string EncodeAuditKey(uint64_t seq) {
   return key;
 }
 
+void AppendAuditBody(std::string& out, std::string_view declaration_id, std::string_view enterprise,
+                     std::string_view declaration, const Profile* profile,
+                     std::string_view ruleset_sha256, std::string_view key_id,
+                     std::string_view decision) {
+  out.push_back(static_cast<char>(kAuditFormat));
+  PutLengthPrefixed(out, declaration_id);
+  PutLengthPrefixed(out, enterprise);
+  PutLengthPrefixed(out, ruleset_sha256);
+  PutLengthPrefixed(out, key_id);
+  if (profile != nullptr) {
+    out.push_back(1);
+    PutLengthPrefixed(out, profile->id);
+    // lp(profile value): the value is short (well under 16 KB in practice), so its length
+    // prefix is written after it, into a reserved varint slot, instead of encoding the value
+    // into a temporary string first. A value of 128 bytes or more moves once.
+    const size_t slot = out.size();
+    out.push_back('\0');
+    AppendProfileValue(out, *profile);
+    const size_t n = out.size() - slot - 1;
+    if (n < 0x80) {
+      out[slot] = static_cast<char>(n);
+    } else {
+      std::string value = out.substr(slot + 1);
+      out.resize(slot);
+      PutLengthPrefixed(out, value);
+    }
+  } else {
+    out.push_back(0);
+  }
+  PutLengthPrefixed(out, declaration);
+  PutLengthPrefixed(out, decision);
+}
+
 std::string EncodeAuditBody(const AuditRecord& r) {
   std::string out;
   out.reserve(64 + r.declaration_id.size() + r.enterprise.size() + r.declaration.size() +
               r.decision.size() + r.ruleset_sha256.size() + r.key_id.size());
-  out.push_back(static_cast<char>(kAuditFormat));
-  PutLengthPrefixed(out, r.declaration_id);
-  PutLengthPrefixed(out, r.enterprise);
-  PutLengthPrefixed(out, r.ruleset_sha256);
-  PutLengthPrefixed(out, r.key_id);
-  if (r.profile) {
-    out.push_back(1);
-    PutLengthPrefixed(out, r.profile->id);
-    std::string value = EncodeProfileValue(*r.profile);
-    PutLengthPrefixed(out, value);
-  } else {
-    out.push_back(0);
-  }
-  PutLengthPrefixed(out, r.declaration);
-  PutLengthPrefixed(out, r.decision);
+  AppendAuditBody(out, r.declaration_id, r.enterprise, r.declaration,
+                  r.profile ? &*r.profile : nullptr, r.ruleset_sha256, r.key_id, r.decision);
   return out;
 }
 
@@ -184,7 +208,9 @@ absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
 Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body) {
   Sha256Hasher hasher;
   hasher.Update(AsView(prev));
-  hasher.Update(EncodeAuditKey(seq));
+  char key[8];
+  WriteBigEndian64(key, seq);
+  hasher.Update(std::string_view(key, 8));
   hasher.Update(body);
   return hasher.Finish();
 }

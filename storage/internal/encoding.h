@@ -20,6 +20,15 @@ void PutVarint64(std::string& out, uint64_t v);
 void PutLengthPrefixed(std::string& out, std::string_view bytes);
 void PutBigEndian64(std::string& out, uint64_t v);
 uint64_t ReadBigEndian64(std::string_view bytes);  // bytes.size() >= 8
+void WriteBigEndian64(char out[8], uint64_t v);
+inline size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) {
+    v >>= 7;
+    ++n;
+  }
+  return n;
+}
 inline uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
@@ -54,6 +63,11 @@ absl::StatusOr<Profile> DecodeProfileValue(std::string_view id, std::string_view
 inline constexpr uint8_t kAuditFormat = 1;
 std::string EncodeAuditKey(uint64_t seq);
 std::string EncodeAuditBody(const AuditRecord& r);
+// Appends a body to `out`; the fields of AuditRecord by reference (`profile` may be null).
+void AppendAuditBody(std::string& out, std::string_view declaration_id, std::string_view enterprise,
+                     std::string_view declaration, const Profile* profile,
+                     std::string_view ruleset_sha256, std::string_view key_id,
+                     std::string_view decision);
 absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body);
 // hash_seq = SHA-256(prev_hash (32 bytes) || BigEndian64(seq) || body).
 Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body);

@@ -399,7 +399,7 @@ TEST(AuditTest, AppendsRoundTripAndChainAcrossReopen) {
     ASSERT_THAT(r1, IsOk());
     EXPECT_EQ(r1->first, 1u);
     EXPECT_EQ(r1->last, 3u);
-    auto empty = store->AppendAudit({});
+    auto empty = store->AppendAudit(std::vector<AuditRecord>{});
     ASSERT_THAT(empty, IsOk());
     EXPECT_EQ(empty->first, 4u);
     EXPECT_EQ(empty->last, 3u);
@@ -496,6 +496,57 @@ std::vector<uint64_t> ProblemSeqs(const std::string& dir) {
   std::vector<uint64_t> seqs;
   for (const auto& p : *problems) seqs.push_back(p.seq);
   return seqs;
+}
+
+// AuditBatch (what `decide` uses) writes the same bytes and the same chain as AuditRecords,
+// also for a profile value of 128 bytes or more (a two-byte length prefix) and for a
+// declaration id given twice in one batch (the index points at the later record).
+TEST(AuditTest, EncodedBatchWritesTheSameRecordsAsAuditRecords) {
+  std::vector<AuditRecord> records = Records(1, 6);
+  records[1].profile.reset();
+  records[2].profile->flags = {std::string(150, 'f'), "x"};
+  records[4].declaration_id = records[0].declaration_id;  // decided twice in one batch
+  records[4].enterprise = "E-second";
+  TempDir tmp;
+  auto by_record = InitAndOpen(tmp.Sub("a"));
+  auto by_batch = InitAndOpen(tmp.Sub("b"));
+  ASSERT_THAT(by_record->AppendAudit(records), IsOk());
+  AuditBatch batch;
+  for (const auto& r : records) batch.Add(r);
+  EXPECT_EQ(batch.size(), records.size());
+  auto range = by_batch->AppendAudit(batch);
+  ASSERT_THAT(range, IsOk());
+  EXPECT_EQ(range->first, 1u);
+  EXPECT_EQ(range->last, 6u);
+  EXPECT_EQ(by_batch->Head().hash, by_record->Head().hash);
+  for (uint64_t s = 1; s <= 6; ++s) {
+    auto a = by_record->GetAudit(s);
+    auto b = by_batch->GetAudit(s);
+    ASSERT_THAT(b, IsOk());
+    ASSERT_TRUE(b->has_value());
+    EXPECT_EQ((*b)->record, records[s - 1]) << s;
+    EXPECT_EQ((*b)->chain_hash, (*a)->chain_hash) << s;
+  }
+  auto ref = by_batch->FindDecision(records[0].declaration_id);
+  ASSERT_THAT(ref, IsOk());
+  ASSERT_TRUE(ref->has_value());
+  EXPECT_EQ((*ref)->audit_seq, 5u);
+  EXPECT_EQ((*ref)->enterprise, "E-second");
+  for (const auto& r : records) {
+    auto found = by_batch->FindDecision(r.declaration_id);
+    ASSERT_TRUE(found.ok() && found->has_value()) << r.declaration_id;
+  }
+  EXPECT_THAT(*by_batch->VerifyChain(), IsEmpty());
+
+  // Clear keeps nothing of the previous batch; an empty batch appends nothing.
+  batch.Clear();
+  EXPECT_TRUE(batch.empty());
+  auto none = by_batch->AppendAudit(batch);
+  ASSERT_THAT(none, IsOk());
+  EXPECT_EQ(none->first, 7u);
+  EXPECT_EQ(none->last, 6u);
+  batch.Add(AuditRecord{});
+  EXPECT_THAT(by_batch->AppendAudit(batch), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
 TEST(VerifyChainTest, DetectsAChangedRecord) {
