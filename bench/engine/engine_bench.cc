@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <chrono>
 #include <map>
 #include <memory>
 
@@ -124,22 +123,10 @@ void BM_DecideAndJson(benchmark::State& state) {
 }
 BENCHMARK(BM_DecideAndJson)->Arg(200)->Arg(10'000);
 
-// Per-decision latency distribution: each decision timed with steady_clock (the ~20 ns of
-// the two clock reads are included). Reports p50/p99/p99.9 in ns as counters.
+// Per-decision latency distribution (p50/p99/p99.9 in ns as counters; latency.h).
 void BM_DecideLatency(benchmark::State& state) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));
-  Decision out;
-  std::vector<int64_t> samples;
-  samples.reserve(1'000'000);
-  size_t i = 0;
-  for (auto _ : state) {
-    i = i + 1 == f.declarations.size() ? 0 : i + 1;
-    const auto start = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(f.engine->DecideInto(f.declarations[i], f.profile_of[i], &out));
-    const auto stop = std::chrono::steady_clock::now();
-    samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
-  }
-  bench::SetLatencyCounters(state, samples);
+  bench::TimeEachDecision(state, f);
   Describe(state, f);
 }
 BENCHMARK(BM_DecideLatency)->Arg(200)->Arg(10'000)->Iterations(1'000'000);

@@ -6,7 +6,6 @@
 #include <benchmark/benchmark.h>
 
 #include <algorithm>
-#include <chrono>
 #include <map>
 #include <memory>
 
@@ -156,18 +155,7 @@ BENCHMARK(BM_GenLookupAndDecide)->Arg(200)->Arg(10'000);
 
 void BM_GenDecideLatency(benchmark::State& state) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));
-  Decision out;
-  std::vector<int64_t> samples;
-  samples.reserve(1'000'000);
-  size_t i = 0;
-  for (auto _ : state) {
-    i = i + 1 == f.declarations.size() ? 0 : i + 1;
-    const auto start = std::chrono::steady_clock::now();
-    benchmark::DoNotOptimize(f.engine->DecideInto(f.declarations[i], f.profile_of[i], &out));
-    const auto stop = std::chrono::steady_clock::now();
-    samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
-  }
-  bench::SetLatencyCounters(state, samples);
+  bench::TimeEachDecision(state, f);
   Describe(state, f);
 }
 BENCHMARK(BM_GenDecideLatency)->Arg(200)->Arg(10'000)->Iterations(1'000'000);
