@@ -32,9 +32,7 @@ struct Fixture {
   std::vector<Profile> profiles;
   std::vector<const Profile*> profile_of;
   std::unique_ptr<Engine> engine;
-  double matched_per_decision = 0;
-  double inspected_share = 0;
-  double candidates_per_decision = 0;
+  bench::WorkloadShape shape;
 };
 
 Fixture& GetFixture(int rules) {
@@ -54,30 +52,11 @@ Fixture& GetFixture(int rules) {
     f.profile_of.push_back(e < 0 ? nullptr : &f.profiles[static_cast<size_t>(e)]);
   }
   f.engine = std::make_unique<Engine>(BenchKey(), f.ruleset);
-  Decision d;
-  size_t matched = 0, inspected = 0;
-  for (int i = 0; i < kDeclarations; ++i) {
-    if (!f.engine->DecideInto(f.declarations[i], f.profile_of[i], &d).ok()) std::abort();
-    matched += d.matched.size();
-    size_t n = 0;
-    if (!engine_internal::DecideWithPlan(*f.ruleset, BenchKey(), f.declarations[i],
-                                         f.profile_of[i], &d, &n).ok())
-      std::abort();
-    f.candidates_per_decision += static_cast<double>(n);
-    inspected += d.outcome == Outcome::kInspect;
-  }
-  f.matched_per_decision = static_cast<double>(matched) / kDeclarations;
-  f.inspected_share = static_cast<double>(inspected) / kDeclarations;
-  f.candidates_per_decision /= kDeclarations;
+  f.shape = bench::MeasureShape(f);
   return f;
 }
 
-void Describe(benchmark::State& state, const Fixture& f) {
-  state.SetItemsProcessed(state.iterations());
-  state.counters["matched/decl"] = f.matched_per_decision;
-  state.counters["inspected"] = f.inspected_share;
-  state.counters["candidates/decl"] = f.candidates_per_decision;
-}
+void Describe(benchmark::State& state, const Fixture& f) { bench::Describe(state, f.shape); }
 
 // The library's fast path: Engine::DecideInto reusing one Decision.
 void BM_DecideInto(benchmark::State& state) {

@@ -32,7 +32,7 @@ struct Fixture {
   absl::flat_hash_map<std::string, Profile> profiles;
   std::vector<const Profile*> profile_of;
   std::unique_ptr<Engine> engine;
-  double matched = 0, candidates = 0, inspected = 0;
+  bench::WorkloadShape shape;
 };
 
 Fixture& GetFixture(int rules) {
@@ -80,30 +80,11 @@ Fixture& GetFixture(int rules) {
     f.profile_of.push_back(it == f.profiles.end() ? nullptr : &it->second);
   }
   f.engine = std::make_unique<Engine>(SelectionKey::Generate(), f.ruleset);
-  Decision out;
-  for (size_t i = 0; i < f.declarations.size(); ++i) {
-    if (!f.engine->DecideInto(f.declarations[i], f.profile_of[i], &out).ok()) std::abort();
-    f.matched += static_cast<double>(out.matched.size());
-    f.inspected += out.outcome == Outcome::kInspect;
-    size_t n = 0;
-    if (!engine_internal::DecideWithPlan(*f.ruleset, f.engine->key(), f.declarations[i],
-                                         f.profile_of[i], &out, &n).ok())
-      std::abort();
-    f.candidates += static_cast<double>(n);
-  }
-  const double n = static_cast<double>(f.declarations.size());
-  f.matched /= n;
-  f.inspected /= n;
-  f.candidates /= n;
+  f.shape = bench::MeasureShape(f);
   return f;
 }
 
-void Describe(benchmark::State& state, const Fixture& f) {
-  state.SetItemsProcessed(state.iterations());
-  state.counters["matched/decl"] = f.matched;
-  state.counters["candidates/decl"] = f.candidates;
-  state.counters["inspected"] = f.inspected;
-}
+void Describe(benchmark::State& state, const Fixture& f) { bench::Describe(state, f.shape); }
 
 void BM_GenDecideInto(benchmark::State& state) {
   Fixture& f = GetFixture(static_cast<int>(state.range(0)));

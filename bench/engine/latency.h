@@ -1,6 +1,6 @@
-// Per-decision latency samples (nanoseconds) and their quantiles, shared by the engine
-// benchmarks so that every program measures and reports p50/p99/p99.9 the same way (nearest
-// rank).
+// What the engine benchmarks share: per-decision latency samples (nanoseconds) and their
+// quantiles, so that every program measures and reports p50/p99/p99.9 the same way (nearest
+// rank), and the shape of the workload they report beside the time.
 #ifndef BUKONG_BENCH_ENGINE_LATENCY_H_
 #define BUKONG_BENCH_ENGINE_LATENCY_H_
 
@@ -8,10 +8,12 @@
 
 #include <algorithm>
 #include <chrono>
+#include <cstdlib>
 #include <cstdint>
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/internal/plan.h"
 
 namespace bukong::bench {
 
@@ -48,6 +50,43 @@ void TimeEachDecision(benchmark::State& state, const Fixture& f) {
     samples.push_back(std::chrono::duration_cast<std::chrono::nanoseconds>(stop - start).count());
   }
   SetLatencyCounters(state, samples);
+}
+
+// What the engine benchmarks report about their workload besides time: matching rules,
+// candidates the index offered, and the inspected share, per declaration.
+struct WorkloadShape {
+  double matched = 0, candidates = 0, inspected = 0;
+};
+
+// Decides every declaration of the fixture once (untimed) to measure its WorkloadShape.
+template <typename Fixture>
+WorkloadShape MeasureShape(const Fixture& f) {
+  WorkloadShape shape;
+  Decision out;
+  for (size_t i = 0; i < f.declarations.size(); ++i) {
+    size_t candidates = 0;
+    if (!engine_internal::DecideWithPlan(*f.ruleset, f.engine->key(), f.declarations[i],
+                                         f.profile_of[i], &out, &candidates).ok())
+      std::abort();
+    shape.matched += static_cast<double>(out.matched.size());
+    shape.candidates += static_cast<double>(candidates);
+    shape.inspected += out.outcome == Outcome::kInspect ? 1 : 0;
+  }
+  const double n = static_cast<double>(std::max<size_t>(f.declarations.size(), 1));
+  shape.matched /= n;
+  shape.candidates /= n;
+  shape.inspected /= n;
+  return shape;
+}
+
+// Items processed and the shape, as the benchmark's counters (averaged, not summed, over
+// the threads of a multi-threaded run).
+inline void Describe(benchmark::State& state, const WorkloadShape& shape) {
+  state.SetItemsProcessed(state.iterations());
+  using benchmark::Counter;
+  state.counters["matched/decl"] = Counter(shape.matched, Counter::kAvgThreads);
+  state.counters["candidates/decl"] = Counter(shape.candidates, Counter::kAvgThreads);
+  state.counters["inspected"] = Counter(shape.inspected, Counter::kAvgThreads);
 }
 
 }  // namespace bukong::bench
