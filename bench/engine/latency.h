@@ -56,6 +56,7 @@ void TimeEachDecision(benchmark::State& state, const Fixture& f) {
 // candidates the index offered, and the inspected share, per declaration.
 struct WorkloadShape {
   double matched = 0, candidates = 0, inspected = 0;
+  double index_mb = 0;  // the candidate index's bitsets and summaries
 };
 
 // Decides every declaration of the fixture once (untimed) to measure its WorkloadShape.
@@ -76,6 +77,10 @@ WorkloadShape MeasureShape(const Fixture& f) {
   shape.matched /= n;
   shape.candidates /= n;
   shape.inspected /= n;
+  const engine_internal::Plan& plan = f.ruleset->plan();
+  size_t words = plan.all_rules.size() + plan.flag_requires.size();
+  for (const engine_internal::IndexDimension& dim : plan.dimensions) words += dim.bits.size() + dim.summary.size();
+  shape.index_mb = static_cast<double>(words * sizeof(uint64_t)) / 1e6;
   return shape;
 }
 
@@ -87,6 +92,7 @@ inline void Describe(benchmark::State& state, const WorkloadShape& shape) {
   state.counters["matched/decl"] = Counter(shape.matched, Counter::kAvgThreads);
   state.counters["candidates/decl"] = Counter(shape.candidates, Counter::kAvgThreads);
   state.counters["inspected"] = Counter(shape.inspected, Counter::kAvgThreads);
+  state.counters["index_MB"] = Counter(shape.index_mb, Counter::kAvgThreads);
 }
 
 }  // namespace bukong::bench
