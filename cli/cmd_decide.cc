@@ -94,24 +94,30 @@ class BatchQueue {
 // (the database is open for writing by this process only), so a cached profile is the
 // stored one. A direct-mapped table of kSlots entries: fixed memory, and a slot's strings
 // are reused when it is overwritten, so a steady-state lookup allocates nothing. Traffic is
-// heavily skewed towards busy enterprises (on generated traffic with 1,000,000 profiles the
-// 262,144 busiest enterprises file 87% of declarations), so most lookups hit.
+// heavily skewed towards busy enterprises (on generated traffic with 1,000,000 profiles,
+// 395,000 distinct enterprises file 1,000,000 declarations), so most lookups hit. 2^19
+// slots of ~120 bytes (the profile's id is the slot's key) take about what 2^18 slots with
+// a separate key string took; 2^20 slots cost 120 MB more RSS for a gain lost in the noise
+// of the shared machine (docs/PERFORMANCE.md).
 class ProfileCache {
  public:
-  static constexpr size_t kSlots = size_t{1} << 18;
+  static constexpr size_t kSlots = size_t{1} << 19;
 
   explicit ProfileCache(const storage::Store& store) : store_(store), slots_(kSlots) {}
 
   // The profile of `enterprise` (nullptr: it has none). Valid until the next call.
   absl::StatusOr<const Profile*> Lookup(const std::string& enterprise) {
     Slot& slot = slots_[absl::HashOf(enterprise) & (kSlots - 1)];
-    if (!slot.used || slot.enterprise != enterprise) {
+    if (!slot.used || slot.profile.id != enterprise) {
       auto fetched = store_.GetProfile(enterprise);
       if (!fetched.ok()) return fetched.status();
       slot.used = true;
-      slot.enterprise.assign(enterprise);
       slot.present = fetched->has_value();
-      if (slot.present) slot.profile = **std::move(fetched);
+      if (slot.present) {
+        slot.profile = **std::move(fetched);
+      } else {
+        slot.profile.id.assign(enterprise);  // the key, also for an enterprise without one
+      }
     }
     return slot.present ? &slot.profile : nullptr;
   }
@@ -120,8 +126,7 @@ class ProfileCache {
   struct Slot {
     bool used = false;
     bool present = false;
-    std::string enterprise;
-    Profile profile;
+    Profile profile;  // profile.id is the slot's enterprise whether present or not
   };
   const storage::Store& store_;
   std::vector<Slot> slots_;
@@ -197,7 +202,12 @@ class DecideCommand : public Command {
  private:
   int Decide(const RulesetEntry& rules, std::istream& in, const std::string& input_name,
              std::FILE* out, std::FILE* rejects) {
-    auto opened = storage::Store::Open(db_);
+    // No RocksDB row cache: ProfileCache below already answers every repeated enterprise,
+    // so the row cache would only see first lookups, each paying an insert (and, later, an
+    // eviction) into a 64 MB LRU table for nothing.
+    storage::StoreOptions store_options;
+    store_options.row_cache_bytes = 0;
+    auto opened = storage::Store::Open(db_, store_options);
     if (!opened.ok()) {
       fmt::print(stderr, "bukong decide: {}: {}\n", db_, Message(opened.status()));
       return kExitFailure;
