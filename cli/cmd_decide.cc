@@ -4,9 +4,12 @@
 // Every decision is in the synced audit log before it is printed: what was printed was
 // recorded, whenever the process dies.
 //
-// Two threads and a bounded pool of batches keep memory flat whatever the input size:
+// Three threads and a bounded pool of batches keep memory flat whatever the input size:
 //   decider (this thread)  read line -> parse -> profile (cached) -> decide -> encoded record
-//   recorder               AppendAudit(batch)  (chain hash, one synced write) -> print batch
+//   writer                 WriteAudit(batch): chain hashes, one atomic write to the WAL
+//   syncer                 SyncAudit() (fsync) for every batch written so far -> print them
+// The fsync of one batch overlaps the writing of the next (with one recorder thread doing
+// both, the fsync latency was on the critical path and the decider waited for batches).
 // The pool holds kPoolBatches batches; the decider waits for a free one, so at most that
 // many batches of records exist at once. Output order is input order, and the output
 // depends only on the input, the rules and the database state (profiles, key).
@@ -17,6 +20,8 @@
 // holding only white space are skipped.
 #include <fmt/format.h>
 
+#include <algorithm>
+#include <atomic>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
@@ -47,14 +52,16 @@ namespace {
 constexpr size_t kBatchRecords = 8192;
 // A batch is also closed when its printed decisions reach this size (very long lines).
 constexpr size_t kBatchBytes = size_t{8} << 20;
-// Batches in flight: one being filled, one being recorded, one queued between them.
-constexpr size_t kPoolBatches = 3;
+// Batches in flight: one being filled, one being written, one being synced, one queued.
+constexpr size_t kPoolBatches = 4;
 
 struct Batch {
-  // The audit records, encoded by the decider as it decides (the recorder only chains,
-  // writes and syncs them); the buffers are reused from batch to batch.
+  // The audit records, encoded by the decider as it decides (the writer only chains and
+  // writes them); the buffers are reused from batch to batch.
   storage::AuditBatch records;
-  std::string output;  // the decisions' JSON lines, each with its newline
+  std::string output;           // the decisions' JSON lines, each with its newline
+  bool written = false;         // set by the writer when WriteAudit succeeded
+  storage::AuditRange range{};  // the sequence numbers WriteAudit gave the records
 };
 
 // A blocking queue of batch pointers; Pop returns nullptr once closed and drained.
@@ -70,6 +77,14 @@ class BatchQueue {
   Batch* Pop() {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return !items_.empty() || closed_; });
+    if (items_.empty()) return nullptr;
+    Batch* b = items_.front();
+    items_.pop_front();
+    return b;
+  }
+  // The next batch if one is queued, else nullptr (does not wait).
+  Batch* TryPop() {
+    std::lock_guard lock(mu_);
     if (items_.empty()) return nullptr;
     Batch* b = items_.front();
     items_.pop_front();
@@ -231,39 +246,73 @@ class DecideCommand : public Command {
     Progress progress("declarations");
 
     std::vector<Batch> pool(kPoolBatches);
-    BatchQueue free_batches, full_batches;
+    BatchQueue free_batches, full_batches, written_batches;
     for (Batch& b : pool) free_batches.Push(&b);
 
-    // The recorder: audit first, print second.
     std::mutex failure_mu;
-    absl::Status failure;  // guarded by failure_mu
+    absl::Status failure;  // guarded by failure_mu; the first failure of writer or syncer
     std::atomic<bool> failed{false};
-    uint64_t first_seq = 0, last_seq = 0;
-    std::thread recorder([&] {
+    auto fail = [&](absl::Status status) {
+      std::lock_guard lock(failure_mu);
+      if (failure.ok()) failure = std::move(status);
+      failed.store(true);
+    };
+
+    // The writer: chains and writes each batch to the WAL, in input order, unsynced.
+    std::thread writer([&] {
       while (Batch* b = full_batches.Pop()) {
+        b->written = false;
         if (!failed.load(std::memory_order_relaxed)) {
-          auto range = store->AppendAudit(b->records);
-          absl::Status status = range.status();
+          auto range = store->WriteAudit(b->records);
           if (range.ok()) {
-            if (first_seq == 0) first_seq = range->first;
-            last_seq = range->last;
-            if (std::fwrite(b->output.data(), 1, b->output.size(), out) != b->output.size() ||
-                std::fflush(out) != 0) {
-              status = absl::DataLossError(
-                  fmt::format("cannot write the decisions to {} (they are recorded in the "
-                              "audit log up to record {})",
-                              output_.empty() ? "standard output" : output_, range->last));
-            }
-          }
-          if (!status.ok()) {
-            std::lock_guard lock(failure_mu);
-            failure = status;
-            failed.store(true);
+            b->written = true;
+            b->range = *range;
+          } else {
+            fail(range.status());
           }
         }
-        b->records.Clear();
-        b->output.clear();
-        free_batches.Push(b);
+        written_batches.Push(b);
+      }
+      written_batches.Close();
+    });
+
+    // The syncer: one fsync for every batch written so far, then prints them in order. A
+    // batch is printed only after a sync that started after its write returned: what was
+    // printed was recorded. After a failure nothing more is printed (the output stays a
+    // prefix of the decisions, all of them recorded).
+    uint64_t first_seq = 0, last_seq = 0;
+    std::thread syncer([&] {
+      std::vector<Batch*> group;
+      bool printing = true;
+      while (Batch* b = written_batches.Pop()) {
+        group.assign(1, b);
+        while (Batch* more = written_batches.TryPop()) group.push_back(more);
+        const bool any_written =
+            std::any_of(group.begin(), group.end(), [](const Batch* g) { return g->written; });
+        if (printing && any_written) {
+          if (absl::Status s = store->SyncAudit(); !s.ok()) {
+            fail(s);
+            printing = false;
+          }
+        }
+        for (Batch* g : group) {
+          if (printing && !g->written) printing = false;
+          if (printing) {
+            if (first_seq == 0) first_seq = g->range.first;
+            last_seq = g->range.last;
+            if (std::fwrite(g->output.data(), 1, g->output.size(), out) != g->output.size() ||
+                std::fflush(out) != 0) {
+              fail(absl::DataLossError(
+                  fmt::format("cannot write the decisions to {} (they are recorded in the "
+                              "audit log up to record {})",
+                              output_.empty() ? "standard output" : output_, g->range.last)));
+              printing = false;
+            }
+          }
+          g->records.Clear();
+          g->output.clear();
+          free_batches.Push(g);
+        }
       }
     });
 
@@ -329,7 +378,8 @@ class DecideCommand : public Command {
       free_batches.Push(batch);
     }
     full_batches.Close();
-    recorder.join();
+    writer.join();
+    syncer.join();
     progress.Done();
 
     int code = kExitOk;

@@ -40,6 +40,21 @@ absl::StatusOr<AuditRange> Store::AppendAudit(std::span<const AuditRecord> recor
 }
 
 absl::StatusOr<AuditRange> Store::AppendAudit(const AuditBatch& records) {
+  BUKONG_ASSIGN_OR_RETURN(AuditRange range, WriteAudit(records));
+  // Synced outside the write lock, so that concurrent appenders share fsyncs (group sync)
+  // while the next batch is being written. The WAL is one sequential log: when this batch
+  // is on disk, so is every batch written before it, and recovery replays a prefix of the
+  // log, so a crash can lose only unacknowledged batches at the end, never leave a hole.
+  BUKONG_RETURN_IF_ERROR(SyncAudit());
+  return range;
+}
+
+absl::Status Store::SyncAudit() {
+  BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
+  return FromRocks(impl_->db->SyncWAL(), "syncing audit records");
+}
+
+absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
   BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
   const std::string_view bodies = records.bodies_;
   size_t index_bytes = 0;
@@ -99,18 +114,13 @@ absl::StatusOr<AuditRange> Store::AppendAudit(const AuditBatch& records) {
     }
     batch.Put(impl_->meta, std::string(internal::kMetaChainHead),
               internal::EncodeChainHead(seq, hash));
-    // Written to the WAL (in the operating system's hands) in chain order under the lock...
+    // Written to the WAL (in the operating system's hands, not yet synced) in chain order
+    // under the lock.
     rocksdb::Status s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
     if (!s.ok()) return FromRocks(s, "writing audit records");
     impl_->head_seq = seq;
     impl_->head_hash = hash;
   }
-  // ...and synced outside it, so that concurrent appenders share fsyncs (group sync) while
-  // the next batch is being encoded. The WAL is one sequential log: when this batch is on
-  // disk, so is every batch written before it, and recovery replays a prefix of the log, so
-  // a crash can lose only unacknowledged batches at the end, never leave a hole.
-  rocksdb::Status s = impl_->db->SyncWAL();
-  if (!s.ok()) return FromRocks(s, "syncing audit records");
   return AuditRange{first, seq};
 }
 

@@ -260,6 +260,15 @@ class Store {
   absl::StatusOr<AuditRange> AppendAudit(std::span<const AuditRecord> records);
   // The same for records already encoded (same bytes, same chain); the batch is unchanged.
   absl::StatusOr<AuditRange> AppendAudit(const AuditBatch& batch);
+  // AppendAudit in two steps, so that a caller can write the next batch while the previous
+  // one is being synced: WriteAudit assigns sequence numbers, chains and writes the batch
+  // (records, declaration index, chain head: one atomic write to the WAL) but does NOT sync;
+  // until a SyncAudit that *starts after* it returns OK, a crash may lose those records
+  // (only whole batches at the end of the log, never one in the middle). SyncAudit makes
+  // every batch written before it durable (one fsync for any number of batches). Print or
+  // acknowledge nothing between the two.
+  absl::StatusOr<AuditRange> WriteAudit(const AuditBatch& batch);
+  absl::Status SyncAudit();
   ChainHead Head() const;
   // The record with sequence number `seq`, or nullopt.
   absl::StatusOr<std::optional<AuditEntry>> GetAudit(uint64_t seq) const;
