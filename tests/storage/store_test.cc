@@ -549,6 +549,45 @@ TEST(AuditTest, EncodedBatchWritesTheSameRecordsAsAuditRecords) {
   EXPECT_THAT(by_batch->AppendAudit(batch), StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// WriteAudit then SyncAudit is AppendAudit in two steps: several written batches chain on
+// from each other and one SyncAudit makes them all durable (they survive a reopen).
+TEST(AuditTest, WriteThenSyncChainsLikeAppend) {
+  TempDir tmp;
+  std::string head;
+  {
+    auto store = InitAndOpen(tmp.Sub("db"));
+    AuditBatch first, second;
+    for (const auto& r : Records(1, 3)) first.Add(r);
+    for (const auto& r : Records(4, 7)) second.Add(r);
+    auto r1 = store->WriteAudit(first);
+    auto r2 = store->WriteAudit(second);
+    ASSERT_THAT(r1, IsOk());
+    ASSERT_THAT(r2, IsOk());
+    EXPECT_EQ(r1->first, 1u);
+    EXPECT_EQ(r1->last, 3u);
+    EXPECT_EQ(r2->first, 4u);
+    EXPECT_EQ(r2->last, 7u);
+    ASSERT_THAT(store->SyncAudit(), IsOk());
+    head = store->Head().hash;
+  }
+  auto reference = InitAndOpen(tmp.Sub("ref"));
+  ASSERT_THAT(reference->AppendAudit(Records(1, 7)), IsOk());
+  EXPECT_EQ(head, reference->Head().hash);
+  auto store = Store::Open(tmp.Sub("db"));
+  ASSERT_THAT(store, IsOk());
+  EXPECT_EQ((*store)->Head().seq, 7u);
+  EXPECT_EQ((*store)->Head().hash, head);
+  EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
+  auto read_only = [&] {
+    StoreOptions options;
+    options.read_only = true;
+    return *Store::Open(tmp.Sub("ref"), options);
+  }();
+  EXPECT_THAT(read_only->WriteAudit(AuditBatch{}),
+              StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(read_only->SyncAudit(), StatusIs(absl::StatusCode::kFailedPrecondition));
+}
+
 TEST(VerifyChainTest, DetectsAChangedRecord) {
   TempDir tmp;
   const std::string dir = TenRecords(tmp);
