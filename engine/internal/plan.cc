@@ -262,6 +262,7 @@ void Conjuncts(const ir::Condition& c, std::vector<const ir::Condition*>* out) {
 
 constexpr size_t kMaxBounds = 63;        // boundaries per date/number dimension (127 buckets)
 constexpr size_t kMaxHsNodes = 16384;    // HS dimension buckets; beyond, long codes are cut
+constexpr size_t kMaxHsIndexBytes = size_t{64} << 20;  // and at most this much memory
 constexpr int64_t kMaxCodeSpan = 32;     // a wider HS range is indexed by its shorter prefixes
 constexpr size_t kMaxIndexedFlags = 64;
 
@@ -561,7 +562,8 @@ class IndexBuilder {
   // every code in v's bucket, exactly), so a row is its parent's row plus the rules naming v.
   // A range spanning kMaxCodeSpan or more codes is indexed by its shorter prefixes (a
   // superset), and so are codes longer than the dimension's length limit, which is lowered
-  // until the named codes fit in kMaxHsNodes buckets.
+  // until the named codes fit in kMaxHsNodes buckets of rows that take kMaxHsIndexBytes at
+  // most (100,000 rules: 5,000 buckets).
   void AddHsDimension(std::vector<RuleDomain>& domains) {
     if (std::none_of(domains.begin(), domains.end(), [](const RuleDomain& d) { return d.hs != nullptr; }))
       return;
@@ -591,7 +593,9 @@ class IndexBuilder {
       }
       std::sort(all.begin(), all.end());  // shorter codes (parents) first
       all.erase(std::unique(all.begin(), all.end()), all.end());
-      if (all.size() < kMaxHsNodes || max_digits == 2) break;
+      const size_t row_bytes = plan_->index_words * sizeof(uint64_t);
+      if (all.size() < std::min(kMaxHsNodes, kMaxHsIndexBytes / row_bytes) || max_digits == 2)
+        break;
     }
     IndexDimension dim;
     dim.kind = IndexDimension::Kind::kHs;
