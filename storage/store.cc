@@ -48,7 +48,6 @@ rocksdb::WriteOptions SyncedWrite() {
   return w;
 }
 
-
 absl::StatusOr<std::string> ReadSmallFile(const std::string& path) {
   std::error_code ec;
   const auto size = fs::file_size(path, ec);
@@ -361,6 +360,28 @@ absl::StatusOr<std::optional<Profile>> Store::GetProfile(std::string_view id) co
   if (!s.ok()) return FromRocks(s, "reading a profile");
   BUKONG_ASSIGN_OR_RETURN(Profile p, internal::DecodeProfileValue(id, value.ToStringView()));
   return std::optional<Profile>(std::move(p));
+}
+
+absl::Status Store::GetProfiles(std::span<const std::string_view> ids,
+                                std::vector<std::optional<Profile>>* out) const {
+  out->resize(ids.size());
+  if (ids.empty()) return absl::OkStatus();
+  std::vector<rocksdb::Slice> keys(ids.begin(), ids.end());
+  std::vector<rocksdb::PinnableSlice> values(ids.size());
+  std::vector<rocksdb::Status> statuses(ids.size());
+  impl_->db->MultiGet(rocksdb::ReadOptions(), impl_->profiles, keys.size(), keys.data(),
+                      values.data(), statuses.data());
+  for (size_t i = 0; i < ids.size(); ++i) {
+    if (statuses[i].IsNotFound()) {
+      (*out)[i].reset();
+      continue;
+    }
+    if (!statuses[i].ok()) return FromRocks(statuses[i], "reading profiles");
+    BUKONG_ASSIGN_OR_RETURN(Profile p,
+                            internal::DecodeProfileValue(ids[i], values[i].ToStringView()));
+    (*out)[i] = std::move(p);
+  }
+  return absl::OkStatus();
 }
 
 absl::Status ValidateProfile(const Profile& p) {

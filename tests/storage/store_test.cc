@@ -313,6 +313,21 @@ TEST(ProfileTest, RoundTripsEdgeValues) {
   auto absent = store->GetProfile("no such enterprise");
   ASSERT_THAT(absent, IsOk());
   EXPECT_FALSE(absent->has_value());
+
+  // GetProfiles (one MultiGet) answers like GetProfile per id, in the order asked, absent
+  // and repeated ids included; the output is resized, not appended to.
+  const std::vector<std::string_view> ids = {late.id, "no such enterprise", chinese.id,
+                                             extremes.id, late.id};
+  std::vector<std::optional<Profile>> many(7, chinese);
+  ASSERT_THAT(store->GetProfiles(ids, &many), IsOk());
+  ASSERT_EQ(many.size(), ids.size());
+  EXPECT_EQ(many[0], late);
+  EXPECT_FALSE(many[1].has_value());
+  EXPECT_EQ(many[2], chinese);
+  EXPECT_EQ(many[3], extremes);
+  EXPECT_EQ(many[4], late);
+  ASSERT_THAT(store->GetProfiles({}, &many), IsOk());
+  EXPECT_TRUE(many.empty());
 }
 
 TEST(ProfileTest, PutRejectsInvalidProfiles) {
