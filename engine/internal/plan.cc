@@ -99,7 +99,7 @@ class Lowerer {
           ids.push_back(*id);
         }
         // Conditions are pure, so and/or may test their operands in any order: cheap and
-        // selective tests first (the HS list that indexed the rule is likely true).
+        // selective tests first (an HS list the index did not decide exactly is likely true).
         std::stable_sort(ids.begin(), ids.end(), [&](uint32_t a, uint32_t b) {
           return Cost(plan_->nodes[a]) < Cost(plan_->nodes[b]);
         });
@@ -270,8 +270,10 @@ constexpr size_t kMaxIndexedFlags = 64;
 // nullopt / all-ones = unconstrained.
 struct RuleDomain {
   uint32_t directions = 0b111;
-  // The first top-level `hs in` list (nullptr: none), which the HS dimension indexes; set by
-  // the builder: whether it indexes that list exactly (no range cut to shorter prefixes).
+  // The first top-level `hs in` list (nullptr: none), which the HS dimension indexes. Points
+  // into the IR being built; used only during BuildPlan. hs_exact is set by AddHsDimension
+  // (before ExactlyIndexed reads it): whether the index decides that list exactly (no range
+  // cut to shorter prefixes).
   const ir::Condition* hs = nullptr;
   bool hs_exact = false;
   uint32_t modes = 0b11111;
@@ -401,23 +403,22 @@ std::pair<int64_t, int64_t> BucketRange(const std::vector<__int128>& bounds, ir:
 
 class IndexBuilder {
  public:
-  // Chooses the bit order (see plan.h): rules sorted by the first chapter and heading their
-  // HS list names (a chapter-wide rule before the headings of its chapter, a rule without
-  // an HS list last), file order within a group.
+  // Chooses the bit order (see plan.h): rules sorted by the smallest chapter and heading
+  // their HS list names (a chapter-wide rule before the headings of its chapter, a rule
+  // without an HS list last), file order within a group.
   IndexBuilder(Plan* plan, const std::vector<RuleDomain>& domains)
       : plan_(plan), rules_(domains.size()), rule_bit_(domains.size()) {
-    auto cluster = [](const RuleDomain& d) -> std::pair<int64_t, int64_t> {
-      std::pair<int64_t, int64_t> first{100, 0};
-      if (d.hs == nullptr) return first;
-      for (const ir::HsRange& r : d.hs->hs_ranges)
-        first = std::min(first, std::pair{DigitsValue(r.low.substr(0, 2)),
-                                          r.low.size() >= 4 ? DigitsValue(r.low.substr(0, 4)) : 0});
-      return first;
-    };
+    std::vector<std::pair<int64_t, int64_t>> cluster(rules_, {100, 0});
+    for (size_t r = 0; r < rules_; ++r) {
+      if (domains[r].hs == nullptr) continue;
+      for (const ir::HsRange& range : domains[r].hs->hs_ranges)
+        cluster[r] = std::min(cluster[r], std::pair{DigitsValue(range.low.substr(0, 2)),
+                                                    range.low.size() >= 4 ? DigitsValue(range.low.substr(0, 4)) : 0});
+    }
     plan_->bit_rule.resize(rules_);
     for (uint32_t r = 0; r < rules_; ++r) plan_->bit_rule[r] = r;
     std::stable_sort(plan_->bit_rule.begin(), plan_->bit_rule.end(),
-                     [&](uint32_t a, uint32_t b) { return cluster(domains[a]) < cluster(domains[b]); });
+                     [&](uint32_t a, uint32_t b) { return cluster[a] < cluster[b]; });
     for (uint32_t bit = 0; bit < rules_; ++bit) rule_bit_[plan_->bit_rule[bit]] = bit;
 
     plan_->index_words = static_cast<uint32_t>((rules_ + 63) / 64);
@@ -563,7 +564,7 @@ class IndexBuilder {
   // A range spanning kMaxCodeSpan or more codes is indexed by its shorter prefixes (a
   // superset), and so are codes longer than the dimension's length limit, which is lowered
   // until the named codes fit in kMaxHsNodes buckets of rows that take kMaxHsIndexBytes at
-  // most (100,000 rules: 5,000 buckets).
+  // most (at 100,000 rules, about 5,000 buckets).
   void AddHsDimension(std::vector<RuleDomain>& domains) {
     if (std::none_of(domains.begin(), domains.end(), [](const RuleDomain& d) { return d.hs != nullptr; }))
       return;
@@ -684,8 +685,8 @@ bool IsBound(const IndexDimension* dim, __int128 x) {
 // `dom`: a rule offered by the index then satisfies `c`, and `c` need not be evaluated.
 // Exact: enumerations, countries, ports, two_step, grades (a bucket per value); an indexed
 // flag; a date or number comparison whose bound is a bucket boundary of its own (not lost
-// to thinning; `!=` is never indexed); the HS list the HS dimension indexed, unless a range
-// 4-digit codes with a heading dimension.
+// to thinning; `!=` is never indexed); the HS list the HS dimension indexed, unless one of its
+// ranges was cut to shorter prefixes (RuleDomain::hs_exact).
 bool ExactlyIndexed(const ir::Condition& c, const RuleDomain& dom, const Plan& plan) {
   using K = ir::Condition::Kind;
   using D = IndexDimension::Kind;
@@ -1049,7 +1050,7 @@ absl::Status DecideWithPlan(const CompiledRuleset& compiled, const SelectionKey&
   }
 
   // Candidates (see plan.h): AND the rows of this declaration's buckets, then evaluate the
-  // rules left, in bit (= file) order.
+  // rules left, in bit order (rules grouped by HS code), restoring file order for the result.
   const size_t words = p.index_words;
   absl::InlinedVector<const uint64_t*, 24> rows;
   absl::InlinedVector<const uint64_t*, 24> summaries;

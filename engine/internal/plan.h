@@ -14,14 +14,14 @@
 //   declaration (direction, HS code, mode, two_step, grade, origin, trade country, port,
 //   date, value, weight, age_days, inspections, hits, hit_rate) plus the flags. The HS code
 //   dimension is a trie: a declared code falls in the bucket of the longest code (2 to 10
-//   digits) that some rule's HS list names. From each rule's top-level conjunction (and its valid window) the builder knows
-//   which values of a dimension the rule can accept; values are grouped into buckets (for
-//   dates and numbers, the literals the rules compare with are the bucket boundaries, each
-//   boundary a bucket of its own), and row b of a dimension marks the rules that can match in
-//   bucket b. A decision ANDs the rows of its own buckets (and removes rules that need a flag
-//   the profile lacks): what is left are the rules whose top-level conjunction can hold. Only
-//   dimensions some rule constrains take part. The index is only ever a superset: the full
-//   condition is still evaluated for every candidate.
+//   digits) that some rule's HS list names. From each rule's top-level conjunction (and its
+//   valid window) the builder knows which values of a dimension the rule can accept; values
+//   are grouped into buckets (for dates and numbers, the literals the rules compare with are
+//   the bucket boundaries, each boundary a bucket of its own), and row b of a dimension
+//   marks the rules that can match in bucket b. A decision ANDs the rows of its own buckets
+//   (and removes rules that need a flag the profile lacks): what is left are the rules whose
+//   top-level conjunction can hold. Only dimensions some rule constrains take part. The
+//   index is only ever a superset: what it does not decide exactly is still evaluated.
 // - Bit order is not file order: rules are clustered by the HS chapter and heading their
 //   commodity condition names first (bit_rule maps a bit back to the rule), so that the rules
 //   a declaration's HS code can reach sit in a few words of every row. Each row has a summary
@@ -132,8 +132,8 @@ struct Facts {
 };
 
 // One dimension of the candidate index (see the file comment): the declaration's value on
-// this dimension selects a bucket; row `bucket` of `bits` has bit r set when rule r can
-// match some declaration in that bucket.
+// this dimension selects a bucket; row `bucket` of `bits` has bit b set when rule
+// Plan::bit_rule[b] can match some declaration in that bucket.
 struct IndexDimension {
   enum class Kind : uint8_t { kDirection, kHs, kMode, kTwoStep, kGrade, kSymbol, kDate, kNumber };
   Kind kind = Kind::kDirection;

@@ -752,8 +752,7 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
     return n;
   };
   // The index works at the precision the rules name codes with: of sub0..sub14, which share
-  // heading 8400, only
-  // sub1 (840007) is offered. no_hs needs origin CN; these declarations come from NO.
+  // heading 8400, only sub1 (840007) is offered. no_hs needs origin CN; these declarations come from NO.
   Declaration d = MakeDeclaration("D1", "8400071234");
   EXPECT_EQ(candidates(d), 1u);
   d.direction = Direction::kExport;
