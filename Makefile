@@ -6,7 +6,7 @@
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-fast test-asan test-tsan fuzz bench clean
+.PHONY: all deps build demo test test-fast test-asan test-tsan test-tsan-cli fuzz bench clean
 
 all: build
 
@@ -36,6 +36,15 @@ test-tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DBUKONG_SANITIZE=thread -DBUKONG_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j $(JOBS) --target tests_tsan
 	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L tsan
+
+# The CLI's end-to-end tests (decide's pipeline, replay's and what-if's threads) against a
+# ThreadSanitizer build of `bukong`. Not part of `make test`: building the whole program with
+# TSan adds several minutes on 2 cores. RocksDB is not instrumented: see tests/tsan.supp.
+test-tsan-cli: deps
+	cmake -S . -B build-tsan -G Ninja -DBUKONG_SANITIZE=thread -DBUKONG_BENCH=OFF >/dev/null
+	cmake --build build-tsan -j $(JOBS) --target bukong cli_test
+	TSAN_OPTIONS=suppressions=$(CURDIR)/tests/tsan.supp \
+	  ctest --test-dir build-tsan --output-on-failure -R '^cli_test$$'
 
 # 60 seconds of libFuzzer over parse + check (clang), from the seed corpus in fuzz/corpus.
 FUZZ_SECONDS ?= 60
