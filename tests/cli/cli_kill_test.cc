@@ -46,7 +46,6 @@ pid_t Spawn(const std::vector<std::string>& args, int* stdout_fd) {
 
 TEST(CliKillTest, EveryPrintedDecisionIsRecordedAndReplayPasses) {
   TempDir tmp;
-  WriteFile(tmp.Sub("key"), std::string(kKeyHex));
   const std::string db = tmp.Sub("db");
   const std::string rules = SourceDir() + "/rules/order237-2018.rules";
   ASSERT_EQ(Bukong(tmp, fmt::format("gen profiles --seed 5 --count 2000 --grades "
@@ -59,11 +58,7 @@ TEST(CliKillTest, EveryPrintedDecisionIsRecordedAndReplayPasses) {
                                     tmp.Sub("d.jsonl")))
                 .exit_code,
             0);
-  ASSERT_EQ(
-      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
-  ASSERT_EQ(
-      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
-      0);
+  ASSERT_TRUE(InitWithProfiles(tmp, db, tmp.Sub("p.csv")));
 
   std::random_device device;
   const unsigned seed = device();

@@ -2,7 +2,6 @@
 // what-if, stats — their success paths and every bad-input path SPEC §4 names.
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 #include <simdjson.h>
 
 #include <map>
@@ -11,10 +10,12 @@
 
 #include "storage/store.h"
 #include "tests/cli/cli_test_support.h"
+#include "tests/testing/raw_db.h"
 
 namespace bukong::cli::testing {
 namespace {
 
+using ::bukong::testing::RawDb;
 using ::testing::AllOf;
 using ::testing::ContainsRegex;
 using ::testing::HasSubstr;
@@ -30,7 +31,6 @@ struct DataSet {
 
 DataSet MakeDataSet(const TempDir& tmp, int profiles, int declarations, int seed = 11) {
   DataSet d{tmp.Sub("db"), tmp.Sub("profiles.csv"), tmp.Sub("declarations.jsonl")};
-  WriteFile(tmp.Sub("key"), std::string(kKeyHex) + "\n");
   const std::string grades = "advanced:5,certified:10,general:80,dishonest:5";
   EXPECT_EQ(Bukong(tmp, fmt::format("gen profiles --seed {} --count {} --grades {} -o '{}'", seed,
                                     profiles, grades, d.profiles))
@@ -40,11 +40,7 @@ DataSet MakeDataSet(const TempDir& tmp, int profiles, int declarations, int seed
                                     seed, declarations, profiles, d.declarations))
                 .exit_code,
             0);
-  EXPECT_EQ(
-      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", d.db, tmp.Sub("key"))).exit_code,
-      0);
-  EXPECT_EQ(Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", d.db, d.profiles)).exit_code,
-            0);
+  InitWithProfiles(tmp, d.db, d.profiles);
   return d;
 }
 
@@ -138,17 +134,12 @@ TEST(CliDecideTest, SameInputAndDatabaseStateGiveIdenticalOutput) {
 
 TEST(CliDecideTest, BadLinesAreReportedCopiedToRejectsAndTheRunGoesOn) {
   TempDir tmp;
-  WriteFile(tmp.Sub("key"), std::string(kKeyHex));
   const std::string db = tmp.Sub("db");
-  ASSERT_EQ(
-      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
   WriteFile(tmp.Sub("p.csv"),
             "id,grade,registered,flags,inspections,hits\n"
             "E-GOOD,general,2010-01-01,,0,0\n"
             "E-PLATINUM,platinum,2010-01-01,,0,0\n");
-  ASSERT_EQ(
-      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
-      0);
+  ASSERT_TRUE(InitWithProfiles(tmp, db, tmp.Sub("p.csv")));
   const std::vector<std::string> lines = {
       Declaration("D1", "E-GOOD"),  // 1 ok
       "{\"id\":\"D2\",",            // 2 not JSON
@@ -249,15 +240,10 @@ TEST(CliUsageTest, UsageErrorsExit2MissingDatabaseExits1AndEveryCommandHasHelp) 
 
 TEST(CliOutcomeTest, RecordsOncePerDecidedDeclarationAndUpdatesCounters) {
   TempDir tmp;
-  WriteFile(tmp.Sub("key"), std::string(kKeyHex));
   const std::string db = tmp.Sub("db");
-  ASSERT_EQ(
-      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key"))).exit_code, 0);
   WriteFile(tmp.Sub("p.csv"),
             "id,grade,registered,flags,inspections,hits\nE1,general,2010-01-01,,4,1\n");
-  ASSERT_EQ(
-      Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
-      0);
+  ASSERT_TRUE(InitWithProfiles(tmp, db, tmp.Sub("p.csv")));
   WriteFile(tmp.Sub("d.jsonl"), Declaration("D1", "E1") + "\n" + Declaration("D2", "E1") + "\n" +
                                     Declaration("D3", "E-NONE") + "\n");
   ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", db, Rules237(),
@@ -299,48 +285,12 @@ TEST(CliOutcomeTest, RecordsOncePerDecidedDeclarationAndUpdatesCounters) {
             0);
 }
 
-// Opens the database with RocksDB itself, as an attacker or a disk fault would.
-class RawDb {
- public:
-  explicit RawDb(const std::string& dir) {
-    std::vector<std::string> names;
-    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const std::string& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* db = nullptr;
-    rocksdb::Status s = rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles_, &db);
-    EXPECT_TRUE(s.ok()) << s.ToString();
-    db_.reset(db);
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "audit") audit_ = handles_[i];
-    }
-    EXPECT_NE(audit_, nullptr);
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  }
-  static std::string Key(uint64_t seq) {
-    std::string k(8, '\0');
-    for (int i = 7; i >= 0; --i, seq >>= 8) k[i] = static_cast<char>(seq & 0xff);
-    return k;
-  }
-  std::string Get(uint64_t seq) {
-    std::string v;
-    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), audit_, Key(seq), &v).ok());
-    return v;
-  }
-  void Put(uint64_t seq, const std::string& value) {
-    EXPECT_TRUE(db_->Put(rocksdb::WriteOptions(), audit_, Key(seq), value).ok());
-  }
-  void Delete(uint64_t seq) {
-    EXPECT_TRUE(db_->Delete(rocksdb::WriteOptions(), audit_, Key(seq)).ok());
-  }
-
- private:
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::unique_ptr<rocksdb::DB> db_;
-  rocksdb::ColumnFamilyHandle* audit_ = nullptr;
-};
+// The key of audit record `seq`: big-endian, as docs/storage.md specifies.
+std::string AuditKey(uint64_t seq) {
+  std::string key(8, '\0');
+  for (int i = 7; i >= 0; --i, seq >>= 8) key[i] = static_cast<char>(seq & 0xff);
+  return key;
+}
 
 TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   TempDir tmp;
@@ -360,7 +310,7 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   // the reverse), and make record 730 undecodable (a byte more inside its body).
   {
     RawDb raw(d.db);
-    std::string value = raw.Get(417);
+    std::string value = raw.Get("audit", AuditKey(417));
     const size_t release = value.find("\"outcome\":\"release\"");
     const size_t inspect = value.find("\"outcome\":\"inspect\"");
     ASSERT_TRUE(release != std::string::npos || inspect != std::string::npos);
@@ -369,12 +319,12 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
     } else {
       value.replace(inspect, 19, "\"outcome\":\"release\"");
     }
-    raw.Put(417, value);
-    value = raw.Get(730);
+    raw.Put("audit", AuditKey(417), value);
+    value = raw.Get("audit", AuditKey(730));
     const size_t rate = value.find("\"rate_ppm\":");
     ASSERT_NE(rate, std::string::npos);
     value.insert(rate + 11, "9");
-    raw.Put(730, value);
+    raw.Put("audit", AuditKey(730), value);
   }
   r = Bukong(tmp, fmt::format("replay --db '{}'", d.db));
   EXPECT_EQ(r.exit_code, 1);
@@ -394,13 +344,13 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
                                      d2.declarations))
                 .exit_code,
             0);
-  { RawDb(d2.db).Delete(250); }
+  { RawDb(d2.db).Delete("audit", AuditKey(250)); }
   r = Bukong(tmp2, fmt::format("replay --db '{}'", d2.db));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, HasSubstr("chain: record 250 is missing"));
   EXPECT_THAT(r.out, HasSubstr("599 re-decided, 599 identical"));
   // The last record deleted: the chain head names it.
-  { RawDb(d2.db).Delete(600); }
+  { RawDb(d2.db).Delete("audit", AuditKey(600)); }
   r = Bukong(tmp2, fmt::format("replay --db '{}'", d2.db));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, ContainsRegex("chain: record 600[^\n]*missing"));

@@ -3,6 +3,7 @@
 #define BUKONG_TESTS_CLI_CLI_TEST_SUPPORT_H_
 
 #include <fmt/format.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -76,6 +77,20 @@ inline RunResult Bukong(const TempDir& tmp, const std::string& args,
 
 // A fixed selection key, so that databases made by different tests decide alike.
 inline constexpr std::string_view kKeyHex = "000102030405060708090a0b0c0d0e0f";
+
+// `init` of a database at `db` with the fixed key, then `profiles import` of `profiles_csv`.
+// Reports a failing step; true when both exit 0 (callers ASSERT_TRUE it).
+inline bool InitWithProfiles(const TempDir& tmp, const std::string& db,
+                             const std::string& profiles_csv) {
+  WriteFile(tmp.Sub("key"), std::string(kKeyHex) + "\n");
+  const RunResult init =
+      Bukong(tmp, fmt::format("init --db '{}' --key-file '{}'", db, tmp.Sub("key")));
+  EXPECT_EQ(init.exit_code, 0) << init.err;
+  if (init.exit_code != 0) return false;
+  const RunResult import = Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, profiles_csv));
+  EXPECT_EQ(import.exit_code, 0) << import.err;
+  return import.exit_code == 0;
+}
 
 }  // namespace bukong::cli::testing
 

@@ -3,7 +3,6 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
-#include <rocksdb/db.h>
 #include <sys/stat.h>
 
 #include <fstream>
@@ -14,6 +13,7 @@
 #include "core/sha256.h"
 #include "storage/internal/encoding.h"
 #include "tests/storage/test_support.h"
+#include "tests/testing/raw_db.h"
 #include "tests/testing/status_matchers.h"
 
 namespace bukong::storage {
@@ -23,6 +23,7 @@ using ::bukong::storage::testing::SampleProfile;
 using ::bukong::storage::testing::SampleRecord;
 using ::bukong::storage::testing::TempDir;
 using ::bukong::testing::IsOk;
+using ::bukong::testing::RawDb;
 using ::bukong::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
@@ -41,41 +42,6 @@ std::unique_ptr<Store> InitAndOpen(const std::string& dir, const StoreOptions& o
   EXPECT_THAT(store, IsOk());
   return std::move(store).value();
 }
-
-// Raw RocksDB access to a closed store's folder, so tests can alter it behind its back.
-class RawDb {
- public:
-  explicit RawDb(const std::string& dir) {
-    std::vector<std::string> names;
-    EXPECT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    rocksdb::DB* raw = nullptr;
-    EXPECT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles_, &raw).ok());
-    db_.reset(raw);
-    for (size_t i = 0; i < names.size(); ++i) by_name_[names[i]] = handles_[i];
-  }
-  ~RawDb() {
-    for (auto* h : handles_) db_->DestroyColumnFamilyHandle(h);
-  }
-  rocksdb::ColumnFamilyHandle* cf(const std::string& name) { return by_name_.at(name); }
-  std::string Get(const std::string& cf_name, const std::string& key) {
-    std::string value;
-    EXPECT_TRUE(db_->Get(rocksdb::ReadOptions(), cf(cf_name), key, &value).ok());
-    return value;
-  }
-  void Put(const std::string& cf_name, const std::string& key, const std::string& value) {
-    EXPECT_TRUE(db_->Put(rocksdb::WriteOptions(), cf(cf_name), key, value).ok());
-  }
-  void Delete(const std::string& cf_name, const std::string& key) {
-    EXPECT_TRUE(db_->Delete(rocksdb::WriteOptions(), cf(cf_name), key).ok());
-  }
-
- private:
-  std::unique_ptr<rocksdb::DB> db_;
-  std::vector<rocksdb::ColumnFamilyHandle*> handles_;
-  std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
-};
 
 // Every file under `dir` with its content, to prove that a refused call changed nothing.
 std::map<std::string, std::string> Snapshot(const std::string& dir) {
