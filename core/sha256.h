@@ -22,7 +22,10 @@ class Sha256Hasher {
   Sha256Hasher(const Sha256Hasher&) = delete;
   Sha256Hasher& operator=(const Sha256Hasher&) = delete;
   void Update(std::string_view data);
+  // The digest of everything given to Update since construction or the last Reset.
   Sha256Digest Finish();
+  // Starts a new digest, reusing the context (no allocation).
+  void Reset();
 
  private:
   void* ctx_;  // EVP_MD_CTX*, kept opaque so OpenSSL stays out of this header.

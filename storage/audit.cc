@@ -22,14 +22,13 @@ void AuditBatch::Add(std::string_view declaration_id, std::string_view enterpris
                      std::string_view decision) {
   Entry e;
   e.body_begin = bodies_.size();
-  // The body starts with the format byte, then lp(declaration_id), lp(enterprise).
-  internal::AppendAuditBody(bodies_, declaration_id, enterprise, declaration, profile,
-                            ruleset_sha256, key_id, decision);
+  const internal::AuditBodyOffsets at = internal::AppendAuditBody(
+      bodies_, declaration_id, enterprise, declaration, profile, ruleset_sha256, key_id, decision);
   e.body_end = bodies_.size();
+  e.id_begin = at.declaration_id;
   e.id_size = declaration_id.size();
-  e.id_begin = e.body_begin + 1 + internal::VarintLength(e.id_size);
+  e.enterprise_begin = at.enterprise;
   e.enterprise_size = enterprise.size();
-  e.enterprise_begin = e.id_begin + e.id_size + internal::VarintLength(e.enterprise_size);
   entries_.push_back(e);
 }
 

@@ -300,10 +300,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
         fmt::format("{} has no schema version; not a bukong database", dir));
   }
   if (!s.ok()) return FromRocks(s, fmt::format("reading the schema version of {}", dir));
-  if (value != std::to_string(kSchemaVersion)) {
-    return absl::FailedPreconditionError(
-        fmt::format("the database in {} has schema version {}; this bukong reads only version {}",
-                    dir, value, kSchemaVersion));
+  int version = 0;
+  for (int v = kOldestReadableSchemaVersion; v <= kSchemaVersion; ++v) {
+    if (value == std::to_string(v)) version = v;
+  }
+  if (version == 0) {
+    return absl::FailedPreconditionError(fmt::format(
+        "the database in {} has schema version {}; this bukong reads versions {} to {}", dir,
+        value, kOldestReadableSchemaVersion, kSchemaVersion));
   }
   if (!impl->profiles || !impl->rulesets || !impl->audit || !impl->decided || !impl->outcomes) {
     return absl::DataLossError(fmt::format("{} lacks one of bukong's column families", dir));
@@ -337,6 +341,14 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     return absl::DataLossError(fmt::format("{}: malformed chain head", dir));
   impl->head_seq = internal::ReadBigEndian64(value);
   std::copy(value.begin() + 8, value.end(), impl->head_hash.begin());
+
+  // An older database opened for writing will get records of the current format: record
+  // the current version now (synced), so that an older bukong refuses it from here on.
+  if (version < kSchemaVersion && !options.read_only) {
+    s = impl->db->Put(SyncedWrite(), impl->meta, internal::kMetaSchemaVersion,
+                      std::to_string(kSchemaVersion));
+    if (!s.ok()) return FromRocks(s, fmt::format("upgrading the schema version of {}", dir));
+  }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
 }
 

@@ -35,9 +35,14 @@
 
 namespace bukong::storage {
 
-// The layout version this code reads and writes (meta key `schema_version`). A database
-// with any other version is refused by Store::Open.
-inline constexpr int kSchemaVersion = 1;
+// The layout version this code writes (meta key `schema_version`). It also reads databases
+// of every version from kOldestReadableSchemaVersion on: each audit record starts with its
+// format byte, so old records stay readable next to new ones, and a writable open of an
+// older database records the new version (an older bukong then refuses it instead of
+// misreading the new records). Any other version is refused by Store::Open.
+// Version 2: leaner audit records (docs/storage.md); version 1: the first layout.
+inline constexpr int kSchemaVersion = 2;
+inline constexpr int kOldestReadableSchemaVersion = 1;
 
 // Name of the selection-key file inside the database folder (mode 0600, 32 hex digits).
 inline constexpr const char* kSelectionKeyFileName = "selection.key";
@@ -220,9 +225,10 @@ struct ImportStats {
 // may open a folder for writing (RocksDB's LOCK file); read-only opens may share it.
 class Store {
  public:
-  // Opens the database in `dir`. NotFound if there is none; FailedPrecondition (naming both
-  // versions) when its schema version is not kSchemaVersion; DataLoss when selection.key is
-  // missing, malformed, or does not match the key id recorded at init.
+  // Opens the database in `dir`. NotFound if there is none; FailedPrecondition (naming the
+  // versions) when its schema version is outside kOldestReadableSchemaVersion..kSchemaVersion
+  // (a writable open of an older one records kSchemaVersion); DataLoss when selection.key
+  // is missing, malformed, or does not match the key id recorded at init.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      const StoreOptions& options = {});
   ~Store();

@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <cstring>
+#include <utility>
 
 namespace bukong::storage::internal {
 
@@ -133,54 +134,107 @@ std::string EncodeAuditKey(uint64_t seq) {
   return key;
 }
 
-void AppendAuditBody(std::string& out, std::string_view declaration_id, std::string_view enterprise,
-                     std::string_view declaration, const Profile* profile,
-                     std::string_view ruleset_sha256, std::string_view key_id,
-                     std::string_view decision) {
-  out.push_back(static_cast<char>(kAuditFormat));
-  PutLengthPrefixed(out, declaration_id);
-  PutLengthPrefixed(out, enterprise);
-  PutLengthPrefixed(out, ruleset_sha256);
-  PutLengthPrefixed(out, key_id);
-  if (profile != nullptr) {
-    out.push_back(1);
-    PutLengthPrefixed(out, profile->id);
-    // lp(profile value): the value is short (well under 16 KB in practice), so its length
-    // prefix is written after it, into a reserved varint slot, instead of encoding the value
-    // into a temporary string first. A value of 128 bytes or more moves once.
-    const size_t slot = out.size();
-    out.push_back('\0');
-    AppendProfileValue(out, *profile);
-    const size_t n = out.size() - slot - 1;
-    if (n < 0x80) {
-      out[slot] = static_cast<char>(n);
-    } else {
-      std::string value = out.substr(slot + 1);
-      out.resize(slot);
-      PutLengthPrefixed(out, value);
-    }
-  } else {
-    out.push_back(0);
+namespace {
+
+// Text fields of a format-2 body (docs/storage.md): a field's bytes are often already in
+// the record (the declaration id and the enterprise inside the declaration line, the
+// ruleset's hash inside the decision line), so they are stored as a reference to them.
+enum TextTag : uint8_t {
+  kTextLiteral = 0,     // lp(bytes)
+  kTextSlice = 1,       // varint(offset) varint(length): those bytes of the declaration
+  kTextHex = 2,         // lp(raw): the lower-case hex of raw (twice as many characters)
+  kTextRulesetSha = 3,  // the record's ruleset_sha256 text (decision pieces only)
+};
+
+bool IsLowerHex(std::string_view s) {
+  if (s.empty() || s.size() % 2 != 0) return false;
+  for (char c : s) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
   }
-  PutLengthPrefixed(out, declaration);
-  PutLengthPrefixed(out, decision);
+  return true;
 }
 
-std::string EncodeAuditBody(const AuditRecord& r) {
-  std::string out;
-  out.reserve(64 + r.declaration_id.size() + r.enterprise.size() + r.declaration.size() +
-              r.decision.size() + r.ruleset_sha256.size() + r.key_id.size());
-  AppendAuditBody(out, r.declaration_id, r.enterprise, r.declaration,
-                  r.profile ? &*r.profile : nullptr, r.ruleset_sha256, r.key_id, r.decision);
-  return out;
+int HexValue(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+
+// Appends `text` as a slice of the declaration when its bytes occur there, else as a
+// literal. `declaration_begin` is where the declaration's bytes start in `out`; returns
+// where `text`'s bytes are in `out` either way.
+size_t PutText(std::string& out, std::string_view text, std::string_view declaration,
+               size_t declaration_begin) {
+  if (!text.empty()) {
+    const size_t at = declaration.find(text);
+    if (at != std::string_view::npos) {
+      out.push_back(static_cast<char>(kTextSlice));
+      PutVarint64(out, at);
+      PutVarint64(out, text.size());
+      return declaration_begin + at;
+    }
+  }
+  out.push_back(static_cast<char>(kTextLiteral));
+  PutVarint64(out, text.size());
+  const size_t begin = out.size();
+  out.append(text);
+  return begin;
 }
 
-absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
+// Appends lower-case hex text (a SHA-256, a key id) as its raw bytes, anything else literally.
+void PutHexText(std::string& out, std::string_view text) {
+  if (!IsLowerHex(text)) {
+    out.push_back(static_cast<char>(kTextLiteral));
+    PutLengthPrefixed(out, text);
+    return;
+  }
+  out.push_back(static_cast<char>(kTextHex));
+  PutVarint64(out, text.size() / 2);
+  for (size_t i = 0; i < text.size(); i += 2) {
+    out.push_back(static_cast<char>(HexValue(text[i]) << 4 | HexValue(text[i + 1])));
+  }
+}
+
+// Reads a text field and appends its bytes to `out`. `ruleset_sha` is null where
+// kTextRulesetSha may not appear.
+bool GetText(Decoder& d, std::string_view declaration, const std::string* ruleset_sha,
+             std::string& out) {
+  uint8_t tag = 0;
+  if (!d.GetByte(tag)) return false;
+  switch (tag) {
+    case kTextLiteral: {
+      std::string_view bytes;
+      if (!d.GetLengthPrefixed(bytes)) return false;
+      out.append(bytes);
+      return true;
+    }
+    case kTextSlice: {
+      uint64_t offset = 0, length = 0;
+      if (!d.GetVarint64(offset) || !d.GetVarint64(length) || offset > declaration.size() ||
+          length > declaration.size() - offset) {
+        return false;
+      }
+      out.append(declaration.substr(offset, length));
+      return true;
+    }
+    case kTextHex: {
+      std::string_view raw;
+      if (!d.GetLengthPrefixed(raw) || raw.empty()) return false;
+      out.append(ToHex(raw));
+      return true;
+    }
+    case kTextRulesetSha:
+      if (ruleset_sha == nullptr) return false;
+      out.append(*ruleset_sha);
+      return true;
+    default:
+      return false;
+  }
+}
+
+// Format 1 (schema version 1): every field literally. Read, never written.
+absl::StatusOr<AuditRecord> DecodeAuditBodyV1(std::string_view body) {
   auto bad = [] { return absl::DataLossError("audit record is not a valid encoding"); };
   Decoder d(body);
   uint8_t format = 0, has_profile = 0;
   std::string_view declaration_id, enterprise, sha, key_id, declaration, decision;
-  if (!d.GetByte(format) || format != kAuditFormat || !d.GetLengthPrefixed(declaration_id) ||
+  if (!d.GetByte(format) || format != kAuditFormatV1 || !d.GetLengthPrefixed(declaration_id) ||
       !d.GetLengthPrefixed(enterprise) || !d.GetLengthPrefixed(sha) ||
       !d.GetLengthPrefixed(key_id) || !d.GetByte(has_profile) || has_profile > 1) {
     return bad();
@@ -205,8 +259,145 @@ absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
   return r;
 }
 
+}  // namespace
+
+AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_id,
+                                 std::string_view enterprise, std::string_view declaration,
+                                 const Profile* profile, std::string_view ruleset_sha256,
+                                 std::string_view key_id, std::string_view decision) {
+  AuditBodyOffsets at;
+  out.push_back(static_cast<char>(kAuditFormat));
+  PutVarint64(out, declaration.size());
+  const size_t declaration_begin = out.size();
+  out.append(declaration);
+  at.declaration_id = PutText(out, declaration_id, declaration, declaration_begin);
+  at.enterprise = PutText(out, enterprise, declaration, declaration_begin);
+  PutHexText(out, ruleset_sha256);
+  PutHexText(out, key_id);
+  if (profile != nullptr) {
+    out.push_back(1);
+    PutText(out, profile->id, declaration, declaration_begin);
+    // lp(profile value): the value is short (well under 16 KB in practice), so its length
+    // prefix is written after it, into a reserved varint slot, instead of encoding the value
+    // into a temporary string first. A value of 128 bytes or more moves once.
+    const size_t slot = out.size();
+    out.push_back('\0');
+    AppendProfileValue(out, *profile);
+    const size_t n = out.size() - slot - 1;
+    if (n < 0x80) {
+      out[slot] = static_cast<char>(n);
+    } else {
+      std::string value = out.substr(slot + 1);
+      out.resize(slot);
+      PutLengthPrefixed(out, value);
+    }
+  } else {
+    out.push_back(0);
+  }
+
+  // The decision line as pieces: literal runs around the first occurrence of the ruleset's
+  // hash (stored once, above) and of the declaration id (a slice of the declaration).
+  struct Ref {
+    size_t at = std::string_view::npos, size = 0;
+    uint8_t tag = kTextLiteral;
+    size_t declaration_offset = 0;
+  };
+  Ref refs[2];
+  size_t n_refs = 0;
+  if (!ruleset_sha256.empty()) {
+    const size_t at = decision.find(ruleset_sha256);
+    if (at != std::string_view::npos) refs[n_refs++] = {at, ruleset_sha256.size(), kTextRulesetSha};
+  }
+  const size_t id_in_declaration =
+      declaration_id.empty() ? std::string_view::npos : declaration.find(declaration_id);
+  if (id_in_declaration != std::string_view::npos) {
+    const size_t at = decision.find(declaration_id);
+    if (at != std::string_view::npos) {
+      const Ref id{at, declaration_id.size(), kTextSlice, id_in_declaration};
+      const bool overlaps = n_refs == 1 && at < refs[0].at + refs[0].size && refs[0].at < at + id.size;
+      if (!overlaps) refs[n_refs++] = id;
+    }
+  }
+  if (n_refs == 2 && refs[1].at < refs[0].at) std::swap(refs[0], refs[1]);
+  size_t pieces = n_refs;
+  size_t cursor = 0;
+  for (size_t i = 0; i < n_refs; ++i) {
+    if (refs[i].at > cursor) ++pieces;
+    cursor = refs[i].at + refs[i].size;
+  }
+  if (cursor < decision.size()) ++pieces;
+  PutVarint64(out, pieces);
+  cursor = 0;
+  auto literal = [&](size_t end) {
+    if (end <= cursor) return;
+    out.push_back(static_cast<char>(kTextLiteral));
+    PutLengthPrefixed(out, decision.substr(cursor, end - cursor));
+  };
+  for (size_t i = 0; i < n_refs; ++i) {
+    literal(refs[i].at);
+    out.push_back(static_cast<char>(refs[i].tag));
+    if (refs[i].tag == kTextSlice) {
+      PutVarint64(out, refs[i].declaration_offset);
+      PutVarint64(out, refs[i].size);
+    }
+    cursor = refs[i].at + refs[i].size;
+  }
+  literal(decision.size());
+  return at;
+}
+
+std::string EncodeAuditBody(const AuditRecord& r) {
+  std::string out;
+  out.reserve(64 + r.declaration_id.size() + r.enterprise.size() + r.declaration.size() +
+              r.decision.size() + r.ruleset_sha256.size() + r.key_id.size());
+  AppendAuditBody(out, r.declaration_id, r.enterprise, r.declaration,
+                  r.profile ? &*r.profile : nullptr, r.ruleset_sha256, r.key_id, r.decision);
+  return out;
+}
+
+absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
+  if (!body.empty() && static_cast<uint8_t>(body[0]) == kAuditFormatV1) {
+    return DecodeAuditBodyV1(body);
+  }
+  auto bad = [] { return absl::DataLossError("audit record is not a valid encoding"); };
+  Decoder d(body);
+  uint8_t format = 0, has_profile = 0;
+  std::string_view declaration;
+  if (!d.GetByte(format) || format != kAuditFormat || !d.GetLengthPrefixed(declaration)) {
+    return bad();
+  }
+  AuditRecord r;
+  if (!GetText(d, declaration, nullptr, r.declaration_id) ||
+      !GetText(d, declaration, nullptr, r.enterprise) ||
+      !GetText(d, declaration, nullptr, r.ruleset_sha256) ||
+      !GetText(d, declaration, nullptr, r.key_id) || !d.GetByte(has_profile) ||
+      has_profile > 1) {
+    return bad();
+  }
+  if (has_profile) {
+    std::string profile_id;
+    std::string_view value;
+    if (!GetText(d, declaration, nullptr, profile_id) || !d.GetLengthPrefixed(value)) {
+      return bad();
+    }
+    auto profile = DecodeProfileValue(profile_id, value);
+    if (!profile.ok()) return bad();
+    r.profile = *std::move(profile);
+  }
+  uint64_t pieces = 0;
+  if (!d.GetVarint64(pieces) || pieces > d.rest().size()) return bad();
+  for (uint64_t i = 0; i < pieces; ++i) {
+    if (!GetText(d, declaration, &r.ruleset_sha256, r.decision)) return bad();
+  }
+  if (!d.done()) return bad();
+  r.declaration.assign(declaration);
+  return r;
+}
+
 Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body) {
-  Sha256Hasher hasher;
+  // One context per thread, reset for each record: no allocation per record.
+  thread_local Sha256Hasher hasher;
+  hasher.Reset();
   hasher.Update(AsView(prev));
   char key[8];
   WriteBigEndian64(key, seq);

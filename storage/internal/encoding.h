@@ -60,14 +60,23 @@ std::string EncodeProfileValue(const Profile& p);
 absl::StatusOr<Profile> DecodeProfileValue(std::string_view id, std::string_view value);
 
 // ---- audit: key = BigEndian64(seq), value = body || 32-byte chain hash.
-inline constexpr uint8_t kAuditFormat = 1;
+// Format 2 is written (schema version 2); format 1 (schema version 1) is still read.
+inline constexpr uint8_t kAuditFormatV1 = 1;
+inline constexpr uint8_t kAuditFormat = 2;
 std::string EncodeAuditKey(uint64_t seq);
 std::string EncodeAuditBody(const AuditRecord& r);
+// Where AppendAuditBody put the bytes of the declaration id and of the enterprise (offsets
+// into `out`: inside the declaration line when they occur there, else their literal copy).
+struct AuditBodyOffsets {
+  size_t declaration_id = 0;
+  size_t enterprise = 0;
+};
 // Appends a body to `out`; the fields of AuditRecord by reference (`profile` may be null).
-void AppendAuditBody(std::string& out, std::string_view declaration_id, std::string_view enterprise,
-                     std::string_view declaration, const Profile* profile,
-                     std::string_view ruleset_sha256, std::string_view key_id,
-                     std::string_view decision);
+AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_id,
+                                 std::string_view enterprise, std::string_view declaration,
+                                 const Profile* profile, std::string_view ruleset_sha256,
+                                 std::string_view key_id, std::string_view decision);
+// Decodes a body of either format. DataLoss when it is not a valid encoding.
 absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body);
 // hash_seq = SHA-256(prev_hash (32 bytes) || BigEndian64(seq) || body).
 Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body);

@@ -18,5 +18,18 @@ TEST(Sha256Test, IncrementalEqualsOneShot) {
   EXPECT_EQ(ToHex(hasher.Finish()), Sha256Hex("abc"));
 }
 
+TEST(Sha256Test, ResetStartsANewDigest) {
+  Sha256Hasher hasher;
+  hasher.Update("left over");
+  hasher.Finish();
+  hasher.Reset();
+  hasher.Update("abc");
+  EXPECT_EQ(ToHex(hasher.Finish()), Sha256Hex("abc"));
+  hasher.Reset();  // a reset without Finish discards what was given
+  hasher.Update("xyz");
+  hasher.Reset();
+  EXPECT_EQ(ToHex(hasher.Finish()), Sha256Hex(""));
+}
+
 }  // namespace
 }  // namespace bukong
