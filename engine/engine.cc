@@ -41,6 +41,16 @@ void CollectFields(const ir::Condition& c, std::array<bool, ir::kFieldCount>* re
 
 }  // namespace
 
+namespace {
+void AppendJsonString(std::string_view s, std::string* out);
+
+std::string JsonString(std::string_view s) {
+  std::string out;
+  AppendJsonString(s, &out);
+  return out;
+}
+}  // namespace
+
 CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<engine_internal::Plan>()) {}
 CompiledRuleset::~CompiledRuleset() = default;
 
@@ -58,6 +68,14 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
   for (const ir::Rule& rule : compiled->ir_.rules) CollectFields(rule.when, &compiled->fields_read_);
   BUKONG_RETURN_IF_ERROR(
       engine_internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
+  engine_internal::Plan& plan = *compiled->plan_;
+  for (const ir::Rule& rule : compiled->ir_.rules) {
+    plan.rule_name_json.push_back(JsonString(rule.name));
+    plan.hold_reason_json.push_back(rule.then.hold ? JsonString(rule.then.hold_reason) : "");
+  }
+  for (const auto& grade : compiled->ir_.grades) plan.grade_name_json.push_back(JsonString(grade.name));
+  plan.ruleset_json = ",\"ruleset\":" + JsonString(compiled->id_) +
+                      ",\"ruleset_sha256\":" + JsonString(compiled->Sha256());
   return std::shared_ptr<const CompiledRuleset>(std::move(compiled));
 }
 
@@ -178,14 +196,17 @@ void AppendDecisionJson(const Decision& d, std::string* out) {
   char number[24];
   const auto [end, ec] = std::to_chars(number, number + sizeof(number), d.rate_ppm);
   out->append(number, static_cast<size_t>(end - number));
+  // Names come pre-escaped from the plan (CompileRuleset); only the id is escaped here.
+  const engine_internal::Plan& plan = d.ruleset->plan();
   out->append(",\"grade\":");
-  AppendJsonString(d.GradeName(), out);
+  out->append(plan.grade_name_json[d.grade]);
   out->append(",\"rule\":");
-  AppendJsonString(d.RuleName(), out);
+  out->append(d.rule == Decision::kBaseline ? std::string_view("\"baseline\"")
+                                            : std::string_view(plan.rule_name_json[d.rule]));
   out->append(",\"matched\":[");
   for (size_t i = 0; i < d.matched.size(); ++i) {
     if (i) out->push_back(',');
-    AppendJsonString(rs.rules[d.matched[i]].name, out);
+    out->append(plan.rule_name_json[d.matched[i]]);
   }
   out->push_back(']');
   if (d.outcome == Outcome::kHold) {
@@ -195,14 +216,11 @@ void AppendDecisionJson(const Decision& d, std::string* out) {
       if (!rs.rules[r].then.hold) continue;
       if (!first) out->push_back(',');
       first = false;
-      AppendJsonString(rs.rules[r].then.hold_reason, out);
+      out->append(plan.hold_reason_json[r]);
     }
     out->push_back(']');
   }
-  out->append(",\"ruleset\":");
-  AppendJsonString(d.ruleset->Id(), out);
-  out->append(",\"ruleset_sha256\":");
-  AppendJsonString(d.ruleset->Sha256(), out);
+  out->append(plan.ruleset_json);
   out->append(",\"draws\":{");
   bool first = true;
   const std::pair<const char*, const std::optional<uint64_t>*> draws[] = {

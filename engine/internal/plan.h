@@ -181,6 +181,14 @@ struct Plan {
   Threshold baseline_port, baseline_nii;
   absl::flat_hash_map<std::string, uint32_t> grade_ids;
 
+  // The names a decision line prints, already quoted and escaped as JSON strings (filled by
+  // CompileRuleset): printing a decision then copies them instead of escaping each name
+  // again, character by character, for every decision.
+  std::vector<std::string> rule_name_json;    // per rule
+  std::vector<std::string> hold_reason_json;  // per rule (empty unless a hold rule)
+  std::vector<std::string> grade_name_json;   // per grade
+  std::string ruleset_json;  // `,"ruleset":"NAME@VERSION","ruleset_sha256":"HEX"`
+
   // Which inputs a decision must compute; required_present lists DeclarationFieldBits.
   uint32_t required_present = 0;
   bool reads_port = false;

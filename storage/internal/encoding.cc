@@ -186,8 +186,11 @@ void PutHexText(std::string& out, std::string_view text) {
   }
   out.push_back(static_cast<char>(kTextHex));
   PutVarint64(out, text.size() / 2);
+  const size_t begin = out.size();
+  out.resize(begin + text.size() / 2);
+  char* raw = out.data() + begin;
   for (size_t i = 0; i < text.size(); i += 2) {
-    out.push_back(static_cast<char>(HexValue(text[i]) << 4 | HexValue(text[i + 1])));
+    raw[i / 2] = static_cast<char>(HexValue(text[i]) << 4 | HexValue(text[i + 1]));
   }
 }
 
