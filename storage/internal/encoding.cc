@@ -2,6 +2,7 @@
 
 #include <fmt/format.h>
 
+#include <array>
 #include <cstring>
 #include <utility>
 
@@ -146,15 +147,16 @@ enum TextTag : uint8_t {
   kTextRulesetSha = 3,  // the record's ruleset_sha256 text (decision pieces only)
 };
 
-bool IsLowerHex(std::string_view s) {
-  if (s.empty() || s.size() % 2 != 0) return false;
-  for (char c : s) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
-  }
-  return true;
-}
-
-int HexValue(char c) { return c <= '9' ? c - '0' : c - 'a' + 10; }
+// Lower-case hex digit -> its value; every other byte -> kNotHex. A table, not comparisons:
+// the digits and letters of a hash alternate at random, and branches on them mispredict.
+constexpr uint8_t kNotHex = 0x10;
+constexpr std::array<uint8_t, 256> kHexValue = [] {
+  std::array<uint8_t, 256> t{};
+  for (auto& v : t) v = kNotHex;
+  for (int c = '0'; c <= '9'; ++c) t[c] = static_cast<uint8_t>(c - '0');
+  for (int c = 'a'; c <= 'f'; ++c) t[c] = static_cast<uint8_t>(c - 'a' + 10);
+  return t;
+}();
 
 // Appends `text` as a slice of the declaration when its bytes occur there, else as a
 // literal. `declaration_begin` is where the declaration's bytes start in `out`; returns
@@ -179,19 +181,25 @@ size_t PutText(std::string& out, std::string_view text, std::string_view declara
 
 // Appends lower-case hex text (a SHA-256, a key id) as its raw bytes, anything else literally.
 void PutHexText(std::string& out, std::string_view text) {
-  if (!IsLowerHex(text)) {
-    out.push_back(static_cast<char>(kTextLiteral));
-    PutLengthPrefixed(out, text);
-    return;
+  const size_t start = out.size();
+  if (!text.empty() && text.size() % 2 == 0) {
+    out.push_back(static_cast<char>(kTextHex));
+    PutVarint64(out, text.size() / 2);
+    const size_t begin = out.size();
+    out.resize(begin + text.size() / 2);
+    char* raw = out.data() + begin;
+    uint8_t bad = 0;
+    for (size_t i = 0; i < text.size(); i += 2) {
+      const uint8_t high = kHexValue[static_cast<uint8_t>(text[i])];
+      const uint8_t low = kHexValue[static_cast<uint8_t>(text[i + 1])];
+      bad |= high | low;
+      raw[i / 2] = static_cast<char>(high << 4 | low);
+    }
+    if (!(bad & kNotHex)) return;
+    out.resize(start);  // not lower-case hex after all
   }
-  out.push_back(static_cast<char>(kTextHex));
-  PutVarint64(out, text.size() / 2);
-  const size_t begin = out.size();
-  out.resize(begin + text.size() / 2);
-  char* raw = out.data() + begin;
-  for (size_t i = 0; i < text.size(); i += 2) {
-    raw[i / 2] = static_cast<char>(HexValue(text[i]) << 4 | HexValue(text[i + 1]));
-  }
+  out.push_back(static_cast<char>(kTextLiteral));
+  PutLengthPrefixed(out, text);
 }
 
 // Reads a text field and appends its bytes to `out`. `ruleset_sha` is null where
