@@ -108,7 +108,12 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,
     table.pin_l0_filter_and_index_blocks_in_cache = true;
     table.metadata_cache_options.top_level_index_pinning = rocksdb::PinningTier::kAll;
     table.metadata_cache_options.unpartitioned_pinning = rocksdb::PinningTier::kAll;
-    table.block_size = 4096;
+    // 16 KB blocks, not RocksDB's 4 KB: a quarter as many blocks means a smaller block-cache
+    // table and a shorter index search per lookup. Fetching the profiles `decide` misses in
+    // its own cache took ~14% less CPU (1.21 s instead of 1.41 s for 455,115 profiles;
+    // 64 KB measured about the same; docs/PERFORMANCE.md). It applies to files written from
+    // now on (`profiles import`); older files keep their 4 KB blocks and stay readable.
+    table.block_size = 16 * 1024;
     cf.compression = rocksdb::kNoCompression;
     cf.bottommost_compression = rocksdb::kNoCompression;
     cf.memtable_prefix_bloom_size_ratio = 0.02;
