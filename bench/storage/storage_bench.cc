@@ -172,14 +172,13 @@ std::vector<std::string> ZipfKeys(size_t n, uint64_t count) {
   return keys;
 }
 
-struct OpenStore {
-  std::unique_ptr<Store> store;
-};
+// The imported databases, shared by the lookup benchmarks and closed by main() before it
+// returns (CloseStores): a Store destroyed during exit, after RocksDB's own statics, crashed.
+std::unique_ptr<Store> stores[2];
 
 Store& StoreFor(bool plain) {
-  static OpenStore stores[2];
   auto& slot = stores[plain ? 1 : 0];
-  if (!slot.store) {
+  if (!slot) {
     StoreOptions options;
     options.plain_profile_options = plain;
     if (plain) options.row_cache_bytes = 0;
@@ -187,9 +186,9 @@ Store& StoreFor(bool plain) {
     auto store = Store::Open(dir, options);  // reopened: nothing left in the memtable
     if (!store.ok()) std::abort();
     if (!(*store)->CompactAll().ok()) std::abort();
-    slot.store = std::move(store).value();
+    slot = std::move(store).value();
   }
-  return *slot.store;
+  return *slot;
 }
 
 void Percentiles(benchmark::State& state, std::vector<double>& nanos) {
@@ -314,6 +313,18 @@ BENCHMARK(BM_AppendAudit)->Arg(1000)->Arg(4000)->UseRealTime()->MinTime(3.0);
 BENCHMARK(BM_AppendAudit)->Arg(1000)->Arg(4000)->Threads(2)->UseRealTime()->MinTime(3.0);
 
 }  // namespace
+
+void CloseStores() {
+  for (auto& store : stores) store.reset();
+}
+
 }  // namespace bukong::storage
 
-BENCHMARK_MAIN();
+int main(int argc, char** argv) {
+  benchmark::Initialize(&argc, argv);
+  if (benchmark::ReportUnrecognizedArguments(argc, argv)) return 1;
+  benchmark::RunSpecifiedBenchmarks();
+  bukong::storage::CloseStores();
+  benchmark::Shutdown();
+  return 0;
+}
