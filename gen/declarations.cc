@@ -9,6 +9,7 @@
 #include "gen/catalog.h"
 #include "gen/profiles.h"
 #include "gen/tables.h"
+#include "gen/write_buffered.h"
 
 namespace bukong::gen {
 namespace {
@@ -110,16 +111,9 @@ void DeclarationGenerator::AppendJsonLine(uint64_t index, std::string* out) cons
 
 void DeclarationGenerator::WriteJsonLines(std::ostream& out,
                                           const std::function<void(uint64_t)>& progress) const {
-  std::string buffer;
-  for (uint64_t i = 0; i < options_.count; ++i) {
-    AppendJsonLine(i, &buffer);
-    if (progress) progress(i + 1);
-    if (buffer.size() > (1u << 16)) {
-      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      buffer.clear();
-    }
-  }
-  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  WriteBuffered(
+      out, options_.count, "", [&](uint64_t i, std::string* buffer) { AppendJsonLine(i, buffer); },
+      progress);
 }
 
 }  // namespace bukong::gen

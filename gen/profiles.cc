@@ -9,6 +9,7 @@
 
 #include "core/dates.h"
 #include "gen/tables.h"
+#include "gen/write_buffered.h"
 
 namespace bukong::gen {
 namespace {
@@ -181,16 +182,9 @@ void ProfileGenerator::AppendCsvRow(const Profile& p, std::string* out) {
 
 void ProfileGenerator::WriteCsv(std::ostream& out,
                                 const std::function<void(uint64_t)>& progress) const {
-  std::string buffer = "id,grade,registered,flags,inspections,hits\n";
-  for (uint64_t i = 0; i < options_.count; ++i) {
-    AppendCsvRow(At(i), &buffer);
-    if (progress) progress(i + 1);
-    if (buffer.size() > (1u << 16)) {
-      out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      buffer.clear();
-    }
-  }
-  out.write(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+  WriteBuffered(
+      out, options_.count, "id,grade,registered,flags,inspections,hits\n",
+      [&](uint64_t i, std::string* buffer) { AppendCsvRow(At(i), buffer); }, progress);
 }
 
 }  // namespace bukong::gen
