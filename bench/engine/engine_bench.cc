@@ -26,21 +26,9 @@ SelectionKey BenchKey() {
   return SelectionKey(bytes);
 }
 
-struct Fixture {
-  std::shared_ptr<const CompiledRuleset> ruleset;
-  std::vector<Declaration> declarations;
-  std::vector<Profile> profiles;
-  std::vector<const Profile*> profile_of;
-  std::unique_ptr<Engine> engine;
-  bench::WorkloadShape shape;
-};
+using Fixture = bench::EngineFixture<std::vector<Profile>>;
 
-Fixture& GetFixture(int rules) {
-  static std::map<int, std::unique_ptr<Fixture>> fixtures;
-  auto& slot = fixtures[rules];
-  if (slot) return *slot;
-  slot = std::make_unique<Fixture>();
-  Fixture& f = *slot;
+void BuildFixture(int rules, Fixture& f) {
   benchwork::Workload work(42);
   auto compiled = CompileRuleset(work.Rules(rules));
   if (!compiled.ok()) std::abort();
@@ -53,8 +41,9 @@ Fixture& GetFixture(int rules) {
   }
   f.engine = std::make_unique<Engine>(BenchKey(), f.ruleset);
   f.shape = bench::MeasureShape(f);
-  return f;
 }
+
+Fixture& GetFixture(int rules) { return bench::CachedFixture<Fixture>(rules, BuildFixture); }
 
 void Describe(benchmark::State& state, const Fixture& f) { bench::Describe(state, f.shape); }
 

@@ -26,21 +26,9 @@ constexpr uint64_t kSeed = 42;
 constexpr uint64_t kProfiles = 100'000;
 constexpr uint64_t kDeclarations = 100'000;
 
-struct Fixture {
-  std::shared_ptr<const CompiledRuleset> ruleset;
-  std::vector<Declaration> declarations;
-  absl::flat_hash_map<std::string, Profile> profiles;
-  std::vector<const Profile*> profile_of;
-  std::unique_ptr<Engine> engine;
-  bench::WorkloadShape shape;
-};
+using Fixture = bench::EngineFixture<absl::flat_hash_map<std::string, Profile>>;
 
-Fixture& GetFixture(int rules) {
-  static std::map<int, std::unique_ptr<Fixture>> fixtures;
-  auto& slot = fixtures[rules];
-  if (slot) return *slot;
-  slot = std::make_unique<Fixture>();
-  Fixture& f = *slot;
+void BuildFixture(int rules, Fixture& f) {
   gen::RulesetOptions ro;
   ro.seed = kSeed;
   ro.rules = static_cast<uint64_t>(rules);
@@ -81,8 +69,9 @@ Fixture& GetFixture(int rules) {
   }
   f.engine = std::make_unique<Engine>(SelectionKey::Generate(), f.ruleset);
   f.shape = bench::MeasureShape(f);
-  return f;
 }
+
+Fixture& GetFixture(int rules) { return bench::CachedFixture<Fixture>(rules, BuildFixture); }
 
 void Describe(benchmark::State& state, const Fixture& f) { bench::Describe(state, f.shape); }
 

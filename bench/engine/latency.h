@@ -1,6 +1,7 @@
-// What the engine benchmarks share: per-decision latency samples (nanoseconds) and their
-// quantiles, so that every program measures and reports p50/p99/p99.9 the same way (nearest
-// rank), and the shape of the workload they report beside the time.
+// What the engine benchmarks share: their fixture (built once per rule count), per-decision
+// latency samples (nanoseconds) and their quantiles, so that every program measures and
+// reports p50/p99/p99.9 the same way (nearest rank), and the shape of the workload they
+// report beside the time.
 #ifndef BUKONG_BENCH_ENGINE_LATENCY_H_
 #define BUKONG_BENCH_ENGINE_LATENCY_H_
 
@@ -10,12 +11,15 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstdint>
+#include <map>
+#include <memory>
 #include <vector>
 
 #include "engine/engine.h"
 #include "engine/internal/plan.h"
 
 namespace bukong::bench {
+
 
 // The q-quantile (0 <= q <= 1) of `sorted`, by nearest rank; 0 when there are no samples.
 inline double Quantile(const std::vector<int64_t>& sorted, double q) {
@@ -93,6 +97,32 @@ inline void Describe(benchmark::State& state, const WorkloadShape& shape) {
   state.counters["candidates/decl"] = Counter(shape.candidates, Counter::kAvgThreads);
   state.counters["inspected"] = Counter(shape.inspected, Counter::kAvgThreads);
   state.counters["index_MB"] = Counter(shape.index_mb, Counter::kAvgThreads);
+}
+
+// What an engine benchmark decides over: a compiled ruleset, parsed declarations, the profile
+// of each one's enterprise (nullptr: none), an engine and the workload's shape. `Profiles` is
+// how the program keeps its profiles; profile_of points into it.
+template <typename Profiles>
+struct EngineFixture {
+  std::shared_ptr<const CompiledRuleset> ruleset;
+  std::vector<Declaration> declarations;
+  Profiles profiles;
+  std::vector<const Profile*> profile_of;
+  std::unique_ptr<Engine> engine;
+  WorkloadShape shape;
+};
+
+// The fixture for `rules` rules: built by `build(rules, fixture)` on first use, then kept
+// for every later benchmark of the program (building one takes seconds).
+template <typename Fixture, typename Build>
+Fixture& CachedFixture(int rules, Build build) {
+  static std::map<int, std::unique_ptr<Fixture>> fixtures;
+  std::unique_ptr<Fixture>& slot = fixtures[rules];
+  if (!slot) {
+    slot = std::make_unique<Fixture>();
+    build(rules, *slot);
+  }
+  return *slot;
 }
 
 }  // namespace bukong::bench
