@@ -8,7 +8,9 @@
 #include <regex>
 #include <set>
 
+#include "storage/internal/encoding.h"
 #include "storage/store.h"
+#include "tests/storage/test_support.h"
 #include "tests/cli/cli_test_support.h"
 #include "tests/testing/raw_db.h"
 
@@ -354,6 +356,56 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   r = Bukong(tmp2, fmt::format("replay --db '{}'", d2.db));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_THAT(r.out, ContainsRegex("chain: record 600[^\n]*missing"));
+}
+
+// A database written by an older bukong (schema version 1: every audit record in format 1)
+// is replayed as it is, without being changed; a command that writes (outcome) records
+// version 2 first, and the old records still replay and chain with the new ones.
+TEST(CliReplayTest, ReplaysASchemaVersionOneDatabase) {
+  TempDir tmp;
+  DataSet d = MakeDataSet(tmp, 100, 300);
+  ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
+                                    d.declarations))
+                .exit_code,
+            0);
+  // Rewrite the log in format 1, with its chain, as schema version 1 wrote it.
+  const std::vector<storage::AuditEntry> log = AuditLog(d.db);
+  ASSERT_EQ(log.size(), 300u);
+  {
+    RawDb raw(d.db);
+    Sha256Digest hash{};
+    for (const storage::AuditEntry& e : log) {
+      const std::string body = storage::testing::FormatOneAuditBody(e.record);
+      hash = storage::internal::ChainHash(hash, e.seq, body);
+      raw.Put("audit", AuditKey(e.seq), body + std::string(storage::internal::AsView(hash)));
+    }
+    raw.Put("meta", std::string(storage::internal::kMetaChainHead),
+            storage::internal::EncodeChainHead(300, hash));
+    raw.Put("meta", "schema_version", "1");
+    ASSERT_EQ(raw.Get("audit", AuditKey(1))[0], '\x01');
+  }
+  RunResult r = Bukong(tmp, fmt::format("replay --db '{}'", d.db));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("300 re-decided, 300 identical, 0 differ; chain intact"));
+  EXPECT_EQ(RawDb(d.db).Get("meta", "schema_version"), "1");
+
+  WriteFile(tmp.Sub("o.jsonl"),
+            fmt::format("{{\"id\":\"{}\",\"result\":\"hit\"}}\n", log[0].record.declaration_id));
+  r = Bukong(tmp, fmt::format("outcome --db '{}' '{}'", d.db, tmp.Sub("o.jsonl")));
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(RawDb(d.db).Get("meta", "schema_version"), "2");
+  ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
+                                    d.declarations))
+                .exit_code,
+            0);
+  {
+    RawDb raw(d.db);
+    EXPECT_EQ(raw.Get("audit", AuditKey(300))[0], '\x01');
+    EXPECT_EQ(raw.Get("audit", AuditKey(301))[0], '\x02');
+  }
+  r = Bukong(tmp, fmt::format("replay --db '{}'", d.db));
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_THAT(r.out, HasSubstr("600 re-decided, 600 identical, 0 differ; chain intact"));
 }
 
 // simdjson on a JSON text (test helper).

@@ -19,6 +19,7 @@
 namespace bukong::storage {
 namespace {
 
+using ::bukong::storage::testing::FormatOneAuditBody;
 using ::bukong::storage::testing::SampleProfile;
 using ::bukong::storage::testing::SampleRecord;
 using ::bukong::storage::testing::TempDir;
@@ -470,26 +471,6 @@ TEST(AuditTest, DeclarationIndexPointsAtTheLatestDecision) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
-// A body of format 1 (schema version 1), byte by byte as docs/storage.md describes it,
-// built here without the store's encoder (which writes only format 2).
-std::string FormatOneBody(const AuditRecord& r) {
-  std::string b(1, '\x01');
-  internal::PutLengthPrefixed(b, r.declaration_id);
-  internal::PutLengthPrefixed(b, r.enterprise);
-  internal::PutLengthPrefixed(b, r.ruleset_sha256);
-  internal::PutLengthPrefixed(b, r.key_id);
-  if (r.profile) {
-    b.push_back('\x01');
-    internal::PutLengthPrefixed(b, r.profile->id);
-    internal::PutLengthPrefixed(b, internal::EncodeProfileValue(*r.profile));
-  } else {
-    b.push_back('\0');
-  }
-  internal::PutLengthPrefixed(b, r.declaration);
-  internal::PutLengthPrefixed(b, r.decision);
-  return b;
-}
-
 // A schema-version-1 database (records of format 1) is still read and verified; a writable
 // open records version 2, and the records appended after it (format 2) chain on from the
 // old ones.
@@ -502,7 +483,7 @@ TEST(AuditTest, SchemaVersionOneDatabaseIsReadAndUpgradedOnWritableOpen) {
     raw.Put("meta", "schema_version", "1");
     Sha256Digest hash{};
     for (uint64_t s = 1; s <= 3; ++s) {
-      const std::string body = FormatOneBody(SampleRecord(s));
+      const std::string body = FormatOneAuditBody(SampleRecord(s));
       hash = internal::ChainHash(hash, s, body);
       raw.Put("audit", internal::EncodeAuditKey(s), body + std::string(internal::AsView(hash)));
     }
@@ -552,7 +533,7 @@ TEST(AuditEncodingTest, TypicalRecordStoresEachRepeatedValueOnce) {
   EXPECT_EQ(Occurrences(body, r.enterprise), 1u);
   EXPECT_EQ(Occurrences(body, r.ruleset_sha256), 0u);
   EXPECT_EQ(Occurrences(body, r.key_id), 0u);
-  EXPECT_LT(body.size() + 120, FormatOneBody(r).size());
+  EXPECT_LT(body.size() + 120, FormatOneAuditBody(r).size());
   auto decoded = internal::DecodeAuditBody(body);
   ASSERT_THAT(decoded, IsOk());
   EXPECT_EQ(*decoded, r);

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "core/profile.h"
+#include "storage/internal/encoding.h"
 #include "storage/store.h"
 #include "tests/testing/temp_dir.h"
 
@@ -45,6 +46,26 @@ inline AuditRecord SampleRecord(uint64_t n, const std::string& key_id = "0011223
       R"({{"id":"{}","outcome":"inspect","site":"port","method":"manual","rate_ppm":100000,"grade":"general","rule":"cold_chain_port","matched":["cold_chain_port"],"ruleset":"zhejiang-aeo@3","ruleset_sha256":"{}"}})",
       r.declaration_id, r.ruleset_sha256);
   return r;
+}
+
+// A body of format 1 (schema version 1), byte by byte as docs/storage.md describes it,
+// built without the store's encoder (which writes only format 2): old databases for tests.
+inline std::string FormatOneAuditBody(const AuditRecord& r) {
+  std::string b(1, '\x01');
+  internal::PutLengthPrefixed(b, r.declaration_id);
+  internal::PutLengthPrefixed(b, r.enterprise);
+  internal::PutLengthPrefixed(b, r.ruleset_sha256);
+  internal::PutLengthPrefixed(b, r.key_id);
+  if (r.profile) {
+    b.push_back('\x01');
+    internal::PutLengthPrefixed(b, r.profile->id);
+    internal::PutLengthPrefixed(b, internal::EncodeProfileValue(*r.profile));
+  } else {
+    b.push_back('\0');
+  }
+  internal::PutLengthPrefixed(b, r.declaration);
+  internal::PutLengthPrefixed(b, r.decision);
+  return b;
 }
 
 }  // namespace bukong::storage::testing
