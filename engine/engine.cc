@@ -73,7 +73,8 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
     plan.rule_name_json.push_back(JsonString(rule.name));
     plan.hold_reason_json.push_back(rule.then.hold ? JsonString(rule.then.hold_reason) : "");
   }
-  for (const auto& grade : compiled->ir_.grades) plan.grade_name_json.push_back(JsonString(grade.name));
+  for (const auto& grade : compiled->ir_.grades)
+    plan.grade_name_json.push_back(JsonString(grade.name));
   plan.ruleset_json = ",\"ruleset\":" + JsonString(compiled->id_) +
                       ",\"ruleset_sha256\":" + JsonString(compiled->Sha256());
   return std::shared_ptr<const CompiledRuleset>(std::move(compiled));

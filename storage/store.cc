@@ -310,9 +310,9 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (value == std::to_string(v)) version = v;
   }
   if (version == 0) {
-    return absl::FailedPreconditionError(fmt::format(
-        "the database in {} has schema version {}; this bukong reads versions {} to {}", dir,
-        value, kOldestReadableSchemaVersion, kSchemaVersion));
+    return absl::FailedPreconditionError(
+        fmt::format("the database in {} has schema version {}; this bukong reads versions {} to {}",
+                    dir, value, kOldestReadableSchemaVersion, kSchemaVersion));
   }
   if (!impl->profiles || !impl->rulesets || !impl->audit || !impl->decided || !impl->outcomes) {
     return absl::DataLossError(fmt::format("{} lacks one of bukong's column families", dir));

@@ -9,8 +9,8 @@
 
 #include <algorithm>
 #include <chrono>
-#include <cstdlib>
 #include <cstdint>
+#include <cstdlib>
 #include <map>
 #include <memory>
 #include <vector>
@@ -19,7 +19,6 @@
 #include "engine/internal/plan.h"
 
 namespace bukong::bench {
-
 
 // The q-quantile (0 <= q <= 1) of `sorted`, by nearest rank; 0 when there are no samples.
 inline double Quantile(const std::vector<int64_t>& sorted, double q) {

@@ -187,7 +187,7 @@ struct Plan {
   std::vector<std::string> rule_name_json;    // per rule
   std::vector<std::string> hold_reason_json;  // per rule (empty unless a hold rule)
   std::vector<std::string> grade_name_json;   // per grade
-  std::string ruleset_json;  // `,"ruleset":"NAME@VERSION","ruleset_sha256":"HEX"`
+  std::string ruleset_json;                   // `,"ruleset":"NAME@VERSION","ruleset_sha256":"HEX"`
 
   // Which inputs a decision must compute; required_present lists DeclarationFieldBits.
   uint32_t required_present = 0;

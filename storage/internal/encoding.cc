@@ -276,13 +276,13 @@ AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_
                                  std::string_view enterprise, std::string_view declaration,
                                  const Profile* profile, std::string_view ruleset_sha256,
                                  std::string_view key_id, std::string_view decision) {
-  AuditBodyOffsets at;
+  AuditBodyOffsets offsets;
   out.push_back(static_cast<char>(kAuditFormat));
   PutVarint64(out, declaration.size());
   const size_t declaration_begin = out.size();
   out.append(declaration);
-  at.declaration_id = PutText(out, declaration_id, declaration, declaration_begin);
-  at.enterprise = PutText(out, enterprise, declaration, declaration_begin);
+  offsets.declaration_id = PutText(out, declaration_id, declaration, declaration_begin);
+  offsets.enterprise = PutText(out, enterprise, declaration, declaration_begin);
   PutHexText(out, ruleset_sha256);
   PutHexText(out, key_id);
   if (profile != nullptr) {
@@ -325,7 +325,8 @@ AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_
     const size_t at = decision.find(declaration_id);
     if (at != std::string_view::npos) {
       const Ref id{at, declaration_id.size(), kTextSlice, id_in_declaration};
-      const bool overlaps = n_refs == 1 && at < refs[0].at + refs[0].size && refs[0].at < at + id.size;
+      const bool overlaps =
+          n_refs == 1 && at < refs[0].at + refs[0].size && refs[0].at < at + id.size;
       if (!overlaps) refs[n_refs++] = id;
     }
   }
@@ -354,7 +355,7 @@ AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_
     cursor = refs[i].at + refs[i].size;
   }
   literal(decision.size());
-  return at;
+  return offsets;
 }
 
 std::string EncodeAuditBody(const AuditRecord& r) {
@@ -381,8 +382,7 @@ absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
   if (!GetText(d, declaration, nullptr, r.declaration_id) ||
       !GetText(d, declaration, nullptr, r.enterprise) ||
       !GetText(d, declaration, nullptr, r.ruleset_sha256) ||
-      !GetText(d, declaration, nullptr, r.key_id) || !d.GetByte(has_profile) ||
-      has_profile > 1) {
+      !GetText(d, declaration, nullptr, r.key_id) || !d.GetByte(has_profile) || has_profile > 1) {
     return bad();
   }
   if (has_profile) {

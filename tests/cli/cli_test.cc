@@ -10,8 +10,8 @@
 
 #include "storage/internal/encoding.h"
 #include "storage/store.h"
-#include "tests/storage/test_support.h"
 #include "tests/cli/cli_test_support.h"
+#include "tests/storage/test_support.h"
 #include "tests/testing/raw_db.h"
 
 namespace bukong::cli::testing {

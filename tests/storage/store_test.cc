@@ -549,7 +549,7 @@ TEST(AuditEncodingTest, AnyRecordRoundTrips) {
     cases.push_back(r);
   };
   add([](AuditRecord&) {});
-  add([](AuditRecord& r) { r.declaration = "{}"; });  // neither id nor enterprise in it
+  add([](AuditRecord& r) { r.declaration = "{}"; });          // neither id nor enterprise in it
   add([](AuditRecord& r) { r.declaration_id = "a\"b\\c"; });  // escaped in JSON lines
   add([](AuditRecord& r) { r.ruleset_sha256 = std::string(64, 'A'); });
   add([](AuditRecord& r) { r.ruleset_sha256 = "abc"; });
@@ -565,9 +565,7 @@ TEST(AuditEncodingTest, AnyRecordRoundTrips) {
     r.declaration = R"({"id":"0","x":0})";
     r.decision = "0" + r.ruleset_sha256 + "0";
   });
-  add([](AuditRecord& r) {
-    r.profile = SampleProfile("someone else", 3);
-  });
+  add([](AuditRecord& r) { r.profile = SampleProfile("someone else", 3); });
   add([](AuditRecord& r) { r.decision = ""; });
   add([](AuditRecord& r) { r.decision = r.ruleset_sha256 + r.ruleset_sha256; });
   add([](AuditRecord& r) {
@@ -584,8 +582,7 @@ TEST(AuditEncodingTest, AnyRecordRoundTrips) {
 TEST(AuditEncodingTest, EveryTruncationTrailingGarbageAndBadReferenceIsDataLoss) {
   const std::string body = internal::EncodeAuditBody(SampleRecord(1));
   for (size_t n = 0; n < body.size(); ++n) {
-    EXPECT_THAT(internal::DecodeAuditBody(body.substr(0, n)),
-                StatusIs(absl::StatusCode::kDataLoss))
+    EXPECT_THAT(internal::DecodeAuditBody(body.substr(0, n)), StatusIs(absl::StatusCode::kDataLoss))
         << n;
   }
   EXPECT_THAT(internal::DecodeAuditBody(body + "x"), StatusIs(absl::StatusCode::kDataLoss));
