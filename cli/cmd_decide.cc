@@ -140,14 +140,7 @@ class ProfileCache {
     if (want_.empty()) return absl::OkStatus();
     if (absl::Status s = store_.GetProfiles(want_, &fetched_); !s.ok()) return s;
     for (size_t i = 0; i < want_.size(); ++i) {
-      Slot& slot = slots_[want_slots_[i]];
-      slot.used = true;
-      slot.present = fetched_[i].has_value();
-      if (slot.present) {
-        slot.profile = *std::move(fetched_[i]);
-      } else {
-        slot.profile.id.assign(want_[i]);
-      }
+      Fill(slots_[want_slots_[i]], want_[i], std::move(fetched_[i]));
     }
     return absl::OkStatus();
   }
@@ -158,13 +151,7 @@ class ProfileCache {
     if (!slot.used || slot.profile.id != enterprise) {
       auto fetched = store_.GetProfile(enterprise);
       if (!fetched.ok()) return fetched.status();
-      slot.used = true;
-      slot.present = fetched->has_value();
-      if (slot.present) {
-        slot.profile = **std::move(fetched);
-      } else {
-        slot.profile.id.assign(enterprise);  // the key, also for an enterprise without one
-      }
+      Fill(slot, enterprise, *std::move(fetched));
     }
     return slot.present ? &slot.profile : nullptr;
   }
@@ -175,6 +162,16 @@ class ProfileCache {
     bool present = false;
     Profile profile;  // profile.id is the slot's enterprise whether present or not
   };
+  // Caches what the store answered for `enterprise`.
+  static void Fill(Slot& slot, std::string_view enterprise, std::optional<Profile> fetched) {
+    slot.used = true;
+    slot.present = fetched.has_value();
+    if (slot.present) {
+      slot.profile = *std::move(fetched);
+    } else {
+      slot.profile.id.assign(enterprise);  // the key, also for an enterprise without one
+    }
+  }
   Slot& SlotOf(std::string_view enterprise) {
     return slots_[absl::HashOf(enterprise) & (kSlots - 1)];
   }

@@ -122,8 +122,7 @@ class AuditBatch {
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }
-  size_t bytes() const { return bodies_.size(); }  // encoded bodies, without chain hashes
-  void Clear() {                                   // keeps the memory for the next batch
+  void Clear() {  // keeps the memory for the next batch
     bodies_.clear();
     entries_.clear();
   }

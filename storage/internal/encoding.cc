@@ -426,13 +426,6 @@ std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash) {
 
 // ---- decided index
 
-std::string EncodeDecisionRef(uint64_t seq, std::string_view enterprise) {
-  std::string out;
-  PutBigEndian64(out, seq);
-  out.append(enterprise);
-  return out;
-}
-
 absl::StatusOr<DecisionRef> DecodeDecisionRef(std::string_view value) {
   if (value.size() < 8) return absl::DataLossError("declaration index entry is too short");
   return DecisionRef{ReadBigEndian64(value), std::string(value.substr(8))};

@@ -21,14 +21,6 @@ void PutLengthPrefixed(std::string& out, std::string_view bytes);
 void PutBigEndian64(std::string& out, uint64_t v);
 uint64_t ReadBigEndian64(std::string_view bytes);  // bytes.size() >= 8
 void WriteBigEndian64(char out[8], uint64_t v);
-inline size_t VarintLength(uint64_t v) {
-  size_t n = 1;
-  while (v >= 0x80) {
-    v >>= 7;
-    ++n;
-  }
-  return n;
-}
 inline uint64_t ZigZag(int64_t v) {
   return (static_cast<uint64_t>(v) << 1) ^ static_cast<uint64_t>(v >> 63);
 }
@@ -87,8 +79,8 @@ inline constexpr std::string_view kMetaKeyId = "key_id";                  // 16 
 inline constexpr std::string_view kMetaChainHead = "chain_head";          // BE64 seq || hash32
 std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash);
 
-// ---- decided index: key = declaration id, value = BE64(latest audit seq) || enterprise.
-std::string EncodeDecisionRef(uint64_t seq, std::string_view enterprise);
+// ---- decided index: key = declaration id, value = BE64(latest audit seq) || enterprise
+// (Store::WriteAudit writes the value from slices of its batch, without a copy).
 absl::StatusOr<DecisionRef> DecodeDecisionRef(std::string_view value);
 
 // ---- outcomes: key = declaration id, value = format, result byte, BE64 seq, enterprise.

@@ -46,6 +46,12 @@ DataSet MakeDataSet(const TempDir& tmp, int profiles, int declarations, int seed
   return d;
 }
 
+// `bukong decide` of the data set's declarations under order 237's rules, output on stdout.
+RunResult DecideDataSet(const TempDir& tmp, const DataSet& d) {
+  return Bukong(
+      tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(), d.declarations));
+}
+
 // Every audit record as the store holds it.
 std::vector<storage::AuditEntry> AuditLog(const std::string& db) {
   storage::StoreOptions options;
@@ -81,8 +87,7 @@ std::string FieldOf(const std::string& json_line, const std::string& key) {
 TEST(CliDecideTest, DecidesRecordsAndPrintsEveryDeclarationInOrder) {
   TempDir tmp;
   DataSet d = MakeDataSet(tmp, 300, 2000);
-  RunResult r = Bukong(
-      tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(), d.declarations));
+  RunResult r = DecideDataSet(tmp, d);
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_THAT(r.err, HasSubstr("2000 decided and recorded (audit records 1..2000), 0 rejected"));
   const std::vector<std::string> decisions = Lines(r.out);
@@ -297,10 +302,7 @@ std::string AuditKey(uint64_t seq) {
 TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   TempDir tmp;
   DataSet d = MakeDataSet(tmp, 200, 1000);
-  ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
-                                    d.declarations))
-                .exit_code,
-            0);
+  ASSERT_EQ(DecideDataSet(tmp, d).exit_code, 0);
   RunResult r = Bukong(tmp, fmt::format("replay --db '{}'", d.db));
   EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
   EXPECT_THAT(r.out, HasSubstr("1000 re-decided, 1000 identical, 0 differ; chain intact"));
@@ -342,10 +344,7 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
   // Deleting a record is found by the chain, even though every remaining record replays.
   TempDir tmp2;
   DataSet d2 = MakeDataSet(tmp2, 200, 600);
-  ASSERT_EQ(Bukong(tmp2, fmt::format("decide --db '{}' --rules '{}' '{}'", d2.db, Rules237(),
-                                     d2.declarations))
-                .exit_code,
-            0);
+  ASSERT_EQ(DecideDataSet(tmp2, d2).exit_code, 0);
   { RawDb(d2.db).Delete("audit", AuditKey(250)); }
   r = Bukong(tmp2, fmt::format("replay --db '{}'", d2.db));
   EXPECT_EQ(r.exit_code, 1);
@@ -364,10 +363,7 @@ TEST(CliReplayTest, PassesAfterDecideAndNamesAnAlteredOrDeletedRecord) {
 TEST(CliReplayTest, ReplaysASchemaVersionOneDatabase) {
   TempDir tmp;
   DataSet d = MakeDataSet(tmp, 100, 300);
-  ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
-                                    d.declarations))
-                .exit_code,
-            0);
+  ASSERT_EQ(DecideDataSet(tmp, d).exit_code, 0);
   // Rewrite the log in format 1, with its chain, as schema version 1 wrote it.
   const std::vector<storage::AuditEntry> log = AuditLog(d.db);
   ASSERT_EQ(log.size(), 300u);
@@ -394,10 +390,7 @@ TEST(CliReplayTest, ReplaysASchemaVersionOneDatabase) {
   r = Bukong(tmp, fmt::format("outcome --db '{}' '{}'", d.db, tmp.Sub("o.jsonl")));
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(RawDb(d.db).Get("meta", "schema_version"), "2");
-  ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}'", d.db, Rules237(),
-                                    d.declarations))
-                .exit_code,
-            0);
+  ASSERT_EQ(DecideDataSet(tmp, d).exit_code, 0);
   {
     RawDb raw(d.db);
     EXPECT_EQ(raw.Get("audit", AuditKey(300))[0], '\x01');
