@@ -93,32 +93,26 @@ absl::Status JsonError(simdjson::error_code error) {
   return absl::InvalidArgumentError(internal::JsonErrorMessage(error));
 }
 
-// What a field's value turned out to be.
-enum class Check {
-  kOk,          // valid and stored
-  kWrongValue,  // well-formed JSON but not acceptable for the field (message in *status)
-};
-
 bool IsCountry(std::string_view s) {
   return s.size() == 2 && s[0] >= 'A' && s[0] <= 'Z' && s[1] >= 'A' && s[1] <= 'Z';
 }
 
 // Parses `text` as an HS code into digits-only *out.
-bool ParseHs(std::string_view text, std::string* out, std::string* why) {
+absl::Status ParseHs(std::string_view text, std::string* out) {
   out->clear();
   for (char c : text) {
     if (c >= '0' && c <= '9') {
       out->push_back(c);
     } else if (c != '.') {
-      *why = fmt::format("{} is not an HS code (digits and dots)", QuoteForMessage(text));
-      return false;
+      return FieldError(kHs, fmt::format("{} is not an HS code (digits and dots)",
+                                         QuoteForMessage(text)));
     }
   }
   if (out->size() < 6 || out->size() > 10) {
-    *why = fmt::format("{} has {} digits, expected 6 to 10", QuoteForMessage(text), out->size());
-    return false;
+    return FieldError(kHs, fmt::format("{} has {} digits, expected 6 to 10", QuoteForMessage(text),
+                                       out->size()));
   }
-  return true;
+  return absl::OkStatus();
 }
 
 }  // namespace
@@ -313,11 +307,8 @@ struct DeclarationParser::Impl {
               key, fmt::format("{} is not one of import, export, transit", QuoteForMessage(s)));
         }
         return absl::OkStatus();
-      case kHs: {
-        std::string why;
-        if (!ParseHs(s, &out->hs, &why)) return FieldError(key, why);
-        return absl::OkStatus();
-      }
+      case kHs:
+        return ParseHs(s, &out->hs);
       case kOrigin:
       case kTradeCountry:
         if (!IsCountry(s)) {

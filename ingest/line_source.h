@@ -1,6 +1,9 @@
 // Buffered, streaming reading of large inputs: a byte window over a std::istream that is
 // refilled in big chunks (InputBuffer), and physical lines on top of it (LineReader), so
 // readers never hold more than one chunk plus the longest record in memory.
+//
+// Both skip a UTF-8 byte-order mark (EF BB BF) at the very start of the input, so that every
+// reader (declarations, outcomes, profiles) accepts files saved by editors that write one.
 #ifndef BUKONG_INGEST_LINE_SOURCE_H_
 #define BUKONG_INGEST_LINE_SOURCE_H_
 
@@ -15,7 +18,8 @@
 
 namespace bukong::ingest {
 
-// A window of unread bytes over a stream. Not thread-safe. The stream must outlive it.
+// A window of unread bytes over a stream (after a leading byte-order mark, if any). Not
+// thread-safe. The stream must outlive it.
 class InputBuffer {
  public:
   static constexpr size_t kDefaultChunk = size_t{1} << 20;
@@ -49,29 +53,44 @@ class InputBuffer {
   size_t begin_ = 0;
   size_t end_ = 0;
   bool eof_ = false;
+  bool bom_checked_ = false;
+  void SkipByteOrderMark();
   absl::Status status_;
 };
 
 // Physical lines of a stream, numbered from 1. A line ends at '\n' (not included) or at the
 // end of input; one '\r' before the '\n' is dropped too, so CRLF files read like LF files.
 // Not thread-safe.
+//
+// Line limit: a line longer than `max_line` bytes (its line break not counted) ends the input with ResourceExhausted
+// ("FILE:LINE: error: a line longer than N bytes ..."), read no further than the limit, so
+// a broken or hostile file cannot make the reader hold it whole. The default, kDefaultMaxLine
+// (1 MiB), is thousands of times a real declaration or outcome line (a few hundred bytes);
+// a program that must accept longer lines passes its own limit:
+//   LineReader reader(&in, InputBuffer::kDefaultChunk, {}, /*max_line=*/64 << 20);
 class LineReader {
  public:
+  static constexpr size_t kDefaultMaxLine = size_t{1} << 20;
+
   explicit LineReader(std::istream* in, size_t chunk = InputBuffer::kDefaultChunk,
-                      std::string_view prefix = {},
-                      size_t max_line = InputBuffer::kDefaultMaxRecord)
-      : input_(in, chunk, prefix, max_line) {}
+                      std::string_view prefix = {}, size_t max_line = kDefaultMaxLine)
+      : input_(in, chunk, prefix, max_line + 2), max_line_(max_line) {}
 
   // The next line and its number. Returns false at the end of input, on a read error or
   // on a line longer than max_line (then status() is not OK and says which). The view is
   // valid until the next call.
   bool Next(std::string_view* line, uint64_t* line_number);
-  const absl::Status& status() const { return input_.status(); }
+  // OK, or what stopped Next(): DataLoss (read error), ResourceExhausted (line too long).
+  const absl::Status& status() const { return status_; }
   // Number of the last line returned (0 before the first).
   uint64_t line_number() const { return line_number_; }
 
  private:
+  bool TooLong();
+
   InputBuffer input_;
+  size_t max_line_;  // bytes, the line break not counted
+  absl::Status status_;
   size_t pending_consume_ = 0;
   uint64_t line_number_ = 0;
 };

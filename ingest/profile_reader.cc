@@ -10,6 +10,7 @@
 #include <filesystem>
 
 #include "core/dates.h"
+#include "core/status_macros.h"
 #include "ingest/input_error.h"
 #include "ingest/internal/json_support.h"
 #include "ingest/internal/text_checks.h"
@@ -28,65 +29,52 @@ enum FieldIndex { kId, kGrade, kRegistered, kFlags, kInspections, kHits };
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
 
-std::string FieldError(std::string_view field, std::string_view what) {
-  return fmt::format("field '{}': {}", field, what);
+absl::Status JsonError(simdjson::error_code error) {
+  return absl::InvalidArgumentError(internal::JsonErrorMessage(error));
 }
 
-// Checks id, grade and registered and stores them. Returns false with *error set.
-bool FillScalars(std::string_view id, std::string_view grade, std::string_view registered,
-                 Profile* out, std::string* error) {
-  if (id.empty()) {
-    *error = FieldError("id", "empty");
-    return false;
-  }
-  if (!internal::IsValidUtf8(id)) {
-    *error = FieldError("id", "invalid UTF-8");
-    return false;
-  }
-  if (grade.empty()) {
-    *error = FieldError("grade", "empty");
-    return false;
-  }
+absl::Status FieldError(std::string_view field, std::string_view what) {
+  return absl::InvalidArgumentError(fmt::format("field '{}': {}", field, what));
+}
+
+// The text of a field for a message: quoted and cut, or a note when it is not UTF-8.
+std::string Shown(std::string_view text) {
+  return internal::IsValidUtf8(text) ? QuoteForMessage(text) : std::string("(invalid UTF-8)");
+}
+
+// Checks id, grade and registered and stores them.
+absl::Status FillScalars(std::string_view id, std::string_view grade,
+                         std::string_view registered, Profile* out) {
+  if (id.empty()) return FieldError("id", "empty");
+  if (!internal::IsValidUtf8(id)) return FieldError("id", "invalid UTF-8");
+  if (grade.empty()) return FieldError("grade", "empty");
   if (!internal::IsIdentifier(grade)) {
-    *error = FieldError("grade",
-                        fmt::format("{} is not a grade name (letters, digits and _, not starting "
-                                    "with a digit)",
-                                    internal::IsValidUtf8(grade) ? QuoteForMessage(grade)
-                                                                 : std::string("(invalid UTF-8)")));
-    return false;
+    return FieldError("grade", fmt::format("{} is not a grade name (letters, digits and _, not "
+                                           "starting with a digit)",
+                                           Shown(grade)));
   }
   std::optional<DayNumber> day = ParseIsoDate(registered);
   if (!day) {
-    *error = FieldError("registered", fmt::format("{} is not a date YYYY-MM-DD",
-                                                  internal::IsValidUtf8(registered)
-                                                      ? QuoteForMessage(registered)
-                                                      : std::string("(invalid UTF-8)")));
-    return false;
+    return FieldError("registered",
+                      fmt::format("{} is not a date YYYY-MM-DD", Shown(registered)));
   }
   out->id.assign(id);
   out->grade.assign(grade);
   out->registered = *day;
-  return true;
+  return absl::OkStatus();
 }
 
-// Checks one flag name and appends it. Returns false with *error set.
-bool AddFlag(std::string_view flag, size_t count, Profile* out, std::string* error) {
-  if (flag.empty()) {
-    *error = FieldError("flags", "empty flag name");
-    return false;
-  }
-  if (!internal::IsValidUtf8(flag)) {
-    *error = FieldError("flags", "invalid UTF-8");
-    return false;
-  }
+// Checks one flag name and stores it as flag number `count`.
+absl::Status AddFlag(std::string_view flag, size_t count, Profile* out) {
+  if (flag.empty()) return FieldError("flags", "empty flag name");
+  if (!internal::IsValidUtf8(flag)) return FieldError("flags", "invalid UTF-8");
   if (flag.find(';') != std::string_view::npos) {
-    *error = FieldError("flags", fmt::format("flag {} contains ';'", QuoteForMessage(flag)));
-    return false;
+    return FieldError("flags", fmt::format("flag {} contains ';'", QuoteForMessage(flag)));
   }
   // Reuse the strings' buffers from the previous row.
   if (out->flags.size() <= count) out->flags.emplace_back();
   out->flags[count].assign(flag);
-  return true;
+  return absl::OkStatus();
 }
 
 void FinishFlags(size_t count, Profile* out) {
@@ -97,49 +85,60 @@ void FinishFlags(size_t count, Profile* out) {
   }
 }
 
-bool CheckHits(Profile* out, std::string* error) {
-  if (out->hits > out->inspections) {
-    *error =
-        FieldError("hits", fmt::format("{} exceeds inspections {}", out->hits, out->inspections));
-    return false;
+absl::Status CheckHits(const Profile& profile) {
+  if (profile.hits > profile.inspections) {
+    return FieldError("hits",
+                      fmt::format("{} exceeds inspections {}", profile.hits, profile.inspections));
   }
-  return true;
+  return absl::OkStatus();
 }
 
-bool ParseCsvCounter(FieldIndex field, std::string_view text, uint64_t* out, std::string* error) {
-  switch (internal::ParseCounter(text, out)) {
-    case CounterError::kNone:
-      return true;
-    case CounterError::kNotInteger:
-      *error =
-          FieldError(kFieldNames[field],
-                     fmt::format("expected a non-negative integer, found {}",
-                                 internal::IsValidUtf8(text) ? QuoteForMessage(text)
-                                                             : std::string("(invalid UTF-8)")));
-      return false;
+// The message for a counter that ParseCounter refused, alike for CSV and JSON Lines.
+absl::Status CounterFieldError(FieldIndex field, CounterError error, std::string_view text) {
+  switch (error) {
     case CounterError::kTooLarge:
-      *error = FieldError(
-          kFieldNames[field],
-          fmt::format("{} is too large (at most 18446744073709551615)", QuoteForMessage(text)));
-      return false;
+      return FieldError(kFieldNames[field],
+                        fmt::format("{} is too large (at most 18446744073709551615)",
+                                    QuoteForMessage(text)));
+    case CounterError::kLeadingZero:
+      return FieldError(kFieldNames[field],
+                        fmt::format("expected a non-negative integer without leading zeros, "
+                                    "found {}",
+                                    QuoteForMessage(text)));
+    case CounterError::kNone:
+    case CounterError::kNotInteger:
+      break;
   }
-  return false;
+  return FieldError(kFieldNames[field],
+                    fmt::format("expected a non-negative integer, found {}", Shown(text)));
 }
 
-std::unique_ptr<std::istream> OpenFile(const std::string& path, absl::Status* status) {
+absl::Status ParseCsvCounter(FieldIndex field, std::string_view text, uint64_t* out) {
+  CounterError error = internal::ParseCounter(text, out);
+  if (error == CounterError::kNone) return absl::OkStatus();
+  return CounterFieldError(field, error, text);
+}
+
+absl::StatusOr<std::unique_ptr<std::istream>> OpenFile(const std::string& path) {
   std::error_code ignored;
   if (std::filesystem::is_directory(path, ignored)) {
-    *status = absl::FailedPreconditionError(fmt::format("{}: is a directory", path));
-    return nullptr;
+    return absl::FailedPreconditionError(fmt::format("{}: is a directory", path));
   }
   auto file = std::make_unique<std::ifstream>(path, std::ios::binary);
   if (!file->is_open()) {
     int err = errno;
     std::string message = fmt::format("{}: cannot open: {}", path, std::strerror(err));
-    *status = err == ENOENT ? absl::NotFoundError(message) : absl::FailedPreconditionError(message);
-    return nullptr;
+    if (err == ENOENT) return absl::NotFoundError(message);
+    return absl::FailedPreconditionError(message);
   }
   return file;
+}
+
+// Sets a row's error from a reader's status.
+ReadResult Fail(ProfileRow* row, uint64_t line, const absl::Status& status) {
+  row->line = line;
+  row->error = std::string(status.message());  // BRIDGE
+  return ReadResult::kError;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -162,30 +161,29 @@ class CsvProfileReader final : public ProfileReader {
       size_t consumed = 0;
       uint32_t newlines = 0;
       bool has_quote = false;
-      if (!FindRecord(&record, &consumed, &newlines, &has_quote, row)) return ReadResult::kError;
+      if (absl::Status s = FindRecord(&record, &consumed, &newlines, &has_quote); !s.ok()) {
+        return Fail(row, next_line_, s);
+      }
       if (done_ && consumed == 0) {
         if (!header_done_) {
-          row->line = next_line_;
-          row->error = fmt::format("missing header '{}' (the file is empty)", kProfileCsvHeader);
-          return ReadResult::kError;
+          return Fail(row, next_line_,
+                      absl::InvalidArgumentError(fmt::format(
+                          "missing header '{}' (the file is empty)", kProfileCsvHeader)));
         }
         return ReadResult::kEnd;
       }
       uint64_t line = next_line_;
       next_line_ += newlines;
-      if (!header_done_ && line == 1 && record.substr(0, kUtf8Bom.size()) == kUtf8Bom) {
-        record.remove_prefix(kUtf8Bom.size());
-      }
       if (!record.empty() && record.back() == '\r') record.remove_suffix(1);
       if (record.empty()) {  // blank line
         input_.Consume(consumed);
         continue;
       }
       row->line = line;
-      bool ok =
-          header_done_ ? ParseRow(record, has_quote, row) : ParseHeader(record, has_quote, row);
+      absl::Status parsed = header_done_ ? ParseRow(record, has_quote, &row->profile)
+                                         : ParseHeader(record, has_quote);
       input_.Consume(consumed);
-      if (!ok) return ReadResult::kError;
+      if (!parsed.ok()) return Fail(row, line, parsed);
       if (!header_done_) {
         header_done_ = true;
         continue;
@@ -197,9 +195,10 @@ class CsvProfileReader final : public ProfileReader {
  private:
   // Finds the next record in the input: its text without the terminating '\n', the bytes
   // to consume, and the number of line breaks consumed. At the end of input sets done_ with
-  // consumed == 0. Returns false (with row->error) for a quote left open at the end.
-  bool FindRecord(std::string_view* record, size_t* consumed, uint32_t* newlines, bool* has_quote,
-                  ProfileRow* row) {
+  // consumed == 0. Fails for a quote left open at the end and for a read error (the error
+  // is about the line next_line_).
+  absl::Status FindRecord(std::string_view* record, size_t* consumed, uint32_t* newlines,
+                          bool* has_quote) {
     while (true) {
       std::string_view data = input_.unread();
       const char* base = data.data();
@@ -221,7 +220,7 @@ class CsvProfileReader final : public ProfileReader {
               *consumed = end + 1;
               *newlines = breaks + 1;
               *has_quote = quoted;
-              return true;
+              return absl::OkStatus();
             }
             pos = n;
             break;  // need more input
@@ -250,35 +249,29 @@ class CsvProfileReader final : public ProfileReader {
       }
       if (input_.Fill()) continue;  // rescan with more bytes
       done_ = true;
-      if (!input_.status().ok()) {
-        row->line = next_line_;
-        row->error = std::string(input_.status().message());
-        return false;
-      }
+      if (!input_.status().ok()) return input_.status();
       // End of input: what is left is the last record, if any.
       data = input_.unread();
       if (data.empty()) {
         *consumed = 0;
-        return true;
+        return absl::OkStatus();
       }
       if (in_quotes) {
-        row->line = next_line_;
-        row->error = "unterminated quoted field (a '\"' is never closed)";
         input_.Consume(data.size());
-        return false;
+        return absl::InvalidArgumentError("unterminated quoted field (a '\"' is never closed)");
       }
       done_ = false;  // deliver this last record; the next call finds nothing
       *record = data;
       *consumed = data.size();
       *newlines = breaks;
       *has_quote = quoted;
-      return true;
+      return absl::OkStatus();
     }
   }
 
   // Splits a record into fields_ (at most kFieldCount kept; *count gets the real number).
-  // Returns false with *error for a malformed quoted field.
-  bool Split(std::string_view record, bool has_quote, size_t* count, std::string* error) {
+  // Fails for a malformed quoted field.
+  absl::Status Split(std::string_view record, bool has_quote, size_t* count) {
     size_t n = 0;
     if (!has_quote) {
       size_t start = 0;
@@ -292,7 +285,7 @@ class CsvProfileReader final : public ProfileReader {
         start = comma + 1;
       }
       *count = n;
-      return true;
+      return absl::OkStatus();
     }
     size_t pos = 0;
     while (true) {
@@ -318,8 +311,7 @@ class CsvProfileReader final : public ProfileReader {
         ++n;
         if (pos == record.size()) break;
         if (record[pos] != ',') {
-          *error = FieldError(column, "unexpected text after the closing quote");
-          return false;
+          return FieldError(column, "unexpected text after the closing quote");
         }
         ++pos;
         if (pos == record.size()) {  // trailing comma: one more empty field
@@ -332,10 +324,9 @@ class CsvProfileReader final : public ProfileReader {
         size_t end = comma == std::string_view::npos ? record.size() : comma;
         std::string_view field = record.substr(pos, end - pos);
         if (field.find('"') != std::string_view::npos) {
-          *error = FieldError(column,
-                              "quote inside an unquoted field (quote the whole field and "
-                              "double the quote: \"a\"\"b\")");
-          return false;
+          return FieldError(column,
+                            "quote inside an unquoted field (quote the whole field and "
+                            "double the quote: \"a\"\"b\")");
         }
         if (n < kFieldCount) fields_[n] = field;
         ++n;
@@ -349,40 +340,41 @@ class CsvProfileReader final : public ProfileReader {
       }
     }
     *count = n;
-    return true;
+    return absl::OkStatus();
   }
 
-  bool ParseHeader(std::string_view record, bool has_quote, ProfileRow* row) {
+  absl::Status ParseHeader(std::string_view record, bool has_quote) {
     size_t count = 0;
-    bool ok = Split(record, has_quote, &count, &row->error);
-    if (ok && count == kFieldCount) {
-      for (int i = 0; i < kFieldCount && ok; ++i) ok = fields_[i] == kFieldNames[i];
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      row->error = fmt::format("the header must be exactly '{}', found {}", kProfileCsvHeader,
-                               internal::IsValidUtf8(record)
-                                   ? QuoteForMessage(record, 120)
-                                   : std::string("a line that is not valid UTF-8"));
-      // Without the right header no row can be trusted.
-      done_ = true;
-    }
-    return ok;
+    bool ok = Split(record, has_quote, &count).ok() && count == kFieldCount;
+    for (int i = 0; i < kFieldCount && ok; ++i) ok = fields_[i] == kFieldNames[i];
+    if (ok) return absl::OkStatus();
+    // Without the right header no row can be trusted.
+    done_ = true;
+    return absl::InvalidArgumentError(
+        fmt::format("the header must be exactly '{}', found {}", kProfileCsvHeader,
+                    internal::IsValidUtf8(record) ? QuoteForMessage(record, 120)
+                                                  : std::string("a line that is not valid UTF-8")));
   }
 
-  bool ParseRow(std::string_view record, bool has_quote, ProfileRow* row) {
+  absl::Status ParseRow(std::string_view record, bool has_quote, Profile* out) {
     size_t count = 0;
-    if (!Split(record, has_quote, &count, &row->error)) return false;
+    BUKONG_RETURN_IF_ERROR(Split(record, has_quote, &count));
     if (count != kFieldCount) {
-      row->error =
-          fmt::format("expected {} fields ({}), found {}", kFieldCount, kProfileCsvHeader, count);
-      return false;
+      return absl::InvalidArgumentError(
+          fmt::format("expected {} fields ({}), found {}", kFieldCount, kProfileCsvHeader, count));
     }
-    Profile* out = &row->profile;
-    if (!FillScalars(fields_[kId], fields_[kGrade], fields_[kRegistered], out, &row->error)) {
-      return false;
+    // As strict as JSON Lines, which cannot hold these raw: a NUL or another control
+    // character (a line break may sit inside a quoted field, as RFC 4180 allows).
+    for (int i = 0; i < kFieldCount; ++i) {
+      size_t at = internal::FindControlCharacter(fields_[i]);
+      if (at != std::string_view::npos) {
+        return FieldError(kFieldNames[i],
+                          fmt::format("control character {} at byte {} (not allowed in a field)",
+                                      QuoteForMessage(fields_[i].substr(at, 1)), at + 1));
+      }
     }
+    BUKONG_RETURN_IF_ERROR(
+        FillScalars(fields_[kId], fields_[kGrade], fields_[kRegistered], out));
     size_t flags = 0;
     std::string_view list = fields_[kFlags];
     if (!list.empty()) {
@@ -392,24 +384,21 @@ class CsvProfileReader final : public ProfileReader {
         std::string_view flag = list.substr(
             start, semi == std::string_view::npos ? std::string_view::npos : semi - start);
         if (flag.empty()) {
-          row->error = FieldError(
-              "flags", fmt::format("empty flag name in {}", internal::IsValidUtf8(list)
-                                                                ? QuoteForMessage(list)
-                                                                : std::string("the list")));
-          return false;
+          return FieldError("flags", fmt::format("empty flag name in {}",
+                                                 internal::IsValidUtf8(list)
+                                                     ? QuoteForMessage(list)
+                                                     : std::string("the list")));
         }
-        if (!AddFlag(flag, flags, out, &row->error)) return false;
+        BUKONG_RETURN_IF_ERROR(AddFlag(flag, flags, out));
         ++flags;
         if (semi == std::string_view::npos) break;
         start = semi + 1;
       }
     }
     FinishFlags(flags, out);
-    if (!ParseCsvCounter(kInspections, fields_[kInspections], &out->inspections, &row->error) ||
-        !ParseCsvCounter(kHits, fields_[kHits], &out->hits, &row->error)) {
-      return false;
-    }
-    return CheckHits(out, &row->error);
+    BUKONG_RETURN_IF_ERROR(ParseCsvCounter(kInspections, fields_[kInspections], &out->inspections));
+    BUKONG_RETURN_IF_ERROR(ParseCsvCounter(kHits, fields_[kHits], &out->hits));
+    return CheckHits(*out);
   }
 
   std::unique_ptr<std::istream> owned_;
@@ -426,44 +415,45 @@ class CsvProfileReader final : public ProfileReader {
 
 class ProfileJsonParser {
  public:
-  std::optional<std::string> Parse(std::string_view line, Profile* out) {
+  absl::Status Parse(std::string_view line, Profile* out) {
     od::document doc;
     if (auto error = padded_.Iterate(parser_, line).get(doc)) {
-      return internal::JsonErrorMessage(error);
+      return JsonError(error);
     }
     od::object object;
     if (auto error = doc.get_object().get(object)) {
-      return internal::ObjectErrorMessage(error, line);
+      return absl::InvalidArgumentError(internal::ObjectErrorMessage(error, line));
     }
     std::string_view whole;
-    if (auto error = object.raw_json().get(whole)) return internal::JsonErrorMessage(error);
+    if (auto error = object.raw_json().get(whole)) return JsonError(error);
     if (!internal::OnlyWhitespaceAfter(padded_.text(), whole)) {
-      return std::string("unexpected text after the JSON object");
+      return absl::InvalidArgumentError("unexpected text after the JSON object");
     }
-    if (auto error = object.reset().error()) return internal::JsonErrorMessage(error);
+    if (auto error = object.reset().error()) return JsonError(error);
 
-    std::string error_text;
     std::string_view text[kFieldCount];
     uint32_t seen = 0;
     size_t flags = 0;
     for (auto field_result : object) {
       od::field field;
-      if (auto error = std::move(field_result).get(field)) return internal::JsonErrorMessage(error);
+      if (auto error = std::move(field_result).get(field)) return JsonError(error);
       std::string_view key;
-      if (auto error = field.unescaped_key().get(key)) return internal::JsonErrorMessage(error);
+      if (auto error = field.unescaped_key().get(key)) return JsonError(error);
       int index = -1;
       for (int i = 0; i < kFieldCount; ++i) {
         if (key == kFieldNames[i]) index = i;
       }
       if (index < 0) {
-        return fmt::format("unknown key {} (a profile has the keys {})", QuoteForMessage(key),
-                           kProfileCsvHeader);
+        return absl::InvalidArgumentError(fmt::format("unknown key {} (a profile has the keys {})",
+                                                      QuoteForMessage(key), kProfileCsvHeader));
       }
-      if (seen & (1u << index)) return fmt::format("repeated key '{}'", key);
+      if (seen & (1u << index)) {
+        return absl::InvalidArgumentError(fmt::format("repeated key '{}'", key));
+      }
       seen |= 1u << index;
       od::value value = field.value();
       od::json_type type;
-      if (auto error = value.type().get(type)) return internal::JsonErrorMessage(error);
+      if (auto error = value.type().get(type)) return JsonError(error);
       switch (index) {
         case kId:
         case kGrade:
@@ -474,7 +464,7 @@ class ProfileJsonParser {
           }
           // Copy: the parser's string buffer is reused for later strings.
           std::string_view s;
-          if (auto error = value.get_string().get(s)) return internal::JsonErrorMessage(error);
+          if (auto error = value.get_string().get(s)) return JsonError(error);
           strings_[index].assign(s);
           text[index] = strings_[index];
           break;
@@ -485,20 +475,20 @@ class ProfileJsonParser {
                                                    internal::JsonTypeName(type)));
           }
           od::array array;
-          if (auto error = value.get_array().get(array)) return internal::JsonErrorMessage(error);
+          if (auto error = value.get_array().get(array)) return JsonError(error);
           for (auto element : array) {
             od::value item;
-            if (auto error = std::move(element).get(item)) return internal::JsonErrorMessage(error);
+            if (auto error = std::move(element).get(item)) return JsonError(error);
             od::json_type item_type;
-            if (auto error = item.type().get(item_type)) return internal::JsonErrorMessage(error);
+            if (auto error = item.type().get(item_type)) return JsonError(error);
             if (item_type != od::json_type::string) {
               return FieldError("flags", fmt::format("expected an array of strings, found {} "
                                                      "in it",
                                                      internal::JsonTypeName(item_type)));
             }
             std::string_view s;
-            if (auto error = item.get_string().get(s)) return internal::JsonErrorMessage(error);
-            if (!AddFlag(s, flags, out, &error_text)) return error_text;
+            if (auto error = item.get_string().get(s)) return JsonError(error);
+            BUKONG_RETURN_IF_ERROR(AddFlag(s, flags, out));
             ++flags;
           }
           break;
@@ -513,30 +503,25 @@ class ProfileJsonParser {
           }
           std::string_view raw = internal::TrimJsonToken(value.raw_json_token());
           simdjson::error_code error = value.get_uint64().get(*target);
-          if (error == simdjson::NUMBER_OUT_OF_RANGE ||
-              (error && internal::ParseCounter(raw, target) == CounterError::kTooLarge)) {
-            return FieldError(kFieldNames[index],
-                              fmt::format("{} is too large (at most 18446744073709551615)",
-                                          QuoteForMessage(raw)));
+          if (error == simdjson::NUMBER_OUT_OF_RANGE) {
+            return CounterFieldError(static_cast<FieldIndex>(index), CounterError::kTooLarge, raw);
           }
           if (error) {
-            return FieldError(
-                kFieldNames[index],
-                fmt::format("expected a non-negative integer, found {}", QuoteForMessage(raw)));
+            return CounterFieldError(static_cast<FieldIndex>(index),
+                                     internal::ParseCounter(raw, target), raw);
           }
           break;
         }
       }
     }
     for (int i = 0; i < kFieldCount; ++i) {
-      if (!(seen & (1u << i))) return fmt::format("missing field '{}'", kFieldNames[i]);
+      if (!(seen & (1u << i))) {
+        return absl::InvalidArgumentError(fmt::format("missing field '{}'", kFieldNames[i]));
+      }
     }
-    if (!FillScalars(text[kId], text[kGrade], text[kRegistered], out, &error_text)) {
-      return error_text;
-    }
+    BUKONG_RETURN_IF_ERROR(FillScalars(text[kId], text[kGrade], text[kRegistered], out));
     FinishFlags(flags, out);
-    if (!CheckHits(out, &error_text)) return error_text;
-    return std::nullopt;
+    return CheckHits(*out);
   }
 
  private:
@@ -551,7 +536,7 @@ class JsonProfileReader final : public ProfileReader {
                     std::string_view prefix)
       : ProfileReader(std::move(name)),
         owned_(std::move(owned)),
-        lines_(in, InputBuffer::kDefaultChunk, prefix) {}
+        lines_(in, InputBuffer::kDefaultChunk, prefix, InputBuffer::kDefaultMaxRecord) {}
 
   ProfileFormat format() const override { return ProfileFormat::kJsonLines; }
 
@@ -560,23 +545,15 @@ class JsonProfileReader final : public ProfileReader {
     std::string_view line;
     uint64_t number = 0;
     while (lines_.Next(&line, &number)) {
-      if (number == 1 && line.substr(0, kUtf8Bom.size()) == kUtf8Bom) {
-        line.remove_prefix(kUtf8Bom.size());
-      }
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
       row->line = number;
-      if (auto error = parser_.Parse(line, &row->profile)) {
-        row->error = std::move(*error);
-        return ReadResult::kError;
+      if (absl::Status s = parser_.Parse(line, &row->profile); !s.ok()) {
+        return Fail(row, number, s);
       }
       return ReadResult::kRow;
     }
     done_ = true;
-    if (!lines_.status().ok()) {
-      row->line = lines_.line_number() + 1;
-      row->error = std::string(lines_.status().message());
-      return ReadResult::kError;
-    }
+    if (!lines_.status().ok()) return Fail(row, lines_.line_number() + 1, lines_.status());
     return ReadResult::kEnd;
   }
 
@@ -638,9 +615,7 @@ std::unique_ptr<ProfileReader> MakeReader(std::unique_ptr<std::istream> owned, s
 }  // namespace
 
 absl::StatusOr<std::unique_ptr<ProfileReader>> ProfileReader::Open(const std::string& path) {
-  absl::Status status;
-  std::unique_ptr<std::istream> file = OpenFile(path, &status);
-  if (!file) return status;
+  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<std::istream> file, OpenFile(path));
   std::istream* in = file.get();
   return MakeReader(std::move(file), in, path, ProfileFormatFromName(path));
 }
@@ -652,11 +627,6 @@ std::unique_ptr<ProfileReader> ProfileReader::FromStream(std::istream* in, std::
 
 std::string ProfileReader::FormatError(const ProfileRow& row) const {
   return FormatInputError(name_, row.line, row.error);
-}
-
-std::optional<std::string> ParseProfileJsonLine(std::string_view line, Profile* out) {
-  ProfileJsonParser parser;
-  return parser.Parse(line, out);
 }
 
 }  // namespace bukong::ingest

@@ -1,12 +1,13 @@
 // Streaming reader of enterprise profile files (SPEC §3, §6): CSV with exactly the header
 // `id,grade,registered,flags,inspections,hits`, or JSON Lines with the same keys.
 //
-//   absl::StatusOr<ProfileReader> reader = ProfileReader::Open("profiles.csv");
+//   absl::StatusOr<std::unique_ptr<ProfileReader>> reader = ProfileReader::Open("profiles.csv");
+//   if (!reader.ok()) return reader.status();             // cannot open: names the file
 //   ProfileRow row;
 //   while (true) {
-//     ReadResult r = reader->Next(&row);
+//     ReadResult r = (*reader)->Next(&row);
 //     if (r == ReadResult::kEnd) break;
-//     if (r == ReadResult::kError) { std::cerr << reader->FormatError(row) << "\n"; continue; }
+//     if (r == ReadResult::kError) { std::cerr << (*reader)->FormatError(row) << "\n"; continue; }
 //     Use(row.profile);
 //   }
 //
@@ -19,14 +20,17 @@
 //   CSV    RFC 4180: fields separated by ',', records by LF or CRLF; a field may be quoted
 //          ("..." with "" for a quote) and then hold commas, quotes and line breaks — line
 //          numbers count physical lines, a row's number is the line where it starts. Fields
-//          are not trimmed. An optional UTF-8 byte-order mark before the header is skipped.
-//          Empty lines are skipped. `flags` is `a;b;c` (empty = none).
+//          are not trimmed. Empty lines are skipped. `flags` is `a;b;c` (empty = none). No
+//          field may hold a control character (U+0000-U+001F) but a line break inside a
+//          quoted field: JSON strings cannot hold them raw either.
 //   JSONL  one object a line with exactly the six keys; `flags` an array of strings;
 //          counters JSON integers. Blank lines are skipped. Repeated or unknown keys are
 //          errors.
-// Both: id non-empty; grade [A-Za-z_][A-Za-z0-9_]*; registered YYYY-MM-DD; flags non-empty
-// names without ';' (stored sorted, duplicates dropped); inspections, hits integers in
-// [0, 2^64) with hits <= inspections; every field valid UTF-8.
+// Both: an optional UTF-8 byte-order mark at the start of the file is skipped; id
+// non-empty; grade [A-Za-z_][A-Za-z0-9_]*; registered YYYY-MM-DD; flags non-empty names
+// without ';' (stored sorted, duplicates dropped); inspections, hits integers in [0, 2^64)
+// without leading zeros, with hits <= inspections; every field valid UTF-8. A record longer
+// than InputBuffer::kDefaultMaxRecord (64 MiB) ends the input with an error.
 //
 // Not thread-safe; use one reader per thread.
 #ifndef BUKONG_INGEST_PROFILE_READER_H_
@@ -99,10 +103,6 @@ class ProfileReader {
  private:
   std::string name_;
 };
-
-// Parses one JSON Lines profile record (`line` without its newline). Returns the error
-// message on failure. Exposed for tests and for callers that already split lines.
-std::optional<std::string> ParseProfileJsonLine(std::string_view line, Profile* out);
 
 }  // namespace bukong::ingest
 

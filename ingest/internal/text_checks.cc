@@ -10,6 +10,14 @@ bool IsValidUtf8(std::string_view text) {
   return simdjson::validate_utf8(text.data(), text.size());
 }
 
+size_t FindControlCharacter(std::string_view text) {
+  for (size_t i = 0; i < text.size(); ++i) {
+    auto byte = static_cast<unsigned char>(text[i]);
+    if (byte < 0x20 && byte != '\n' && byte != '\r') return i;
+  }
+  return std::string_view::npos;
+}
+
 bool IsIdentifier(std::string_view text) {
   if (text.empty()) return false;
   auto alpha = [](char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_'; };
@@ -25,6 +33,7 @@ CounterError ParseCounter(std::string_view text, uint64_t* out) {
   for (char c : text) {
     if (c < '0' || c > '9') return CounterError::kNotInteger;
   }
+  if (text.size() > 1 && text[0] == '0') return CounterError::kLeadingZero;
   auto [ptr, ec] = std::from_chars(text.data(), text.data() + text.size(), *out);
   if (ec == std::errc::result_out_of_range) return CounterError::kTooLarge;
   if (ec != std::errc() || ptr != text.data() + text.size()) return CounterError::kNotInteger;
