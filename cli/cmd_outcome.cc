@@ -9,7 +9,6 @@
 // atomic, synced write as the outcome itself (Store::RecordOutcomes, one write per batch).
 // Lines holding only white space are skipped.
 #include <fmt/format.h>
-#include <simdjson.h>
 
 #include <cstdio>
 #include <fstream>
@@ -23,57 +22,13 @@
 #include "cli/support_status.h"
 #include "ingest/input_error.h"
 #include "ingest/line_source.h"
+#include "ingest/outcome_json.h"
 #include "storage/store.h"
 
 namespace bukong::cli {
 namespace {
 
 constexpr size_t kBatch = 4096;
-
-// Parses one outcome line; returns the error message, or "" when it is valid.
-class OutcomeParser {
- public:
-  std::string Parse(std::string_view line, storage::Store::OutcomeInput* out) {
-    // The DOM parser validates the whole line (text after the object is an error).
-    simdjson::dom::element doc;
-    if (parser_.parse(line.data(), line.size()).get(doc)) return "not JSON";
-    simdjson::dom::object object;
-    if (doc.get_object().get(object)) return "expected a JSON object";
-    bool has_id = false, has_result = false;
-    for (auto [key, value] : object) {
-      if (key == "id" || key == "result") {
-        bool& seen = key == "id" ? has_id : has_result;
-        if (seen) return fmt::format("key '{}' is repeated", key);
-        seen = true;
-        std::string_view text;
-        if (value.get_string().get(text)) {
-          return fmt::format("field '{}': expected a string", key);
-        }
-        if (key == "id") {
-          if (text.empty()) return "field 'id': must not be empty";
-          out->declaration_id.assign(text);
-        } else if (text == "hit") {
-          out->result = storage::OutcomeResult::kHit;
-        } else if (text == "clean") {
-          out->result = storage::OutcomeResult::kClean;
-        } else {
-          return fmt::format("field 'result': expected \"hit\" or \"clean\", found {}",
-                             ingest::QuoteForMessage(text));
-        }
-      } else {
-        // A typo in a key must not pass silently: the format has two keys.
-        return fmt::format("unknown key {} (an outcome has exactly `id` and `result`)",
-                           ingest::QuoteForMessage(key));
-      }
-    }
-    if (!has_id) return "field 'id' is missing";
-    if (!has_result) return "field 'result' is missing";
-    return "";
-  }
-
- private:
-  simdjson::dom::parser parser_;
-};
 
 class OutcomeCommand : public Command {
  public:
@@ -114,7 +69,8 @@ class OutcomeCommand : public Command {
     std::unique_ptr<storage::Store> store = *std::move(opened);
 
     ingest::LineReader reader(in);
-    OutcomeParser parser;
+    ingest::OutcomeParser parser;
+    ingest::OutcomeLine parsed;
     Progress progress("outcomes");
     // Lines of the current batch, in order: the parsed input, or the parse error.
     struct Pending {
@@ -173,8 +129,11 @@ class OutcomeCommand : public Command {
       ++lines;
       progress.Update(lines);
       if (line.find_first_not_of(" \t\r") == std::string_view::npos) continue;
-      storage::Store::OutcomeInput input;
-      std::string error = parser.Parse(line, &input);
+      absl::Status s = parser.Parse(line, &parsed);
+      std::string error = s.ok() ? std::string() : std::string(Message(s));
+      storage::Store::OutcomeInput input{
+          parsed.declaration_id,
+          parsed.hit ? storage::OutcomeResult::kHit : storage::OutcomeResult::kClean};
       pending.push_back({line_number, error, inputs.size()});
       if (error.empty()) inputs.push_back(std::move(input));
       if (pending.size() >= kBatch) status = flush();

@@ -289,7 +289,33 @@ class Checker {
     ++errors_;
     sink_.Error(offset, std::move(message));
   }
-  void Warning(uint32_t offset, std::string message) { sink_.Warning(offset, std::move(message)); }
+  // Warnings are capped per statement: one `commodity` line of thousands of overlapping
+  // items would otherwise give thousands of warnings, each printed with its long source line
+  // (quadratic output). The first kMaxWarningsPerStatement are reported; the rest are
+  // counted in one closing warning at the first one left out.
+  static constexpr int kMaxWarningsPerStatement = 10;
+  void Warning(uint32_t offset, std::string message) {
+    if (statement_warnings_ >= kMaxWarningsPerStatement) {
+      if (warnings_left_out_++ == 0) first_left_out_ = offset;
+      return;
+    }
+    ++statement_warnings_;
+    sink_.Warning(offset, std::move(message));
+  }
+  void BeginStatement() {
+    statement_warnings_ = 0;
+    warnings_left_out_ = 0;
+  }
+  void EndStatement() {
+    if (warnings_left_out_ > 0) {
+      sink_.Warning(first_left_out_,
+                    fmt::format("{} more warning{} about this statement not shown (at most {} "
+                                "a statement)",
+                                warnings_left_out_, warnings_left_out_ == 1 ? "" : "s",
+                                kMaxWarningsPerStatement));
+    }
+    BeginStatement();
+  }
 
   // Line of an offset; offsets must not decrease between calls within one pass.
   uint32_t LineOf(uint32_t offset) {
@@ -341,6 +367,9 @@ class Checker {
   const CompileOptions& options_;
   DiagnosticSink& sink_;
   int errors_ = 0;
+  int statement_warnings_ = 0;  // reported for the current statement
+  int warnings_left_out_ = 0;   // beyond the cap, for the current statement
+  uint32_t first_left_out_ = 0;
   LineColumnFinder lines_{source_};
   uint32_t last_line_offset_ = 0;
   bool nesting_reported_ = false;
@@ -1237,8 +1266,10 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
   }
   // Pass 1: declarations that others refer to (names may be used before they are declared).
   for (const ast::Statement& statement : file.statements) {
+    BeginStatement();
     if (const auto* grade = boost::get<ast::GradeDecl>(&statement)) DeclareGrade(*grade);
     if (const auto* set = boost::get<ast::CommodityDecl>(&statement)) DeclareCommoditySet(*set);
+    EndStatement();
   }
   // Pass 2: everything else, in order.
   lines_ = LineColumnFinder(source_);
@@ -1246,6 +1277,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
   bool first = file.first_is_header;
   for (ast::Statement& statement : file.statements) {
     if (sink_.Full()) break;
+    BeginStatement();
     if (const auto* header = boost::get<ast::Header>(&statement)) {
       CheckHeader(*header, first);
     } else if (const auto* unknown = boost::get<ast::UnknownDecl>(&statement)) {
@@ -1255,6 +1287,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
     } else if (const auto* rule = boost::get<ast::RuleDecl>(&statement)) {
       CheckRule(*rule);
     }
+    EndStatement();
     first = false;
     statement = ast::Statement();  // lowered: release the AST of this statement
   }
@@ -1263,6 +1296,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
                        [&](const BrokenStatement& b) { return b.keyword == keyword; });
   };
   uint32_t end = static_cast<uint32_t>(source_.size());
+  BeginStatement();  // what follows is about the file as a whole
   if (!header_line_ && !broken("ruleset")) {
     Error(end, "missing header: the first statement must be 'ruleset \"NAME\" version N'");
   }

@@ -1,0 +1,73 @@
+// Issue #16: one `commodity` line of 4,000 overlapping ranges printed 576 MB of warnings
+// (each of ~4,000 warnings with the whole source line). Warnings are now capped per
+// statement, with one closing warning that counts the rest.
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "dsl/compiler.h"
+
+namespace bukong::dsl {
+namespace {
+
+using ::testing::HasSubstr;
+
+const std::string kHeader =
+    "ruleset \"t\" version 1\ngrade general\nunknown enterprise grade general\nbaseline 1%\n";
+
+// A commodity set of n items, each overlapping the one before it.
+std::string OverlappingSet(int n) {
+  std::string line = "commodity many = hs ";
+  for (int i = 0; i < n; ++i) line += i == 0 ? "0101" : ", 0101";
+  return line + "\n";
+}
+
+int WarningsOnLine(const CompileResult& result, uint32_t line) {
+  int n = 0;
+  for (const Diagnostic& d : result.diagnostics) {
+    n += d.line == line && d.severity == Diagnostic::Severity::kWarning;
+  }
+  return n;
+}
+
+TEST(WarningCap, FourThousandOverlapsGiveTenWarningsAndACount) {
+  const std::string source = kHeader + OverlappingSet(4000);
+  CompileResult result = Compile(source, "a.rules");
+  EXPECT_FALSE(result.HasErrors());
+  // 3,999 overlaps: 10 reported, then one warning counting the 3,989 left out.
+  EXPECT_EQ(WarningsOnLine(result, 5), 11);
+  ASSERT_FALSE(result.diagnostics.empty());
+  EXPECT_THAT(result.diagnostics.back().message,
+              HasSubstr("3989 more warnings about this statement not shown"));
+  // The printed report grows with the line, not with the line times the number of items.
+  std::string report = FormatDiagnostics("a.rules", source, result);
+  EXPECT_LT(report.size(), 12 * (source.size() + 200));
+}
+
+TEST(WarningCap, TheCapIsPerStatementAndSmallCountsAreUntouched) {
+  // Two sets: the first with 3 overlaps (all reported), the second with 12 (10 + count).
+  const std::string source = kHeader + OverlappingSet(4) + OverlappingSet(13).replace(10, 4, "more");
+  CompileResult result = Compile(source, "a.rules");
+  EXPECT_EQ(WarningsOnLine(result, 5), 3);
+  EXPECT_EQ(WarningsOnLine(result, 6), 11);
+  int counts = 0;
+  for (const Diagnostic& d : result.diagnostics) {
+    if (d.message.find("more warning") != std::string::npos) {
+      ++counts;
+      EXPECT_EQ(d.line, 6u);
+      EXPECT_THAT(d.message, HasSubstr("2 more warnings"));
+    }
+  }
+  EXPECT_EQ(counts, 1);
+}
+
+TEST(WarningCap, OneLeftOutIsSingular) {
+  CompileResult result = Compile(kHeader + OverlappingSet(12), "a.rules");
+  EXPECT_EQ(WarningsOnLine(result, 5), 11);
+  EXPECT_THAT(result.diagnostics.back().message,
+              HasSubstr("1 more warning about this statement not shown (at most 10 a statement)"));
+}
+
+}  // namespace
+}  // namespace bukong::dsl
