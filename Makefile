@@ -1,12 +1,13 @@
 # The two commands of the README:
 #   make demo   installs what is missing, builds, and runs the bundled example end to end
-#   make test   installs what is missing, builds, and runs every test (also under sanitizers)
+#   make test   installs what is missing, builds, and runs every test (also under sanitizers,
+#               and each fuzz target for a short time)
 # Everything else here is a convenience for developers.
 
 JOBS ?= $(shell nproc)
 CMAKE_FLAGS ?=
 
-.PHONY: all deps build demo test test-fast test-asan test-tsan test-tsan-cli fuzz bench clean
+.PHONY: all deps build demo test test-fast test-asan test-tsan test-fuzz fuzz-build fuzz bench clean
 
 all: build
 
@@ -20,40 +21,56 @@ build: deps
 demo: build
 	scripts/demo.sh build/cli/bukong
 
-# The full suite: the normal build's tests, the dsl tests under AddressSanitizer and
-# UndefinedBehaviorSanitizer, and the concurrency tests under ThreadSanitizer.
-test: test-fast test-asan test-tsan
+# The full suite: every test of the normal build; every test again against a build made
+# with AddressSanitizer + UndefinedBehaviorSanitizer (the CLI tests run that build's
+# `bukong`); the tests with threads (label tsan: the engine's swaps, the store, decide's
+# pipeline, replay and what-if, the embedding example) against a ThreadSanitizer build; and
+# each libFuzzer target for FUZZ_TEST_SECONDS. docs/reliability.md has what each covers and
+# what it costs.
+test: test-fast test-asan test-tsan test-fuzz
 
 test-fast: build
 	ctest --test-dir build --output-on-failure -j $(JOBS)
 
 test-asan: deps
 	cmake -S . -B build-asan -G Ninja -DBUKONG_SANITIZE=address,undefined -DBUKONG_BENCH=OFF >/dev/null
-	cmake --build build-asan -j $(JOBS) --target tests_asan
-	ASAN_OPTIONS=detect_leaks=1 ctest --test-dir build-asan --output-on-failure -j $(JOBS) -L asan
+	cmake --build build-asan -j $(JOBS)
+	ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 \
+	  ctest --test-dir build-asan --output-on-failure -j $(JOBS)
 
+# RocksDB is not instrumented: tests/tsan.supp says which reports from inside it are
+# suppressed and why.
 test-tsan: deps
 	cmake -S . -B build-tsan -G Ninja -DBUKONG_SANITIZE=thread -DBUKONG_BENCH=OFF >/dev/null
 	cmake --build build-tsan -j $(JOBS) --target tests_tsan
-	ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L tsan
-
-# The CLI's end-to-end tests (decide's pipeline, replay's and what-if's threads) against a
-# ThreadSanitizer build of `bukong`. Not part of `make test`: building the whole program with
-# TSan adds several minutes on 2 cores. RocksDB is not instrumented: see tests/tsan.supp.
-test-tsan-cli: deps
-	cmake -S . -B build-tsan -G Ninja -DBUKONG_SANITIZE=thread -DBUKONG_BENCH=OFF >/dev/null
-	cmake --build build-tsan -j $(JOBS) --target bukong cli_test
 	TSAN_OPTIONS=suppressions=$(CURDIR)/tests/tsan.supp \
-	  ctest --test-dir build-tsan --output-on-failure -R '^cli_test$$'
+	  ctest --test-dir build-tsan --output-on-failure -j $(JOBS) -L tsan
 
-# 60 seconds of libFuzzer over parse + check (clang), from the seed corpus in fuzz/corpus.
+# libFuzzer (clang): one target per reader of outside bytes (fuzz/CMakeLists.txt), each with
+# its seed corpus in fuzz/corpus/<name>/. New inputs go to build-fuzz/fuzz/work-<name>/; a
+# crash is written to build-fuzz/fuzz/crash-*.
+#   make test-fuzz          each target FUZZ_TEST_SECONDS (15), two at a time (part of `make test`)
+#   make fuzz               each target FUZZ_SECONDS (60), one after the other
+#   make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="declaration audit"   a longer run of some
+FUZZ_TEST_SECONDS ?= 15
 FUZZ_SECONDS ?= 60
-fuzz: deps
-	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DBUKONG_FUZZ=ON -DBUKONG_BENCH=OFF >/dev/null
-	cmake --build build-fuzz -j $(JOBS) --target fuzz_compile
-	mkdir -p fuzz-corpus-work
-	build-fuzz/fuzz/fuzz_compile -max_total_time=$(FUZZ_SECONDS) -max_len=4096 \
-	  -rss_limit_mb=2048 fuzz-corpus-work fuzz/corpus
+FUZZ_TARGETS ?= compile declaration profile_csv profile_jsonl outcome audit
+fuzz-build: deps
+	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DBUKONG_FUZZ=ON -DBUKONG_BENCH=OFF \
+	  -DBUKONG_FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) >/dev/null
+	cmake --build build-fuzz -j $(JOBS) --target tests_fuzz
+
+test-fuzz: fuzz-build
+	ctest --test-dir build-fuzz --output-on-failure -j $(JOBS) -L fuzz
+
+fuzz: fuzz-build
+	set -e; for t in $(FUZZ_TARGETS); do \
+	  mkdir -p build-fuzz/fuzz/work-$$t; \
+	  echo "== fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	  build-fuzz/fuzz/fuzz_$$t -max_total_time=$(FUZZ_SECONDS) -rss_limit_mb=2048 -timeout=20 \
+	    -print_final_stats=1 -artifact_prefix=build-fuzz/fuzz/ \
+	    build-fuzz/fuzz/work-$$t fuzz/corpus/$$t; \
+	done
 
 bench: build
 	@ls build/bench/*/bench_* 2>/dev/null || true

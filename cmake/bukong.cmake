@@ -1,6 +1,7 @@
 # bukong_test(NAME SOURCES a.cc b.cc LIBS lib... LABELS l...)
-# One GoogleTest executable registered with CTest; labels let `make test` pick what runs
-# under each sanitizer (dsl, engine, storage, cli, tsan).
+# One GoogleTest executable registered with CTest. Labels name the module (dsl, engine,
+# storage, cli, ...) and `tsan` marks what `make test` also runs under ThreadSanitizer (the
+# tests with threads); under AddressSanitizer/UBSan `make test` runs every test.
 function(bukong_test name)
   cmake_parse_arguments(ARG "" "" "SOURCES;LIBS;LABELS" ${ARGN})
   add_executable(${name} ${ARG_SOURCES})

@@ -14,6 +14,9 @@ packages=(
   libssl-dev            # SHA-256 (libcrypto)
   libsimdjson-dev       # JSON Lines input
   libcli11-dev          # command line
+  # Tools the tests run; a missing one fails the configuration or the test, never hides it.
+  python3               # rules/tools/hs_exists.py (tests/rules), example clients
+  curl                  # HTTP checks of the service
 )
 
 missing=()
