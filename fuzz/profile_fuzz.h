@@ -17,7 +17,7 @@ inline void ReadProfiles(const uint8_t* data, size_t size, ingest::ProfileFormat
   const std::string text(reinterpret_cast<const char*>(data), size);
   const uint64_t lines = 1 + std::count(text.begin(), text.end(), '\n');
   std::istringstream in(text);
-  auto reader = ingest::ProfileReader::FromStream(&in, "fuzz", format);
+  auto reader = ingest::ProfileReader::FromStream(&in, "fuzz", format, /*chunk=*/64);
   ingest::ProfileRow row;
   uint64_t previous_line = 0;
   // Each call consumes input or ends it, so the loop is bounded by the size of the file.

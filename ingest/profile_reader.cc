@@ -147,10 +147,8 @@ ReadResult Fail(ProfileRow* row, uint64_t line, const absl::Status& status) {
 class CsvProfileReader final : public ProfileReader {
  public:
   CsvProfileReader(std::unique_ptr<std::istream> owned, std::istream* in, std::string name,
-                   std::string_view prefix)
-      : ProfileReader(std::move(name)),
-        owned_(std::move(owned)),
-        input_(in, InputBuffer::kDefaultChunk, prefix) {}
+                   std::string_view prefix, size_t chunk)
+      : ProfileReader(std::move(name)), owned_(std::move(owned)), input_(in, chunk, prefix) {}
 
   ProfileFormat format() const override { return ProfileFormat::kCsv; }
 
@@ -533,10 +531,10 @@ class ProfileJsonParser {
 class JsonProfileReader final : public ProfileReader {
  public:
   JsonProfileReader(std::unique_ptr<std::istream> owned, std::istream* in, std::string name,
-                    std::string_view prefix)
+                    std::string_view prefix, size_t chunk)
       : ProfileReader(std::move(name)),
         owned_(std::move(owned)),
-        lines_(in, InputBuffer::kDefaultChunk, prefix, InputBuffer::kDefaultMaxRecord) {}
+        lines_(in, chunk, prefix, InputBuffer::kDefaultMaxRecord) {}
 
   ProfileFormat format() const override { return ProfileFormat::kJsonLines; }
 
@@ -596,7 +594,8 @@ ProfileFormat SniffProfileFormat(std::string_view head) {
 namespace {
 
 std::unique_ptr<ProfileReader> MakeReader(std::unique_ptr<std::istream> owned, std::istream* in,
-                                          std::string name, std::optional<ProfileFormat> format) {
+                                          std::string name, std::optional<ProfileFormat> format,
+                                          size_t chunk) {
   std::string head;
   if (!format) {
     // Sniff the first bytes; they are handed to the reader as a prefix, so this works on
@@ -607,9 +606,9 @@ std::unique_ptr<ProfileReader> MakeReader(std::unique_ptr<std::istream> owned, s
     format = SniffProfileFormat(head);
   }
   if (*format == ProfileFormat::kCsv) {
-    return std::make_unique<CsvProfileReader>(std::move(owned), in, std::move(name), head);
+    return std::make_unique<CsvProfileReader>(std::move(owned), in, std::move(name), head, chunk);
   }
-  return std::make_unique<JsonProfileReader>(std::move(owned), in, std::move(name), head);
+  return std::make_unique<JsonProfileReader>(std::move(owned), in, std::move(name), head, chunk);
 }
 
 }  // namespace
@@ -617,12 +616,14 @@ std::unique_ptr<ProfileReader> MakeReader(std::unique_ptr<std::istream> owned, s
 absl::StatusOr<std::unique_ptr<ProfileReader>> ProfileReader::Open(const std::string& path) {
   BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<std::istream> file, OpenFile(path));
   std::istream* in = file.get();
-  return MakeReader(std::move(file), in, path, ProfileFormatFromName(path));
+  return MakeReader(std::move(file), in, path, ProfileFormatFromName(path),
+                    InputBuffer::kDefaultChunk);
 }
 
 std::unique_ptr<ProfileReader> ProfileReader::FromStream(std::istream* in, std::string name,
-                                                         std::optional<ProfileFormat> format) {
-  return MakeReader(nullptr, in, std::move(name), format);
+                                                         std::optional<ProfileFormat> format,
+                                                         size_t chunk) {
+  return MakeReader(nullptr, in, std::move(name), format, chunk);
 }
 
 std::string ProfileReader::FormatError(const ProfileRow& row) const {

@@ -46,6 +46,7 @@
 
 #include "absl/status/statusor.h"
 #include "core/profile.h"
+#include "ingest/line_source.h"
 
 namespace bukong::ingest {
 
@@ -79,9 +80,11 @@ class ProfileReader {
   static absl::StatusOr<std::unique_ptr<ProfileReader>> Open(const std::string& path);
 
   // Reads from a stream that must outlive the reader. `name` is used in messages
-  // ("<stdin>" for standard input). Without `format`, the content decides.
+  // ("<stdin>" for standard input). Without `format`, the content decides. `chunk`: bytes
+  // read at a time (tests and fuzzers pass small ones to cross buffer boundaries often).
   static std::unique_ptr<ProfileReader> FromStream(std::istream* in, std::string name,
-                                                   std::optional<ProfileFormat> format);
+                                                   std::optional<ProfileFormat> format,
+                                                   size_t chunk = InputBuffer::kDefaultChunk);
 
   virtual ~ProfileReader() = default;
 
