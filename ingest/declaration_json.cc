@@ -7,6 +7,7 @@
 
 #include "absl/container/flat_hash_set.h"
 #include "core/dates.h"
+#include "core/strings.h"
 #include "ingest/input_error.h"
 #include "ingest/internal/json_support.h"
 
@@ -248,10 +249,10 @@ struct DeclarationParser::Impl {
         if (status.code() == absl::StatusCode::kInvalidArgument) {
           // Malformed JSON, read or not.
           return absl::InvalidArgumentError(fmt::format(
-              "invalid JSON: field '{}': {}", kKeyNames[key], std::string(status.message())));
+              "invalid JSON: field '{}': {}", kKeyNames[key], Message(status)));
         }
         if (!status.ok()) {
-          wrong = FieldError(key, std::string(status.message()));
+          wrong = FieldError(key, Message(status));
           break;
         }
         (key == kValue ? out->value : out->weight) = number;

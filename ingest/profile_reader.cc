@@ -11,6 +11,7 @@
 
 #include "core/dates.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
 #include "ingest/input_error.h"
 #include "ingest/internal/json_support.h"
 #include "ingest/internal/text_checks.h"
@@ -137,7 +138,7 @@ absl::StatusOr<std::unique_ptr<std::istream>> OpenFile(const std::string& path) 
 // Sets a row's error from a reader's status.
 ReadResult Fail(ProfileRow* row, uint64_t line, const absl::Status& status) {
   row->line = line;
-  row->error = std::string(status.message());  // BRIDGE
+  row->error = Message(status);
   return ReadResult::kError;
 }
 
