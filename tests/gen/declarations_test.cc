@@ -105,9 +105,47 @@ TEST(DeclarationGenTest, EveryLineParsesAndDistributionsMatchTheModel) {
   EXPECT_LT(share(top), 0.60);
 }
 
+// The enterprise of each declaration, in order.
+std::vector<std::string> Enterprises(const std::string& text) {
+  std::istringstream in(text);
+  ingest::LineReader lines(&in);
+  ingest::DeclarationParser parser(ingest::AllDeclarationFields());
+  std::vector<std::string> out;
+  std::string_view line;
+  uint64_t number = 0;
+  Declaration d;
+  while (lines.Next(&line, &number)) {
+    EXPECT_THAT(parser.Parse(line, &d), testing::IsOk()) << line;
+    out.push_back(d.enterprise);
+  }
+  return out;
+}
+
+// Declarations name an enterprise of the profiles generated with the same seed and count,
+// except for the `unknown_share` (enterprises with no profile, SPEC §2.1's unknown grade),
+// and with no profiles at all every enterprise is such an unknown one.
 TEST(DeclarationGenTest, NoProfilesMeansEveryEnterpriseIsUnknown) {
-  std::string text = JsonLines({.seed = 3, .count = 10, .profiles = 0});
-  EXPECT_EQ(std::count(text.begin(), text.end(), '\n'), 10);
+  constexpr uint64_t kProfiles = 500;
+  std::set<std::string> profile_ids;
+  ProfileGenerator profiles({.seed = 3, .count = kProfiles});
+  for (uint64_t i = 0; i < kProfiles; ++i) profile_ids.insert(profiles.At(i).id);
+
+  const std::vector<std::string> some_unknown = Enterprises(
+      JsonLines({.seed = 3, .count = 4000, .profiles = kProfiles, .unknown_share = 0.1}));
+  ASSERT_EQ(some_unknown.size(), 4000u);
+  size_t unknown = 0;
+  for (const std::string& id : some_unknown) unknown += profile_ids.count(id) == 0;
+  EXPECT_NEAR(unknown / 4000.0, 0.1, 0.02);  // binomial sd 0.005: 4 sd
+
+  // Without profiles every enterprise comes from the pool of a million ids without a
+  // profile, drawn uniformly: nearly all different (enterprises with profiles are drawn by
+  // Zipf activity, so a few would file most declarations — as the 10% above shows, those
+  // repeat).
+  const std::vector<std::string> none =
+      Enterprises(JsonLines({.seed = 3, .count = 2000, .profiles = 0}));
+  ASSERT_EQ(none.size(), 2000u);
+  EXPECT_GT(std::set<std::string>(none.begin(), none.end()).size(), 1990u);
+  EXPECT_LT(std::set<std::string>(some_unknown.begin(), some_unknown.end()).size(), 1000u);
 }
 
 }  // namespace
