@@ -640,14 +640,40 @@ TEST(EngineTest, DecideMatchesTheFreeFunctionAndSwapReplacesTheRuleset) {
   EXPECT_EQ(engine.Current(), cb);
 }
 
+// What a program does with a compile result: swap in whatever it got. A failed compile gives
+// no ruleset, the engine refuses to swap in nothing, and decisions go on with the old one.
+// The last part is the control: a good compile does reach the engine, and the same checks
+// see it, so they would see a broken one too.
 TEST(EngineTest, AFailedCompileNeverReachesTheEngine) {
   auto good = MustCompile(ExampleShell());
   Engine engine(TestKey(), good);
+  const Declaration d = MakeDeclaration("D1");
+  auto before = engine.Decide(d, nullptr);
+  ASSERT_THAT(before, IsOk());
+
   ir::Ruleset broken = ExampleShell();
   broken.unknown_grade = 42;
   auto compiled = CompileRuleset(broken);
   ASSERT_FALSE(compiled.ok());
+  EXPECT_THAT(engine.Swap(compiled.ok() ? *compiled : nullptr),
+              StatusIs(absl::StatusCode::kInvalidArgument));
   EXPECT_EQ(engine.Current(), good);
+  auto after = engine.Decide(d, nullptr);
+  ASSERT_THAT(after, IsOk());
+  EXPECT_EQ(after->ruleset, good);
+  EXPECT_EQ(*after, *before);
+
+  ir::Ruleset other = ExampleShell();
+  other.baseline.rate = 1'000'000;  // every declaration inspected
+  auto compiled_other = CompileRuleset(other);
+  ASSERT_THAT(compiled_other, IsOk());
+  ASSERT_THAT(engine.Swap(*compiled_other), IsOk());
+  EXPECT_EQ(engine.Current(), *compiled_other);
+  auto swapped = engine.Decide(d, nullptr);
+  ASSERT_THAT(swapped, IsOk());
+  EXPECT_EQ(swapped->ruleset, *compiled_other);
+  EXPECT_EQ(swapped->rate_ppm, 1'000'000);
+  EXPECT_NE(swapped->rate_ppm, before->rate_ppm);
 }
 
 TEST(EngineTest, DecideIntoReusesTheDecision) {
