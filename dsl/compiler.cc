@@ -245,15 +245,34 @@ void AppendDiagnostic(std::string& out, std::string_view file_name, std::string_
                       const Diagnostic& d) {
   fmt::format_to(std::back_inserter(out), "{}:{}:{}: {}: {}\n", file_name, d.line, d.column,
                  d.severity == Diagnostic::Severity::kError ? "error" : "warning", d.message);
-  out.append(line_text);
+  // Byte offset of column d.column (columns count code points; an invalid byte counts one).
+  size_t at = 0;
+  uint32_t column = 1;
+  for (; column < d.column && at < line_text.size(); ++column) {
+    char32_t cp;
+    int length = internal::DecodeUtf8(line_text, at, &cp);
+    at += length == 0 ? 1 : static_cast<size_t>(length);
+  }
+  // A long line is shown as an excerpt around the column, "..." marking each cut, so that a
+  // diagnostic's size does not grow with its line (one line of thousands of HS items).
+  constexpr size_t kLongLine = 200, kContext = 80;
+  auto continuation = [&](size_t i) {
+    return (static_cast<unsigned char>(line_text[i]) & 0xC0) == 0x80;
+  };
+  size_t begin = 0, end = line_text.size();
+  if (line_text.size() > kLongLine) {
+    begin = at > kContext ? at - kContext : 0;
+    while (begin > 0 && begin < at && continuation(begin)) ++begin;
+    end = std::min(line_text.size(), at + kContext);
+    while (end < line_text.size() && end > at && continuation(end)) --end;
+  }
+  if (begin > 0) out.append("...");
+  out.append(line_text.substr(begin, end - begin));
+  if (end < line_text.size()) out.append("...");
   out.push_back('\n');
   // The caret sits under column d.column: copy tabs, pad two spaces for wide characters.
-  size_t i = 0;
-  for (uint32_t column = 1; column < d.column; ++column) {
-    if (i >= line_text.size()) {
-      out.push_back(' ');
-      continue;
-    }
+  if (begin > 0) out.append("   ");
+  for (size_t i = begin; i < at;) {
     char32_t cp;
     int length = internal::DecodeUtf8(line_text, i, &cp);
     if (length == 0) {
@@ -261,13 +280,14 @@ void AppendDiagnostic(std::string& out, std::string_view file_name, std::string_
       ++i;
       continue;
     }
-    i += length;
+    i += static_cast<size_t>(length);
     if (cp == '\t') {
       out.push_back('\t');
     } else {
       out.append(internal::DisplayWidth(cp), ' ');
     }
   }
+  out.append(d.column - column, ' ');  // columns past the end of the line
   out.append("^\n");
 }
 

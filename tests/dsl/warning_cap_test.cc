@@ -40,9 +40,41 @@ TEST(WarningCap, FourThousandOverlapsGiveTenWarningsAndACount) {
   ASSERT_FALSE(result.diagnostics.empty());
   EXPECT_THAT(result.diagnostics.back().message,
               HasSubstr("3989 more warnings about this statement not shown"));
-  // The printed report grows with the line, not with the line times the number of items.
+  // The printed report is bounded: 11 diagnostics, each with an excerpt of its ~24 KB line.
   std::string report = FormatDiagnostics("a.rules", source, result);
-  EXPECT_LT(report.size(), 12 * (source.size() + 200));
+  EXPECT_LT(report.size(), 11 * 500u);
+}
+
+TEST(WarningCap, ALongLineIsShownAsAnExcerptWithTheCaretInPlace) {
+  // A bad range far into a long line: the excerpt shows the text around it, cut with "...",
+  // and the caret still points at its first character.
+  std::string line = "commodity many = hs ";
+  for (int i = 0; i < 500; ++i) line += "0101, ";
+  const size_t bad = line.size();
+  line += "0102..0101, 0101";
+  const std::string source = kHeader + line + "\n";
+  CompileResult result = Compile(source, "a.rules");
+  const Diagnostic* error = nullptr;
+  for (const Diagnostic& d : result.diagnostics) {
+    if (d.severity == Diagnostic::Severity::kError) error = &d;
+  }
+  ASSERT_NE(error, nullptr);
+  EXPECT_EQ(error->column, bad + 1);
+  const std::string text = FormatDiagnostic("a.rules", source, *error);
+  // header line, source excerpt, caret line
+  const size_t first = text.find('\n'), second = text.find('\n', first + 1);
+  ASSERT_NE(second, std::string::npos);
+  const std::string shown = text.substr(first + 1, second - first - 1);
+  const std::string caret = text.substr(second + 1);
+  EXPECT_EQ(shown.substr(0, 3), "...");
+  EXPECT_LT(shown.size(), 200u);
+  EXPECT_EQ(caret.find('^'), shown.find("0102..0101")) << shown << "\n" << caret;
+  // A short line is shown whole, as before.
+  CompileResult short_result = Compile(kHeader + "commodity c = hs 0102..0101\n", "a.rules");
+  ASSERT_FALSE(short_result.diagnostics.empty());
+  EXPECT_THAT(FormatDiagnostic("a.rules", kHeader + "commodity c = hs 0102..0101\n",
+                               short_result.diagnostics[0]),
+              HasSubstr("\ncommodity c = hs 0102..0101\n                 ^\n"));
 }
 
 TEST(WarningCap, TheCapIsPerStatementAndSmallCountsAreUntouched) {
