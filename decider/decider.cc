@@ -303,11 +303,11 @@ void Decider::Impl::SyncerLoop() {
       }
       seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
     }
-    uint64_t acknowledged = 0;
+    // The counters first, so that a caller who got its answer sees them counted.
+    uint64_t acknowledged = 0, call_records = 0;
     for (auto& u : group) {
-      const absl::Status& s = u->status.ok() ? status : u->status;
-      if (s.ok()) acknowledged += u->records.size();
-      Complete(*u, s);
+      if (u->status.ok() && status.ok()) acknowledged += u->records.size();
+      if (u->stream == nullptr) call_records += u->records.size();
     }
     lock.lock();
     if (seconds >= 0) sync_seconds.Observe(seconds);
@@ -316,8 +316,11 @@ void Decider::Impl::SyncerLoop() {
       healthy.store(false);
     }
     recorded += acknowledged;
+    queued_records -= call_records;
+    lock.unlock();
+    for (auto& u : group) Complete(*u, u->status.ok() ? status : u->status);
+    lock.lock();
     for (auto& u : group) {
-      queued_records -= u->stream == nullptr ? u->records.size() : 0;
       u->Clear();
       free_units.push_back(std::move(u));
     }
