@@ -284,7 +284,11 @@ class DecideCommand : public Command {
         });
 
     ingest::DeclarationParser parser(rules.fields_read);
-    ingest::LineReader reader(&in, ingest::InputBuffer::kDefaultChunk, {}, max_line_bytes_);
+    // Lines over the limit that fit in the read buffer are rejected one by one; a line so
+    // long that it would have to be buffered beyond the limit stops the run (the reader
+    // never holds more than that).
+    ingest::LineReader reader(&in, ingest::InputBuffer::kDefaultChunk, {},
+                              std::max(max_line_bytes_, ingest::InputBuffer::kDefaultChunk));
     Progress progress("declarations");
     RejectReport report(input_name);
 
@@ -324,7 +328,14 @@ class DecideCommand : public Command {
         p.line.assign(line);
         p.line_number = line_number;
         p.blank = line.find_first_not_of(" \t\r") == std::string_view::npos;
-        if (!p.blank) p.parsed = parser.Parse(p.line, &p.declaration);
+        if (p.blank) continue;
+        if (line.size() > max_line_bytes_) {
+          p.parsed = absl::InvalidArgumentError(fmt::format(
+              "the line is longer than --max-line-bytes {} ({} bytes)", max_line_bytes_,
+              line.size()));
+        } else {
+          p.parsed = parser.Parse(p.line, &p.declaration);
+        }
       }
       if (n == 0) break;
       enterprises.clear();
