@@ -829,6 +829,7 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     if (seq != 0) response_->set("Bukong-Audit-Seq", std::to_string(seq));
     if (server_.draining.load()) keep_alive_ = false;
     response_->keep_alive(keep_alive_);
+    if (!body.empty() && body.back() != '\n') body.push_back('\n');  // every body ends a line
     response_->body() = std::move(body);
     response_->prepare_payload();
     server_.metrics.Response(status, std::chrono::duration<double>(
