@@ -87,12 +87,13 @@ constexpr double kLatencyBounds[] = {0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025,
 constexpr size_t kLatencyBuckets = std::size(kLatencyBounds) + 1;
 
 struct Metrics {
-  std::mutex mu;
-  std::map<std::pair<std::string, std::string>, uint64_t> decisions;  // (outcome, grade)
-  std::map<int, uint64_t> responses;                                  // by status code
-  std::array<uint64_t, kLatencyBuckets> latency{};
-  double latency_sum = 0;
-  uint64_t latency_count = 0;
+  std::mutex mu;  // guards decisions
+  // Decisions by outcome (index: Outcome) and grade name; looked up without allocating.
+  std::array<std::map<std::string, uint64_t, std::less<>>, 3> decisions;
+  std::array<std::atomic<uint64_t>, 600> responses{};  // by status code
+  std::array<std::atomic<uint64_t>, kLatencyBuckets> latency{};
+  std::atomic<uint64_t> latency_sum_ns{0};
+  std::atomic<uint64_t> latency_count{0};
   std::atomic<uint64_t> rejects{0};  // declarations refused as bad input (400 or a batch line)
   std::atomic<uint64_t> refused_connections{0};
   std::atomic<uint64_t> ruleset_swaps{0};
@@ -101,15 +102,19 @@ struct Metrics {
   void Response(int status, double seconds) {
     size_t i = 0;
     while (i < std::size(kLatencyBounds) && seconds > kLatencyBounds[i]) ++i;
-    std::lock_guard lock(mu);
-    ++responses[status];
-    ++latency[i];
-    latency_sum += seconds;
-    ++latency_count;
+    responses[static_cast<size_t>(status) < responses.size() ? status : 0].fetch_add(
+        1, std::memory_order_relaxed);
+    latency[i].fetch_add(1, std::memory_order_relaxed);
+    latency_sum_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
+    latency_count.fetch_add(1, std::memory_order_relaxed);
   }
   void Decision(const bukong::Decision& d) {
+    const std::string_view grade = d.GradeName();
     std::lock_guard lock(mu);
-    ++decisions[{OutcomeName(d.outcome), std::string(d.GradeName())}];
+    auto& by_grade = decisions[static_cast<size_t>(d.outcome)];
+    auto it = by_grade.find(grade);
+    if (it == by_grade.end()) it = by_grade.emplace(std::string(grade), 0).first;
+    ++it->second;
   }
 };
 
@@ -664,21 +669,25 @@ std::string Handler::MetricsText() {
     std::lock_guard lock(s_.metrics.mu);
     out += "# HELP bukong_decisions_total Decisions acknowledged, by outcome and grade.\n"
            "# TYPE bukong_decisions_total counter\n";
-    for (const auto& [key, n] : s_.metrics.decisions) {
-      out += fmt::format("bukong_decisions_total{{outcome=\"{}\",grade=\"{}\"}} {}\n", key.first,
-                         PrometheusLabel(key.second), n);
+    for (size_t o = 0; o < s_.metrics.decisions.size(); ++o) {
+      for (const auto& [grade, n] : s_.metrics.decisions[o]) {
+        out += fmt::format("bukong_decisions_total{{outcome=\"{}\",grade=\"{}\"}} {}\n",
+                           OutcomeName(static_cast<Outcome>(o)), PrometheusLabel(grade), n);
+      }
     }
-    out += "# HELP bukong_http_responses_total HTTP responses, by status code.\n"
-           "# TYPE bukong_http_responses_total counter\n";
-    for (const auto& [code, n] : s_.metrics.responses) {
+  }
+  out += "# HELP bukong_http_responses_total HTTP responses, by status code.\n"
+         "# TYPE bukong_http_responses_total counter\n";
+  for (size_t code = 0; code < s_.metrics.responses.size(); ++code) {
+    if (const uint64_t n = s_.metrics.responses[code].load(); n > 0) {
       out += fmt::format("bukong_http_responses_total{{code=\"{}\"}} {}\n", code, n);
     }
-    latency.bounds.assign(std::begin(kLatencyBounds), std::end(kLatencyBounds));
-    uint64_t running = 0;
-    for (uint64_t c : s_.metrics.latency) latency.counts.push_back(running += c);
-    latency.sum = s_.metrics.latency_sum;
-    latency.count = s_.metrics.latency_count;
   }
+  latency.bounds.assign(std::begin(kLatencyBounds), std::end(kLatencyBounds));
+  uint64_t running = 0;
+  for (const auto& c : s_.metrics.latency) latency.counts.push_back(running += c.load());
+  latency.sum = static_cast<double>(s_.metrics.latency_sum_ns.load()) / 1e9;
+  latency.count = running;
   out += fmt::format(
       "# HELP bukong_rejects_total Declarations refused as bad input (nothing recorded).\n"
       "# TYPE bukong_rejects_total counter\nbukong_rejects_total {}\n",
