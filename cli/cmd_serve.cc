@@ -375,9 +375,7 @@ void Handler::DecideOne(std::string_view body, Reply reply) {
 // {"error":{"status":400,"line":N,...}} for a line that was not decided (nothing recorded).
 void Handler::DecideLines(std::string_view body, Reply reply) {
   struct Batch {
-    std::mutex mu;
     std::vector<std::string> answers;
-    size_t left = 0;
     Reply reply;
     bool unavailable = false;
   };
@@ -425,15 +423,16 @@ void Handler::DecideLines(std::string_view body, Reply reply) {
     finish(*batch);
     return;
   }
-  batch->left = good.size();
+  std::vector<std::string_view> views;
+  views.reserve(good.size());
+  for (const auto& g : good) views.push_back(g.second);
   Server& s = s_;
-  for (size_t i = 0; i < good.size(); ++i) {
-    const size_t index = good[i].first;
-    s_.decider->DecideAsync(
-        declarations[i], good[i].second,
-        [&s, batch, index, finish](absl::StatusOr<decider::Decided> r) {
-          std::unique_lock lock(batch->mu);
-          std::string& answer = batch->answers[index];
+  s_.decider->DecideBatchAsync(
+      declarations, views,
+      [&s, batch, good = std::move(good), finish](std::vector<absl::StatusOr<decider::Decided>> rs) {
+        for (size_t i = 0; i < rs.size(); ++i) {
+          std::string& answer = batch->answers[good[i].first];
+          absl::StatusOr<decider::Decided>& r = rs[i];
           if (r.ok()) {
             s.metrics.Decision(r->decision);
             answer = std::move(r->json);
@@ -445,12 +444,9 @@ void Handler::DecideLines(std::string_view body, Reply reply) {
             e.insert(e.size() - 2, fmt::format(",\"line\":{}", answer));
             answer = std::move(e);
           }
-          if (--batch->left == 0) {
-            lock.unlock();
-            finish(*batch);
-          }
-        });
-  }
+        }
+        finish(*batch);
+      });
 }
 
 void Handler::GetDecision(std::string_view raw_id, Reply reply) {

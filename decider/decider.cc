@@ -62,9 +62,22 @@ std::vector<double> BatchBounds() {
 
 namespace detail {
 
-// One caller's decision waiting in a batch.
+// The results of one DecideBatchAsync call, completed entry by entry.
+struct BatchState {
+  std::vector<absl::StatusOr<Decided>> results;
+  std::atomic<size_t> left{0};
+  Decider::BatchCallback done;
+  // Marks n more results final; the last one hands them all to `done`.
+  void Finish(size_t n) {
+    if (n > 0 && left.fetch_sub(n, std::memory_order_acq_rel) == n) done(std::move(results));
+  }
+};
+
+// One caller's decision waiting in a batch: a single call (done) or an entry of a batch call.
 struct Waiter {
   Decider::Callback done;
+  std::shared_ptr<BatchState> batch;
+  size_t index = 0;
   Decision decision;
   std::string json;
 };
@@ -99,6 +112,7 @@ struct Unit {
 using detail::StreamListener;
 using detail::Unit;
 using detail::Waiter;
+using detail::BatchState;
 
 struct Decider::Stream::State : StreamListener {
   State(Decider::Impl& i, Sink s, const storage::Store& store)
@@ -151,6 +165,8 @@ struct Decider::Impl {
   }
 
   void Enqueue(const Declaration& declaration, std::string_view line, Callback done);
+  void EnqueueBatch(std::span<const Declaration> declarations,
+                    std::span<const std::string_view> lines, BatchCallback done);
   void WriterLoop();
   void SyncerLoop();
   void Complete(Unit& u, const absl::Status& status);
@@ -232,6 +248,90 @@ void Decider::Impl::Enqueue(const Declaration& declaration, std::string_view lin
   filling->waiters.push_back(std::move(w));
   ++queued_records;
   if (filling->records.size() == 1) writer_cv.notify_one();
+}
+
+void Decider::Impl::EnqueueBatch(std::span<const Declaration> declarations,
+                                 std::span<const std::string_view> lines, BatchCallback done) {
+  auto state = std::make_shared<BatchState>();
+  const size_t n = declarations.size();
+  state->results.assign(n, absl::InternalError("not decided"));
+  state->done = std::move(done);
+  state->left.store(n + 1);  // +1: this call's own share, released at the end
+  if (lines.size() != n) {
+    for (auto& r : state->results) r = absl::InvalidArgumentError("one line per declaration");
+    state->Finish(n + 1);
+    return;
+  }
+  std::vector<std::string_view> enterprises;
+  enterprises.reserve(n);
+  for (const Declaration& d : declarations) enterprises.push_back(d.enterprise);
+  std::vector<std::optional<Profile>> profiles;
+  if (absl::Status s = store.GetProfiles(enterprises, &profiles); !s.ok()) {
+    for (auto& r : state->results) r = s;
+    state->Finish(n + 1);
+    return;
+  }
+  size_t finished = 1;  // this call's share
+  std::vector<Waiter> waiters;
+  waiters.reserve(n);
+  for (size_t i = 0; i < n; ++i) {
+    Waiter w;
+    w.batch = state;
+    w.index = i;
+    const Profile* p = profiles[i] ? &*profiles[i] : nullptr;
+    if (absl::Status s = engine.DecideInto(declarations[i], p, &w.decision); !s.ok()) {
+      input_errors.fetch_add(1, std::memory_order_relaxed);
+      state->results[i] = std::move(s);
+      ++finished;
+      continue;
+    }
+    AppendDecisionJson(w.decision, &w.json);
+    if (options.dry_run) {
+      state->results[i] = Decided{std::move(w.decision), std::move(w.json), 0};
+      ++finished;
+      continue;
+    }
+    waiters.push_back(std::move(w));
+  }
+  if (!waiters.empty()) {
+    std::unique_lock lock(mu);
+    for (Waiter& w : waiters) {
+      absl::Status refused;
+      for (;;) {
+        if (refused = RefusalLocked(); !refused.ok()) break;
+        if (filling->records.size() < options.max_batch_records) break;
+        if (pending < options.max_pending_batches) {
+          queued.push_back(std::move(filling));
+          ++pending;
+          filling = TakeFree();
+          writer_cv.notify_one();
+          break;
+        }
+        if (!options.wait_when_full) {
+          refused_full.fetch_add(1, std::memory_order_relaxed);
+          refused = absl::ResourceExhaustedError(fmt::format(
+              "the decider's queue is full ({} batches of {} records waiting for the audit "
+              "log)",
+              options.max_pending_batches, options.max_batch_records));
+          break;
+        }
+        room_cv.wait(lock);
+      }
+      if (!refused.ok()) {
+        state->results[w.index] = std::move(refused);
+        ++finished;
+        continue;
+      }
+      const size_t i = w.index;
+      const Profile* p = profiles[i] ? &*profiles[i] : nullptr;
+      filling->records.Add(declarations[i].id, declarations[i].enterprise, lines[i], p,
+                           w.decision.ruleset->Sha256(), store.key_id(), w.json);
+      filling->waiters.push_back(std::move(w));
+      ++queued_records;
+    }
+    writer_cv.notify_one();
+  }
+  state->Finish(finished);
 }
 
 void Decider::Impl::WriterLoop() {
@@ -337,10 +437,15 @@ void Decider::Impl::Complete(Unit& u, const absl::Status& status) {
   }
   for (size_t i = 0; i < u.waiters.size(); ++i) {
     Waiter& w = u.waiters[i];
-    if (status.ok()) {
-      w.done(Decided{std::move(w.decision), std::move(w.json), u.range.first + i});
+    absl::StatusOr<Decided> result =
+        status.ok() ? absl::StatusOr<Decided>(
+                          Decided{std::move(w.decision), std::move(w.json), u.range.first + i})
+                    : absl::StatusOr<Decided>(status);
+    if (w.batch != nullptr) {
+      w.batch->results[w.index] = std::move(result);
+      w.batch->Finish(1);
     } else {
-      w.done(status);
+      w.done(std::move(result));
     }
   }
 }
@@ -419,22 +524,20 @@ absl::StatusOr<Decided> Decider::Decide(const Declaration& declaration, std::str
   return *std::move(result);
 }
 
+void Decider::DecideBatchAsync(std::span<const Declaration> declarations,
+                               std::span<const std::string_view> lines, BatchCallback done) {
+  impl_->EnqueueBatch(declarations, lines, std::move(done));
+}
+
 std::vector<absl::StatusOr<Decided>> Decider::DecideBatch(
     std::span<const Declaration> declarations, std::span<const std::string_view> lines) {
-  std::vector<absl::StatusOr<Decided>> results(declarations.size(),
-                                               absl::InternalError("not decided"));
-  if (lines.size() != declarations.size()) {
-    for (auto& r : results) r = absl::InvalidArgumentError("one line per declaration");
-    return results;
-  }
-  Latch latch(declarations.size());
-  for (size_t i = 0; i < declarations.size(); ++i) {
-    DecideAsync(declarations[i], lines[i], [&, i](absl::StatusOr<Decided> r) {
-      results[i] = std::move(r);
-      latch.CountDown();
-    });
-  }
-  if (!declarations.empty()) latch.Wait();
+  std::vector<absl::StatusOr<Decided>> results;
+  Latch latch(1);
+  DecideBatchAsync(declarations, lines, [&](std::vector<absl::StatusOr<Decided>> r) {
+    results = std::move(r);
+    latch.CountDown();
+  });
+  latch.Wait();
   return results;
 }
 

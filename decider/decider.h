@@ -117,8 +117,15 @@ class Decider {
   void DecideAsync(const Declaration& declaration, std::string_view line, Callback done);
   // Decides every declaration (lines[i] is the text of declarations[i]) and waits for all of
   // them; result i belongs to declaration i. An input error affects only its own entry.
+  // The profiles are fetched with one MultiGet and the records join the group under one
+  // lock: cheaper per declaration than as many single calls.
   std::vector<absl::StatusOr<Decided>> DecideBatch(std::span<const Declaration> declarations,
                                                    std::span<const std::string_view> lines);
+  // The same without waiting: `done` gets every result once all are durable or failed
+  // (from the syncer thread, or this one when none was queued). The lines are copied.
+  using BatchCallback = std::function<void(std::vector<absl::StatusOr<Decided>>)>;
+  void DecideBatchAsync(std::span<const Declaration> declarations,
+                        std::span<const std::string_view> lines, BatchCallback done);
 
   // Stores `text`, then makes `compiled` the live ruleset (atomically for callers).
   absl::Status SetRuleset(std::string_view text, std::shared_ptr<const CompiledRuleset> compiled);

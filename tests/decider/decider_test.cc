@@ -178,6 +178,33 @@ TEST_F(DeciderTest, ConcurrentCallersShareSyncsAndEveryAnswerIsRecordedAtItsSeq)
   EXPECT_EQ(m.batch_records.counts[at_64], m.batch_records.count);
 }
 
+TEST_F(DeciderTest, ABatchAnswersEachEntryAndRecordsOnlyTheGoodOnes) {
+  auto decider = Make();
+  std::vector<std::string> lines;
+  std::vector<Declaration> ds;
+  for (int i = 0; i < 10; ++i) {
+    lines.push_back(Line(i));  // i % 5 == 3: the undeclared grade
+    ds.push_back(Parse(lines.back()));
+  }
+  std::vector<std::string_view> views(lines.begin(), lines.end());
+  auto results = decider->DecideBatch(ds, views);
+  ASSERT_EQ(results.size(), 10u);
+  uint64_t recorded = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (i % 5 == 3) {
+      EXPECT_THAT(results[i].status(), StatusIs(absl::StatusCode::kInvalidArgument));
+      continue;
+    }
+    ASSERT_THAT(results[i].status(), IsOk());
+    EXPECT_EQ(results[i]->decision.id, ds[i].id);
+    ExpectRecorded(results[i]->seq, lines[i], results[i]->json);
+    ++recorded;
+  }
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(store_->Head().seq, recorded);
+  ExpectChainIntact();
+}
+
 TEST_F(DeciderTest, AFullQueueRefusesWithResourceExhaustedAndRecordsOnlyWhatItAcknowledged) {
   DeciderOptions options;
   options.max_batch_records = 1;
