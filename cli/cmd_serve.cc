@@ -55,6 +55,12 @@
 namespace bukong::cli {
 namespace {
 
+using engine::CompiledRuleset;
+using engine::CompileRulesetText;
+using engine::CompileTextResult;
+using engine::Outcome;
+using engine::OutcomeName;
+
 namespace net = boost::asio;
 namespace beast = boost::beast;
 namespace http = beast::http;
@@ -108,7 +114,7 @@ struct Metrics {
     latency_sum_ns.fetch_add(static_cast<uint64_t>(seconds * 1e9), std::memory_order_relaxed);
     latency_count.fetch_add(1, std::memory_order_relaxed);
   }
-  void Decision(const bukong::Decision& d) {
+  void Decision(const engine::Decision& d) {
     const std::string_view grade = d.GradeName();
     std::lock_guard lock(mu);
     auto& by_grade = decisions[static_cast<size_t>(d.outcome)];

@@ -15,6 +15,12 @@
 #include "decider/internal/profile_cache.h"
 
 namespace bukong::decider {
+
+using engine::AppendDecisionJson;
+using engine::CompiledRuleset;
+using engine::Decision;
+using engine::Engine;
+
 namespace {
 
 // A stream's batch is also closed when its printed decisions reach this size (long lines).

@@ -47,7 +47,7 @@
 
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 #include "engine/engine.h"
 #include "storage/store.h"
 
@@ -69,8 +69,8 @@ struct DeciderOptions {
 
 // One audited decision.
 struct Decided {
-  Decision decision;
-  std::string json;  // the decision's JSON line (engine DecisionToJson), as recorded
+  engine::Decision decision;
+  std::string json;  // the decision's JSON line (engine::DecisionToJson), as recorded
   uint64_t seq = 0;  // its audit sequence number (0 on a dry run)
 };
 
@@ -104,7 +104,7 @@ class Decider {
   // and starts the writer and syncer threads. The key is the store's.
   static absl::StatusOr<std::unique_ptr<Decider>> Create(
       storage::Store& store, std::string_view text,
-      std::shared_ptr<const CompiledRuleset> compiled, const DeciderOptions& options = {});
+      std::shared_ptr<const engine::CompiledRuleset> compiled, const DeciderOptions& options = {});
   ~Decider();  // Shutdown()
   Decider(const Decider&) = delete;
   Decider& operator=(const Decider&) = delete;
@@ -128,8 +128,8 @@ class Decider {
                         std::span<const std::string_view> lines, BatchCallback done);
 
   // Stores `text`, then makes `compiled` the live ruleset (atomically for callers).
-  absl::Status SetRuleset(std::string_view text, std::shared_ptr<const CompiledRuleset> compiled);
-  std::shared_ptr<const CompiledRuleset> ruleset() const;
+  absl::Status SetRuleset(std::string_view text, std::shared_ptr<const engine::CompiledRuleset> compiled);
+  std::shared_ptr<const engine::CompiledRuleset> ruleset() const;
 
   DeciderMetrics metrics() const;
   bool healthy() const;

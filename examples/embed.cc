@@ -36,9 +36,9 @@ using bukong::Profile;
 
 // Compiles rule text; diagnostics are printed, and a file with errors is refused (it would
 // never replace the live ruleset).
-absl::StatusOr<std::shared_ptr<const bukong::CompiledRuleset>> CompileText(
+absl::StatusOr<std::shared_ptr<const bukong::engine::CompiledRuleset>> CompileText(
     const std::string& text, const std::string& name) {
-  bukong::CompileTextResult result = bukong::CompileRulesetText(text, name);
+  bukong::engine::CompileTextResult result = bukong::engine::CompileRulesetText(text, name);
   for (const auto& d : result.diagnostics) {
     std::fputs(bukong::dsl::FormatDiagnostic(name, text, d).c_str(), stderr);
   }
@@ -90,7 +90,7 @@ std::string MakeLine(uint64_t n) {
 // Replays the audit log: each record re-decided under the ruleset whose text the database
 // stored, with the recorded profile, must give the recorded decision; the chain verifies.
 absl::StatusOr<uint64_t> Replay(const bukong::storage::Store& store) {
-  std::map<std::string, std::shared_ptr<const bukong::CompiledRuleset>> rulesets;
+  std::map<std::string, std::shared_ptr<const bukong::engine::CompiledRuleset>> rulesets;
   std::map<std::string, std::unique_ptr<bukong::ingest::DeclarationParser>> parsers;
   uint64_t records = 0;
   BUKONG_RETURN_IF_ERROR(store.ScanAudit(1, UINT64_MAX, [&](const bukong::storage::AuditEntry& e)
@@ -107,10 +107,10 @@ absl::StatusOr<uint64_t> Replay(const bukong::storage::Store& store) {
     }
     Declaration d;
     BUKONG_RETURN_IF_ERROR(parser->Parse(r.declaration, &d));
-    BUKONG_ASSIGN_OR_RETURN(bukong::Decision again,
-                            bukong::Decide(ruleset, store.key(), d,
+    BUKONG_ASSIGN_OR_RETURN(bukong::engine::Decision again,
+                            bukong::engine::Decide(ruleset, store.key(), d,
                                            r.profile ? &*r.profile : nullptr));
-    if (bukong::DecisionToJson(again) != r.decision) {
+    if (bukong::engine::DecisionToJson(again) != r.decision) {
       return absl::DataLossError(fmt::format("record {} replays differently", e.seq));
     }
     ++records;

@@ -26,6 +26,10 @@
 namespace bukong::decider {
 namespace {
 
+using ::bukong::engine::CompiledRuleset;
+using ::bukong::engine::CompileRulesetText;
+using ::bukong::engine::CompileTextResult;
+using ::bukong::engine::DecisionToJson;
 using ::bukong::testing::IsOk;
 using ::bukong::testing::StatusIs;
 
