@@ -21,6 +21,8 @@
 #include <string_view>
 #include <vector>
 
+#include "report/interval.h"
+
 namespace bukong::report {
 
 enum class Outcome : uint8_t { kRelease, kInspect, kHold };
@@ -55,6 +57,12 @@ struct Tally {
 struct GradeStats {
   std::string grade;
   Tally tally;
+  // 95% Wilson intervals of Rate() and DiscretionaryRate(); nullopt without declarations.
+  std::optional<Proportion> rate;
+  std::optional<Proportion> discretionary;
+  // The discretionary ratio to the reference grade with its Katz log interval (nullopt as
+  // for ratio_to_reference, or when neither grade has a discretionary inspection).
+  std::optional<RatioEstimate> ratio;
   // Discretionary rate over the reference grade's; nullopt without a reference grade or
   // when the reference grade has no discretionary inspections.
   std::optional<double> ratio_to_reference;
@@ -80,6 +88,8 @@ class StatsAccumulator {
   Tally total_;
 };
 
+// The grade table: every rate with its 95% interval, every ratio with its Katz interval,
+// and a legend naming both methods.
 std::string FormatStatsText(const StatsReport& report);
 std::string FormatStatsJson(const StatsReport& report);
 
