@@ -30,7 +30,7 @@ std::optional<RatioEstimate> KatzRatio(uint64_t x1, uint64_t n1, uint64_t x2, ui
   double a = static_cast<double>(x1), m = static_cast<double>(n1);
   double b = static_cast<double>(x2), k = static_cast<double>(n2);
   if (x2 > 0) out.value = (a / m) / (b / k);
-  if (x1 == 0 || x2 == 0) {
+  if (x1 == 0 || x2 == 0 || x1 == n1 || x2 == n2) {  // a cell of the 2x2 table is 0
     out.corrected = true;
     a += 0.5;
     b += 0.5;

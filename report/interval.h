@@ -35,9 +35,11 @@ std::optional<Proportion> Wilson(uint64_t k, uint64_t n, double z = kZ95);
 
 // The ratio of two proportions (x1/n1) / (x2/n2) with the Katz log interval
 //   exp(ln R ± z·sqrt(1/x1 − 1/n1 + 1/x2 − 1/n2)).
-// When x1 or x2 is 0 the log is undefined; the interval is then computed with 0.5 added to
-// every cell of the 2×2 table (x + 0.5 out of n + 1 on both sides, Haldane–Anscombe), and the
-// point value is 0 (x1 == 0) or absent (x2 == 0: the ratio is unbounded).
+// When a cell of the 2×2 table is 0 (x1 or x2 is 0, or all of n1 or n2) the interval is
+// computed with 0.5 added to every cell (x + 0.5 out of n + 1 on both sides,
+// Haldane–Anscombe): at x == 0 the log is undefined, at x == n its variance term vanishes
+// and the interval would be far too narrow. The point value stays the plain ratio: 0 when
+// x1 == 0, absent when x2 == 0 (the ratio is unbounded).
 // nullopt when n1 or n2 is 0, or when x1 == x2 == 0 (no information on the ratio).
 struct RatioEstimate {
   std::optional<double> value;  // absent when x2 == 0

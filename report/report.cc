@@ -223,26 +223,32 @@ std::string FormatStatsText(const StatsReport& report) {
                      "discret. [95% CI]", "mandated", "holds", "ratio to ref. [95% CI]",
                      "port", "dest.", "nii");
   auto row = [&](std::string_view name, const Tally& t, const std::optional<Proportion>& rate,
-                 const std::optional<Proportion>& discretionary,
-                 const std::optional<RatioEstimate>& ratio) {
+                 const std::optional<Proportion>& discretionary, const std::string& ratio) {
     out += fmt::format(fmt::runtime(kRow), name, t.declarations, ProportionText(rate),
                        ProportionText(discretionary), Percent(t.MandatedRate()), t.holds,
-                       RatioText(ratio), Percent(Ratio(t.at_port, t.inspections)),
+                       ratio, Percent(Ratio(t.at_port, t.inspections)),
                        Percent(Ratio(t.inspections - t.at_port, t.inspections)),
                        Percent(Ratio(t.nii, t.inspections)));
   };
   for (const GradeStats& g : report.grades) {
     std::string name = g.grade;
-    if (report.reference_grade && g.grade == *report.reference_grade) name += " (ref)";
-    row(name, g.tally, g.rate, g.discretionary, g.ratio);
+    std::string ratio = RatioText(g.ratio);
+    if (report.reference_grade && g.grade == *report.reference_grade) {
+      name += " (ref)";
+      ratio = "reference";
+    } else if (g.floor) {
+      ratio = fmt::format("rate vs floor {}", Percent(*g.floor));
+    }
+    row(name, g.tally, g.rate, g.discretionary, ratio);
   }
   row("all", report.total, Wilson(report.total.inspections + report.total.holds,
                                   report.total.declarations),
-      Wilson(report.total.discretionary, report.total.declarations), std::nullopt);
+      Wilson(report.total.discretionary, report.total.declarations), "-");
   out +=
       "rate = (inspections + holds) / declarations; discret. = inspections won by the baseline\n"
       "or a non-fixed rule; mandated = fixed-rule inspections and holds; ratio to ref. =\n"
-      "discretionary rate / the reference grade's; port/dest./nii are shares of inspections.\n"
+      "discretionary rate / the reference grade's (a grade with a floor is held to its floor\n"
+      "on `rate` instead); port/dest./nii are shares of inspections.\n"
       "[95% CI]: Wilson score interval for a rate, Katz log interval for a ratio (with 0.5\n"
       "added to each cell when a count is 0). A figure is a finding only when its whole\n"
       "interval is on one side of the line it is compared with (see the statutory checks).\n";
@@ -274,6 +280,8 @@ std::string FormatStatsJson(const StatsReport& report) {
     AppendProportionJson(out, g.discretionary);
     out += ",\"ratio\":";
     AppendRatioJson(out, g.ratio);
+    out += ",\"floor\":";
+    AppendOptionalNumber(out, g.floor);
     out += '}';
   }
   out += "],\"total\":";

@@ -63,6 +63,10 @@ struct GradeStats {
   // The discretionary ratio to the reference grade with its Katz log interval (nullopt as
   // for ratio_to_reference, or when neither grade has a discretionary inspection).
   std::optional<RatioEstimate> ratio;
+  // The grade's floor (a fraction), when the ruleset gives it one (set by the caller after
+  // Finish): its statutory measure is its rate against the floor, and a ratio to the
+  // reference grade means nothing, so the text shows "floor 80%" instead.
+  std::optional<double> floor;
   // Discretionary rate over the reference grade's; nullopt without a reference grade or
   // when the reference grade has no discretionary inspections.
   std::optional<double> ratio_to_reference;

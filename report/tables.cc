@@ -125,11 +125,11 @@ std::string FormatEfficacyText(const EfficacyReport& report) {
                        r.known, r.hits, ProportionText(r.hit_rate), LiftText(r.lift));
   };
   for (const EfficacyRow& r : report.rows) row(r);
-  row(report.random);
+  if (report.by != EfficacyBy::kRule) row(report.random);  // by rule it is the baseline row
   out += fmt::format(
       "known = inspections and holds with a recorded outcome; hit rate = hits / known (Wilson\n"
       "interval); lift = hit rate / the hit rate of random selection (Katz log interval): here\n"
-      "{}. Outcomes on released declarations (post-clearance findings): {} ({} hits).\n",
+      "{}.\nOutcomes on released declarations (post-clearance findings): {} ({} hits).\n",
       report.random_label, report.outcomes_unflagged, report.hits_unflagged);
   return out;
 }
@@ -188,6 +188,32 @@ std::string CsvField(std::string_view text) {
     out += c;
   }
   return out + "\"";
+}
+
+std::string GradesCsv(const StatsReport& stats, std::string_view ruleset, bool header) {
+  std::string out;
+  if (header) {
+    out += "ruleset,grade,reference,declarations,inspections,discretionary,mandated,holds,"
+           "at_port,at_destination,nii,manual,rate,rate_ci95_low,rate_ci95_high,"
+           "discretionary_rate,discretionary_ci95_low,discretionary_ci95_high,"
+           "ratio_to_reference,ratio_ci95_low,ratio_ci95_high\n";
+  }
+  for (const GradeStats& g : stats.grades) {
+    const Tally& t = g.tally;
+    auto p = [](const std::optional<Proportion>& v, int i) {
+      if (!v) return std::string();
+      return Number(i == 0 ? v->value : i == 1 ? v->ci.low : v->ci.high);
+    };
+    out += fmt::format(
+        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset),
+        CsvField(g.grade), stats.reference_grade && *stats.reference_grade == g.grade,
+        t.declarations, t.inspections, t.discretionary, t.mandated, t.holds, t.at_port,
+        t.inspections - t.at_port, t.nii, t.inspections - t.nii, p(g.rate, 0), p(g.rate, 1),
+        p(g.rate, 2), p(g.discretionary, 0), p(g.discretionary, 1), p(g.discretionary, 2),
+        g.ratio ? OptionalNumber(g.ratio->value) : "", g.ratio ? Number(g.ratio->ci.low) : "",
+        g.ratio && !std::isinf(g.ratio->ci.high) ? Number(g.ratio->ci.high) : "");
+  }
+  return out;
 }
 
 std::string ChecksCsv(const std::vector<CheckResult>& checks, std::string_view ruleset,

@@ -35,6 +35,7 @@ void AppendWorkloadJson(std::string& out, const std::vector<WorkloadRow>& rows, 
 // CSV: the header line (when `header`) and one line per row; `ruleset` fills the first
 // column so that the tables of several rulesets can be concatenated.
 std::string CsvField(std::string_view text);
+std::string GradesCsv(const StatsReport& stats, std::string_view ruleset, bool header);
 std::string ChecksCsv(const std::vector<CheckResult>& checks, std::string_view ruleset,
                       bool header);
 std::string EfficacyCsv(const EfficacyReport& report, std::string_view ruleset, bool header);

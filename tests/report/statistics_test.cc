@@ -68,6 +68,16 @@ TEST(KatzTest, MatchesIndependentComputation) {
   EXPECT_FALSE(unbounded->value.has_value());
   EXPECT_TRUE(std::isinf(unbounded->ci.high));
 
+  // 1 of 1 over 4 of 40: without the correction the numerator's variance term is 0 and the
+  // interval would start at 3.95; corrected (1.5/2 over 4.5/41, python3 as above):
+  // [2.092814, 22.311803].
+  auto one = KatzRatio(1, 1, 4, 40);
+  ASSERT_TRUE(one.has_value());
+  EXPECT_TRUE(one->corrected);
+  EXPECT_NEAR(*one->value, 10.0, 1e-12);
+  EXPECT_NEAR(one->ci.low, 2.092814, 5e-7);
+  EXPECT_NEAR(one->ci.high, 22.311803, 5e-7);
+
   EXPECT_FALSE(KatzRatio(0, 10, 0, 10).has_value());
   EXPECT_FALSE(KatzRatio(1, 0, 1, 10).has_value());
 }
@@ -195,7 +205,7 @@ TEST(EfficacyTest, CountsPerRuleAndLiftOverBaseline) {
   EXPECT_EQ(r.random.hits, 4u);
   EXPECT_EQ(r.outcomes_unflagged, 1u);
   EXPECT_EQ(r.hits_unflagged, 1u);
-  EXPECT_NE(FormatEfficacyText(r).find("baseline (random checks)"), std::string::npos);
+  EXPECT_NE(FormatEfficacyText(r).find("inspections won by the baseline"), std::string::npos);
   EXPECT_NE(EfficacyCsv(r, "rs@1", true).find("rs@1,rule,young,35,20,20,0,20,0,0.000000"),
             std::string::npos);
 }
@@ -214,6 +224,7 @@ TEST(EfficacyTest, GroupsByKey) {
   EXPECT_EQ(r.rows[0].known, 2u);
   EXPECT_EQ(r.rows[1].key, "2248");
   EXPECT_FALSE(r.rows[1].hit_rate.has_value());
+  EXPECT_NE(FormatEfficacyText(r).find("baseline (random checks)"), std::string::npos);
 }
 
 TEST(WorkloadTest, WeeksStartOnMondayAndSplitSiteAndMethod) {
