@@ -15,6 +15,7 @@
 #include "cli/support_audit.h"
 #include "core/dates.h"
 #include "report/efficacy.h"
+#include "report/figures.h"
 #include "report/report.h"
 #include "report/statutory.h"
 #include "report/workload.h"
@@ -30,16 +31,7 @@ struct SupervisionOptions {
   std::optional<std::string> port;  // port code filter (declarations without `port` drop)
 };
 
-// Everything about the decisions of one ruleset.
-struct SupervisionSection {
-  std::string ruleset_id;  // name@version
-  std::string sha256;
-  std::vector<report::GradeInfo> grades;  // the ruleset's grades, most trusted first
-  report::StatsReport stats;
-  std::vector<report::CheckResult> checks;
-  report::EfficacyReport efficacy;
-  std::vector<report::WorkloadRow> workload;
-};
+using SupervisionSection = report::RulesetFigures;
 
 struct Supervision {
   LatestScanStats scan;

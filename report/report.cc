@@ -129,16 +129,28 @@ void AppendChangeJson(std::string& out, const Change& c) {
       c.newly_inspected, c.newly_released, c.with_outcome, c.hits, c.hits_before, c.hits_after);
 }
 
-void AppendChangeRow(std::string& out, std::string_view label, const Change& c) {
-  out += fmt::format("{:<14} {:>9} {:>9} {:>8} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>6} {:>6}\n",
-                     label, c.before.declarations, c.before.inspections,
-                     Percent(c.before.Rate()), c.after.inspections, Percent(c.after.Rate()),
-                     c.before.holds, c.after.holds, c.newly_inspected, c.newly_released,
-                     c.hits_before, c.hits_after);
+constexpr const char* kChangeHeader =
+    "{:<14} {:>8} {:>11} {:>22} {:>22} {:>8} {:>6} {:>8} {:>7} {:>11} {:>9} {:>9} {:>11}\n";
+
+std::string BeforeAfter(uint64_t before, uint64_t after) {
+  return fmt::format("{}/{}", before, after);
 }
 
-constexpr const char* kChangeHeader =
-    "{:<14} {:>9} {:>9} {:>8} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>6} {:>6}\n";
+std::string RateCi(const Tally& t) {
+  return ProportionText(Wilson(t.inspections + t.holds, t.declarations));
+}
+
+void AppendChangeRow(std::string& out, std::string_view label, const Change& c) {
+  const Tally& b = c.before;
+  const Tally& a = c.after;
+  out += fmt::format(fmt::runtime(kChangeHeader), label, b.declarations,
+                     BeforeAfter(b.inspections, a.inspections), RateCi(b), RateCi(a),
+                     BeforeAfter(b.holds, a.holds), c.newly_inspected, c.newly_released,
+                     BeforeAfter(c.hits_before, c.hits_after),
+                     BeforeAfter(b.at_port, a.at_port),
+                     BeforeAfter(b.inspections - b.at_port, a.inspections - a.at_port),
+                     BeforeAfter(b.nii, a.nii), BeforeAfter(b.inspections - b.nii, a.inspections - a.nii));
+}
 
 }  // namespace
 
@@ -321,18 +333,36 @@ WhatIfReport WhatIfAccumulator::Finish(const std::vector<std::string>& grade_ord
   return report;
 }
 
-std::string FormatWhatIfText(const WhatIfReport& report) {
+bool ChangeIsVisible(const Change& c) {
+  return c.newly_inspected > 0 || c.newly_released > 0 ||
+         c.before.inspections != c.after.inspections || c.before.holds != c.after.holds ||
+         c.before.at_port != c.after.at_port || c.before.nii != c.after.nii;
+}
+
+std::string FormatWhatIfText(const WhatIfReport& report, bool all_chapters) {
   std::string out;
-  auto table = [&](std::string_view title, const auto& rows) {
-    out += fmt::format(fmt::runtime(kChangeHeader), title, "declared", "insp.bef", "rate.bef",
-                       "insp.aft", "rate.aft", "hold.b", "hold.a", "+insp", "+release",
-                       "hit.b", "hit.a");
-    for (const auto& [label, change] : rows) AppendChangeRow(out, label, change);
+  auto table = [&](std::string_view title, const auto& rows, bool changed_only) {
+    out += fmt::format(fmt::runtime(kChangeHeader), title, "declared", "insp b/a",
+                       "rate before [95% CI]", "rate after [95% CI]", "hold b/a", "+insp",
+                       "+release", "hit b/a", "port b/a", "dest. b/a", "nii b/a",
+                       "manual b/a");
+    size_t hidden = 0;
+    for (const auto& [label, change] : rows) {
+      if (changed_only && !ChangeIsVisible(change)) {
+        ++hidden;
+        continue;
+      }
+      AppendChangeRow(out, label, change);
+    }
     AppendChangeRow(out, "all", report.total);
+    if (hidden > 0) {
+      out += fmt::format("({} unchanged chapter{} not shown; --all shows every one)\n", hidden,
+                         hidden == 1 ? "" : "s");
+    }
     out += '\n';
   };
-  table("grade", report.by_grade);
-  table("HS chapter", report.by_chapter);
+  table("grade", report.by_grade, false);
+  table("HS chapter", report.by_chapter, !all_chapters);
   out += fmt::format(
       "newly inspected {}, newly released {}; over {} declarations with outcomes ({} hits): "
       "hits found before {}, after {}\n",
@@ -343,9 +373,11 @@ std::string FormatWhatIfText(const WhatIfReport& report) {
     for (const std::string& id : report.undecidable_examples) out += " " + id;
     out += report.undecidable > report.undecidable_examples.size() ? " ...\n" : "\n";
   }
-  out += "rate = (inspections + holds) / declarations; holds are counted apart (hold.b/a);\n"
-         "+insp = released before, inspected or held after; hit.b/a = recorded hits that the\n"
-         "old/new ruleset inspects or holds.\n";
+  out += "b/a = before / after. rate = (inspections + holds) / declarations with its 95% Wilson\n"
+         "interval; holds are counted apart from inspections; +insp = released before,\n"
+         "inspected or held after; +release = the reverse; hit b/a = recorded hits that the\n"
+         "old / new ruleset inspects or holds; port, dest., nii, manual: inspections by site\n"
+         "and method.\n";
   return out;
 }
 

@@ -133,7 +133,11 @@ class WhatIfAccumulator {
   std::vector<std::string> undecidable_examples_;
 };
 
-std::string FormatWhatIfText(const WhatIfReport& report);
+// The grade table and the HS chapter table (only the chapters where something changes, unless
+// `all_chapters`), the summary and a legend. Rates carry their 95% Wilson interval.
+std::string FormatWhatIfText(const WhatIfReport& report, bool all_chapters = true);
+// True when the line's decisions differ between before and after in any counted way.
+bool ChangeIsVisible(const Change& c);
 std::string FormatWhatIfJson(const WhatIfReport& report);
 
 }  // namespace bukong::report

@@ -2,7 +2,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
+#include <map>
 
 #include "core/json.h"
 #include "report/internal/format.h"
@@ -76,6 +78,26 @@ std::string FormatChecksText(const std::vector<CheckResult>& checks) {
   for (const CheckResult& c : checks) {
     out += fmt::format("  {}: {}\n", DescribeRequirement(c.requirement), c.requirement.origin);
   }
+  return out;
+}
+
+std::string FormatChecksChangeText(const std::vector<CheckResult>& before,
+                                   const std::vector<CheckResult>& after) {
+  std::string out = "statutory checks, before -> after:\n";
+  if (after.empty()) {
+    out += "  (none: the ruleset's grades carry none of the regime's measures)\n";
+    return out;
+  }
+  for (size_t i = 0; i < after.size() && i < before.size(); ++i) {
+    out += fmt::format("  {:<48} {:>28} {:<12} -> {:>28} {}\n",
+                       DescribeRequirement(after[i].requirement), CheckValueText(before[i]),
+                       VerdictText(before[i].verdict), CheckValueText(after[i]),
+                       VerdictText(after[i].verdict));
+  }
+  out +=
+      "verdict: holds / violated = the whole 95% interval satisfies / breaks the check,\n"
+      "undetermined = it straddles the line. Rates: Wilson; ratios: Katz log interval. Checks\n"
+      "of a v1 ruleset are derived from the regime's ratios (docs/CLI.md).\n";
   return out;
 }
 
@@ -161,6 +183,31 @@ std::string FormatWorkloadText(const std::vector<WorkloadRow>& rows, Period peri
   for (const WorkloadRow& r : rows) {
     out += fmt::format(fmt::runtime(kRow), r.period, r.declarations, r.port_nii, r.port_manual,
                        r.destination_nii, r.destination_manual, r.Inspections(), r.holds);
+  }
+  if (rows.empty()) out += "  (no declarations)\n";
+  return out;
+}
+
+std::string FormatWorkloadChangeText(const std::vector<WorkloadRow>& before,
+                                     const std::vector<WorkloadRow>& after, Period period) {
+  std::map<std::string, std::pair<WorkloadRow, WorkloadRow>> rows;
+  for (const WorkloadRow& r : before) rows[r.period].first = r;
+  for (const WorkloadRow& r : after) rows[r.period].second = r;
+  std::string out = fmt::format(
+      "workload by {} of declaration date, before/after (inspections by site and method)\n",
+      PeriodText(period));
+  constexpr const char* kRow = "{:<12} {:>9} {:>11} {:>11} {:>11} {:>11} {:>12} {:>9}\n";
+  out += fmt::format(fmt::runtime(kRow), period == Period::kDay ? "day" : "week of",
+                     "declared", "inspect b/a", "port nii", "port manual", "dest. nii",
+                     "dest. manual", "holds b/a");
+  auto ba = [](uint64_t b, uint64_t a) { return fmt::format("{}/{}", b, a); };
+  for (const auto& [period_start, pair] : rows) {
+    const WorkloadRow& b = pair.first;
+    const WorkloadRow& a = pair.second;
+    out += fmt::format(fmt::runtime(kRow), period_start, std::max(b.declarations, a.declarations),
+                       ba(b.Inspections(), a.Inspections()), ba(b.port_nii, a.port_nii),
+                       ba(b.port_manual, a.port_manual), ba(b.destination_nii, a.destination_nii),
+                       ba(b.destination_manual, a.destination_manual), ba(b.holds, a.holds));
   }
   if (rows.empty()) out += "  (no declarations)\n";
   return out;

@@ -17,6 +17,9 @@ namespace bukong::report {
 // One line per check: what is required, the realized value with its 95% interval, the
 // counts, the verdict; then a legend naming the methods and where the checks come from.
 std::string FormatChecksText(const std::vector<CheckResult>& checks);
+// What-if: each check on the decisions before and after, side by side (same requirements).
+std::string FormatChecksChangeText(const std::vector<CheckResult>& before,
+                                   const std::vector<CheckResult>& after);
 // [{"grade","op","bound","of_grade"|null,"origin","description","measure":"rate"|"ratio",
 //   "x","n","x_of","n_of","value"|null,"ci95":[l,h]|null,"verdict"}]
 void AppendChecksJson(std::string& out, const std::vector<CheckResult>& checks);
@@ -28,6 +31,9 @@ std::string FormatEfficacyText(const EfficacyReport& report);
 void AppendEfficacyJson(std::string& out, const EfficacyReport& report);
 
 std::string FormatWorkloadText(const std::vector<WorkloadRow>& rows, Period period);
+// What-if: per period, the inspections (by site and method) and holds before / after.
+std::string FormatWorkloadChangeText(const std::vector<WorkloadRow>& before,
+                                     const std::vector<WorkloadRow>& after, Period period);
 // {"period":"day"|"week","rows":[{"period","declarations","port_nii","port_manual",
 //   "destination_nii","destination_manual","inspections","holds"}]}
 void AppendWorkloadJson(std::string& out, const std::vector<WorkloadRow>& rows, Period period);
