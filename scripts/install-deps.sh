@@ -14,6 +14,10 @@ packages=(
   libssl-dev            # SHA-256 (libcrypto)
   libsimdjson-dev       # JSON Lines input
   libcli11-dev          # command line
+  libjs-chart.js        # bukong report: Chart.js, inlined into the HTML report
+  chromium              # tests/report: the report rendered in headless chromium
+  python3               # tests/report: the browser test's driver
+  fonts-wqy-zenhei      # tests/report: CJK glyphs in the report's screenshot
 )
 
 missing=()
