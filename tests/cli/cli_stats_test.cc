@@ -263,5 +263,89 @@ TEST_F(CliStatsTest, ReportRefusesWithoutChartJsAndLeavesNoFile) {
   }
 }
 
+// Outcomes as data: a correction supersedes, the first stays in the log, the counters and
+// the reports follow the latest.
+TEST(CliOutcomeLogTest, CorrectionSupersedesAndCountersFollowTheLatest) {
+  TempDir tmp;
+  const std::string db = tmp.Sub("db");
+  const std::string data = SourceDir() + "/examples/data";
+  ASSERT_TRUE(InitWithProfiles(tmp, db, data + "/profiles.csv"));
+  ASSERT_EQ(Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}'", db,
+                                    SourceDir() + "/rules/order237-2018.rules",
+                                    data + "/declarations.jsonl", tmp.Sub("out.jsonl")))
+                .exit_code,
+            0);
+  // One inspected declaration, recorded clean.
+  std::string id, enterprise;
+  for (const std::string& line : Lines(ReadAll(tmp.Sub("out.jsonl")))) {
+    if (line.find("\"outcome\":\"inspect\"") != std::string::npos) {
+      id = line.substr(7, line.find('"', 7) - 7);
+      break;
+    }
+  }
+  ASSERT_FALSE(id.empty());
+  for (const std::string& line : Lines(ReadAll(data + "/declarations.jsonl"))) {
+    if (line.find("\"id\":\"" + id + "\"") != std::string::npos) {
+      std::smatch m;
+      ASSERT_TRUE(std::regex_search(line, m, std::regex("\"enterprise\":\"([^\"]*)\"")));
+      enterprise = m[1];
+    }
+  }
+  WriteFile(tmp.Sub("o.jsonl"), fmt::format("{{\"id\":\"{}\",\"result\":\"clean\"}}\n", id));
+  ASSERT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl"))).exit_code, 0);
+  auto profile = [&] { return Bukong(tmp, fmt::format("profiles get --db '{}' {}", db, enterprise)).out; };
+  auto hits_of = [](const std::string& json) {
+    std::smatch m;
+    EXPECT_TRUE(std::regex_search(json, m, std::regex("\"hits\":([0-9]+)"))) << json;
+    return std::stoull(m[1]);
+  };
+  auto stats_hits = [&] {
+    simdjson::dom::parser parser;
+    simdjson::dom::element j;
+    const RunResult r = Bukong(tmp, fmt::format("stats --db '{}' --json", db));
+    EXPECT_EQ(parser.parse(r.out).get(j), simdjson::SUCCESS);
+    uint64_t hits = 0;
+    simdjson::dom::array rows;
+    EXPECT_EQ(j.at_pointer("/rulesets/0/efficacy/rows").get(rows), simdjson::SUCCESS);
+    for (auto row : rows) hits += uint64_t(row["hits"]);
+    return hits;
+  };
+  const uint64_t hits_before = hits_of(profile());
+  EXPECT_EQ(stats_hits(), 0u);
+
+  // No reason: usage error; a second `outcome` of the same id is still refused.
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} hit --reason ''", db, id)).exit_code, 2);
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl"))).exit_code, 3);
+  RunResult fixed = Bukong(
+      tmp, fmt::format("outcome correct --db '{}' {} hit --reason 'lab result: positive'", db, id));
+  ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
+  EXPECT_EQ(hits_of(profile()), hits_before + 1);
+  EXPECT_EQ(stats_hits(), 1u);
+  // The same result again changes nothing.
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} hit --reason x", db, id)).exit_code, 1);
+  EXPECT_EQ(hits_of(profile()), hits_before + 1);
+
+  // The log keeps both; the current view shows the latest.
+  const auto all = Lines(Bukong(tmp, fmt::format("outcome export --db '{}' --all", db)).out);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_NE(all[0].find("\"result\":\"clean\",\"revision\":0,\"current\":false"), std::string::npos) << all[0];
+  EXPECT_NE(all[1].find("\"result\":\"hit\",\"revision\":1,\"current\":true"), std::string::npos) << all[1];
+  EXPECT_NE(all[1].find("\"reason\":\"lab result: positive\""), std::string::npos) << all[1];
+  const auto current = Lines(Bukong(tmp, fmt::format("outcome export --db '{}'", db)).out);
+  ASSERT_EQ(current.size(), 1u);
+  EXPECT_NE(current[0].find("\"result\":\"hit\""), std::string::npos);
+  const std::string table = Bukong(tmp, fmt::format("outcome list --db '{}' --all", db)).out;
+  EXPECT_NE(table.find("lab result: positive"), std::string::npos) << table;
+  EXPECT_NE(table.find("2 outcomes"), std::string::npos) << table;
+
+  // Back to clean: the counter follows again.
+  ASSERT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} clean --reason 'mix-up'", db, id)).exit_code, 0);
+  EXPECT_EQ(hits_of(profile()), hits_before);
+  EXPECT_EQ(stats_hits(), 0u);
+  EXPECT_EQ(Lines(Bukong(tmp, fmt::format("outcome export --db '{}' --all --id {}", db, id)).out).size(), 3u);
+  // A declaration without an outcome cannot be corrected.
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' NOPE hit --reason x", db)).exit_code, 1);
+}
+
 }  // namespace
 }  // namespace bukong::cli::testing
