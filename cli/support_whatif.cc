@@ -81,7 +81,7 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
           ++result.filtered_out;
           return absl::OkStatus();
         }
-        auto after = Decide(next.compiled, key, declaration, r.profile ? &*r.profile : nullptr);
+        auto after = engine::Decide(next.compiled, key, declaration, r.profile ? &*r.profile : nullptr);
         if (!after.ok()) return cannot(Message(after.status()));
         auto outcome = store.GetOutcome(r.declaration_id);
         if (!outcome.ok()) return outcome.status();

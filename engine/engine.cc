@@ -9,13 +9,11 @@
 #include "absl/strings/ascii.h"
 #include "core/sha256.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
-#include "engine/internal/text.h"
 
-namespace bukong {
-
-using engine_internal::Cat;
-using engine_internal::ToAbsl;
+namespace bukong::engine {
 
 // ---------------------------------------------------------------------------------------------
 // CompiledRuleset
@@ -88,8 +86,10 @@ std::string JsonString(std::string_view s) {
 
 }  // namespace
 
-CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<engine_internal::Plan>()) {}
+CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<internal::Plan>()) {}
 CompiledRuleset::~CompiledRuleset() = default;
+
+const internal::Plan& internal::PlanOf(const CompiledRuleset& compiled) { return *compiled.plan_; }
 
 std::optional<uint32_t> CompiledRuleset::FindGrade(std::string_view name) const {
   auto it = plan_->grade_ids.find(ToAbsl(name));
@@ -102,10 +102,11 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
   compiled->ir_ = std::move(ruleset);
   compiled->id_ = compiled->ir_.Id();
   compiled->fields_read_ = compiled->ir_.fields_read;
-  for (const ir::Rule& rule : compiled->ir_.rules) CollectFields(rule.when, &compiled->fields_read_);
+  for (const ir::Rule& rule : compiled->ir_.rules)
+    CollectFields(rule.when, &compiled->fields_read_);
   BUKONG_RETURN_IF_ERROR(
-      engine_internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
-  engine_internal::Plan& plan = *compiled->plan_;
+      internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
+  internal::Plan& plan = *compiled->plan_;
   for (const ir::Rule& rule : compiled->ir_.rules) {
     plan.rule_name_json.push_back(JsonString(rule.name));
     plan.hold_reason_json.push_back(rule.then.hold ? JsonString(rule.then.hold_reason) : "");
@@ -122,9 +123,12 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kRelease: return "release";
-    case Outcome::kInspect: return "inspect";
-    case Outcome::kHold: return "hold";
+    case Outcome::kRelease:
+      return "release";
+    case Outcome::kInspect:
+      return "inspect";
+    case Outcome::kHold:
+      return "hold";
   }
   return "?";
 }
@@ -157,8 +161,8 @@ std::vector<std::string_view> Decision::Reasons() const {
 
 bool operator==(const Decision& a, const Decision& b) {
   if (a.id != b.id || a.outcome != b.outcome || a.site != b.site || a.method != b.method ||
-      a.rate_ppm != b.rate_ppm || a.select_draw != b.select_draw ||
-      a.site_draw != b.site_draw || a.method_draw != b.method_draw)
+      a.rate_ppm != b.rate_ppm || a.select_draw != b.select_draw || a.site_draw != b.site_draw ||
+      a.method_draw != b.method_draw)
     return false;
   if (a.ruleset == b.ruleset)
     return a.grade == b.grade && a.rule == b.rule && a.matched == b.matched;
@@ -208,7 +212,7 @@ void AppendDecisionJson(const Decision& d, std::string* out) {
   const auto [end, ec] = std::to_chars(number, number + sizeof(number), d.rate_ppm);
   out->append(number, static_cast<size_t>(end - number));
   // Names come pre-escaped from the plan (CompileRuleset); only the id is escaped here.
-  const engine_internal::Plan& plan = d.ruleset->plan();
+  const internal::Plan& plan = internal::PlanOf(*d.ruleset);
   out->append(",\"grade\":");
   out->append(plan.grade_name_json[d.grade]);
   out->append(",\"rule\":");
@@ -260,8 +264,7 @@ absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ru
                                 const Profile* profile) {
   if (ruleset == nullptr) return absl::InvalidArgumentError("no ruleset");
   Decision d;
-  BUKONG_RETURN_IF_ERROR(
-      engine_internal::DecideWithPlan(*ruleset, key, declaration, profile, &d));
+  BUKONG_RETURN_IF_ERROR(internal::DecideInto(*ruleset, key, declaration, profile, &d));
   d.ruleset = ruleset;
   return d;
 }
@@ -316,8 +319,7 @@ absl::Status Engine::DecideInto(const Declaration& declaration, const Profile* p
                                 Decision* out) const {
   const std::shared_ptr<const CompiledRuleset>& ruleset = Acquire();
   if (ruleset == nullptr) return absl::FailedPreconditionError("the engine has no ruleset");
-  BUKONG_RETURN_IF_ERROR(
-      engine_internal::DecideWithPlan(*ruleset, key_, declaration, profile, out));
+  BUKONG_RETURN_IF_ERROR(internal::DecideInto(*ruleset, key_, declaration, profile, out));
   if (out->ruleset.get() != ruleset.get()) out->ruleset = ruleset;
   return absl::OkStatus();
 }
@@ -334,14 +336,13 @@ absl::Status Engine::DecideBatch(absl::Span<const Declaration> declarations,
                                  std::vector<absl::StatusOr<Decision>>* results) const {
   if (declarations.size() != profiles.size())
     return absl::InvalidArgumentError(Cat("DecideBatch: ", declarations.size(),
-                                                   " declarations but ", profiles.size(),
-                                                   " profiles"));
+                                          " declarations but ", profiles.size(), " profiles"));
   // One ruleset for the whole batch: copy it so a Swap during the batch cannot change it.
   const std::shared_ptr<const CompiledRuleset> ruleset = Acquire();
   results->clear();
   results->reserve(declarations.size());
   for (size_t i = 0; i < declarations.size(); ++i)
-    results->push_back(::bukong::Decide(ruleset, key_, declarations[i], profiles[i]));
+    results->push_back(::bukong::engine::Decide(ruleset, key_, declarations[i], profiles[i]));
   return absl::OkStatus();
 }
 
@@ -362,8 +363,7 @@ absl::Status Engine::DecideBatchInto(absl::Span<const Declaration> declarations,
       __builtin_prefetch(profiles[i + kAhead]);
       __builtin_prefetch(reinterpret_cast<const char*>(profiles[i + kAhead]) + 64);
     }
-    statuses[i] = engine_internal::DecideWithPlan(*ruleset, key_, declarations[i], profiles[i],
-                                                  &decisions[i]);
+    statuses[i] = internal::DecideInto(*ruleset, key_, declarations[i], profiles[i], &decisions[i]);
     if (statuses[i].ok() && decisions[i].ruleset.get() != ruleset.get())
       decisions[i].ruleset = ruleset;
   }
@@ -388,4 +388,4 @@ std::shared_ptr<const CompiledRuleset> Engine::Current() const {
   return current_;
 }
 
-}  // namespace bukong
+}  // namespace bukong::engine

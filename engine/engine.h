@@ -1,11 +1,12 @@
 // The decision engine: SPEC §2 as a C++ library.
 //
 //   auto key = bukong::SelectionKey::FromHex(key_text);            // 32 hex digits
-//   auto compiled = bukong::CompileRuleset(std::move(ir_ruleset));  // from dsl::Compile
-//   bukong::Engine engine(*key, *compiled);
-//   absl::StatusOr<bukong::Decision> d = engine.Decide(declaration, &profile);
-//   std::puts(bukong::DecisionToJson(*d).c_str());
-//   engine.Swap(*bukong::CompileRuleset(std::move(next_ir)));      // while calls are in flight
+//   auto compiled = bukong::engine::CompileRuleset(std::move(ir_ruleset));  // from dsl::Compile
+//   bukong::engine::Engine engine(*key, *compiled);
+//   absl::StatusOr<bukong::engine::Decision> d = engine.Decide(declaration, &profile);
+//   std::puts(bukong::engine::DecisionToJson(*d).c_str());
+//   engine.Swap(*bukong::engine::CompileRuleset(std::move(next_ir)));      // while calls are in
+//   flight
 //
 // Three kinds of value, each immutable once made:
 //   SelectionKey      16 secret bytes; the draws of SPEC §2.5 are keyed by it.
@@ -37,17 +38,19 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/declaration.h"
 #include "core/profile.h"
 #include "core/selection_key.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
 
-namespace bukong {
+namespace bukong::engine {
 
 // ---------------------------------------------------------------------------------------------
-namespace engine_internal {
+class CompiledRuleset;
+namespace internal {
 struct Plan;  // engine/internal/plan.h
-}
+const Plan& PlanOf(const CompiledRuleset& compiled);
+}  // namespace internal
 
 // A ruleset compiled into an evaluation plan. Immutable and safe to share between threads.
 // Made only by CompileRuleset, always held by std::shared_ptr<const CompiledRuleset>.
@@ -72,16 +75,15 @@ class CompiledRuleset {
   // Index of the grade called `name`, or nullopt when the ruleset does not declare it.
   std::optional<uint32_t> FindGrade(std::string_view name) const;
 
-  const engine_internal::Plan& plan() const { return *plan_; }
-
  private:
   friend absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset);
+  friend const internal::Plan& internal::PlanOf(const CompiledRuleset&);
   CompiledRuleset();
 
   ir::Ruleset ir_;
   std::string id_;
   std::array<bool, ir::kFieldCount> fields_read_{};
-  std::unique_ptr<engine_internal::Plan> plan_;
+  std::unique_ptr<internal::Plan> plan_;
 };
 
 // Compiles a checked ruleset (normally from dsl::Compile) into an evaluation plan. The IR is
@@ -94,9 +96,9 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 
 // ---------------------------------------------------------------------------------------------
 enum class Outcome : uint8_t { kRelease, kInspect, kHold };
-const char* OutcomeName(Outcome o);   // "release", "inspect", "hold"
-const char* SiteName(ir::Site s);     // "port", "destination"
-const char* MethodName(ir::Method m); // "nii", "manual"
+const char* OutcomeName(Outcome o);    // "release", "inspect", "hold"
+const char* SiteName(ir::Site s);      // "port", "destination"
+const char* MethodName(ir::Method m);  // "nii", "manual"
 
 // One decision. A plain value: copyable, comparable, printable with DecisionToJson.
 //
@@ -107,13 +109,13 @@ struct Decision {
   // Sentinel for `rule` when the baseline won.
   static constexpr int32_t kBaseline = -1;
 
-  std::string id;                     // the declaration's id
+  std::string id;  // the declaration's id
   Outcome outcome = Outcome::kRelease;
-  std::optional<ir::Site> site;       // set on inspect and hold (hold: port)
-  std::optional<ir::Method> method;   // set on inspect and hold (hold: manual)
-  int64_t rate_ppm = 0;               // final rate; 1'000'000 on a hold
-  uint32_t grade = 0;                 // index into ruleset->ir().grades
-  int32_t rule = kBaseline;           // index into ruleset->ir().rules, or kBaseline
+  std::optional<ir::Site> site;      // set on inspect and hold (hold: port)
+  std::optional<ir::Method> method;  // set on inspect and hold (hold: manual)
+  int64_t rate_ppm = 0;              // final rate; 1'000'000 on a hold
+  uint32_t grade = 0;                // index into ruleset->ir().grades
+  int32_t rule = kBaseline;          // index into ruleset->ir().rules, or kBaseline
   // Every matching rule (valid window and condition), in file order, holds included.
   absl::InlinedVector<uint32_t, 6> matched;
   // The draws used: a hold draws nothing, a release only `select`, an inspection all three.
@@ -166,7 +168,8 @@ absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ru
 // count. After a Swap each thread takes the mutex once (for a pointer copy) to refresh. A
 // consequence: a thread that has stopped deciding keeps the ruleset it last used (up to four,
 // one per engine it used most recently) alive until it decides again or exits.
-// docs/PERFORMANCE.md (engine section) compares this with std::atomic<std::shared_ptr> under contention.
+// docs/PERFORMANCE.md (engine section) compares this with std::atomic<std::shared_ptr> under
+// contention.
 class Engine {
  public:
   // `initial` must not be null.
@@ -219,6 +222,6 @@ class Engine {
   std::atomic<uint64_t> generation_;                // written under mu_, read without
 };
 
-}  // namespace bukong
+}  // namespace bukong::engine
 
 #endif  // BUKONG_ENGINE_ENGINE_H_

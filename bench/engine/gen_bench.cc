@@ -13,13 +13,14 @@
 #include "bench/engine/latency.h"
 #include "engine/compile_text.h"
 #include "engine/engine.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 #include "gen/declarations.h"
 #include "gen/profiles.h"
 #include "gen/rules.h"
 #include "ingest/declaration_json.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
 constexpr uint64_t kSeed = 42;
@@ -140,6 +141,6 @@ void BM_GenCompileText(benchmark::State& state) {
 BENCHMARK(BM_GenCompileText)->Arg(200)->Arg(10'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine
 
 BENCHMARK_MAIN();
