@@ -32,9 +32,9 @@
 #include "cli/command.h"
 #include "cli/support_progress.h"
 #include "cli/support_status.h"
+#include "core/json.h"
 #include "ingest/input_error.h"
 #include "ingest/line_source.h"
-#include "core/json.h"
 #include "storage/outcome_log.h"
 #include "storage/store.h"
 
@@ -155,14 +155,15 @@ class OutcomeCommand : public Command {
       ++rows;
       const char* result = r.result == storage::OutcomeResult::kHit ? "hit" : "clean";
       if (table) {
-        out += fmt::format("{:<24} {:>8} {:>6} {:<8} {:>10} {:<20} {:<24} {}\n",
-                           r.declaration_id, r.revision, r.current ? "yes" : "no", result,
-                           r.audit_seq, UtcTime(r.recorded_unix), r.enterprise, r.reason);
+        out += fmt::format("{:<24} {:>8} {:>6} {:<8} {:>10} {:<20} {:<24} {}\n", r.declaration_id,
+                           r.revision, r.current ? "yes" : "no", result, r.audit_seq,
+                           UtcTime(r.recorded_unix), r.enterprise, r.reason);
       } else {
         out += "{\"id\":";
         AppendJsonString(out, r.declaration_id);
-        out += fmt::format(",\"result\":\"{}\",\"revision\":{},\"current\":{},\"enterprise\":",
-                           result, r.revision, r.current);
+        out +=
+            fmt::format(",\"result\":\"{}\",\"revision\":{},\"current\":{},\"enterprise\":", result,
+                        r.revision, r.current);
         AppendJsonString(out, r.enterprise);
         out += fmt::format(",\"audit_seq\":{},\"corrected_at\":", r.audit_seq);
         if (r.recorded_unix != 0) {

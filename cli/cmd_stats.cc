@@ -112,9 +112,9 @@ class StatsCommand : public Command {
 
   std::string Text(const Supervision& s, const SupervisionOptions& options) const {
     const uint64_t counted = s.scan.records - s.scan.superseded - s.filtered_out;
-    std::string out = fmt::format("audit log: {} record{}, {} declaration{} counted",
-                                  s.scan.records, s.scan.records == 1 ? "" : "s", counted,
-                                  counted == 1 ? "" : "s");
+    std::string out =
+        fmt::format("audit log: {} record{}, {} declaration{} counted", s.scan.records,
+                    s.scan.records == 1 ? "" : "s", counted, counted == 1 ? "" : "s");
     if (s.scan.superseded > 0) {
       out += fmt::format(" ({} earlier decision{} of re-decided declarations skipped)",
                          s.scan.superseded, s.scan.superseded == 1 ? "" : "s");

@@ -58,8 +58,7 @@ class WhatIfCommand : public Command {
     sub->add_option("--changed", changed_,
                     "Write every declaration whose outcome changes to FILE (JSON Lines)");
     auto* json = sub->add_flag("--json", json_, "One JSON object instead of tables");
-    sub->add_option("--csv", csv_,
-                    "One table as CSV: grades, chapters, checks or workload")
+    sub->add_option("--csv", csv_, "One table as CSV: grades, chapters, checks or workload")
         ->check(CLI::IsMember({"grades", "chapters", "checks", "workload"}))
         ->excludes(json);
     sub->footer("Definitions and the JSON schema: docs/CLI.md.");
@@ -108,8 +107,8 @@ class WhatIfCommand : public Command {
         AppendJsonString(line, c.id);
         line += ",\"grade\":";
         AppendJsonString(line, c.grade);
-        line += fmt::format(",\"before\":\"{}\",\"after\":\"{}\",\"rule_before\":", c.before,
-                            c.after);
+        line +=
+            fmt::format(",\"before\":\"{}\",\"after\":\"{}\",\"rule_before\":", c.before, c.after);
         AppendJsonString(line, c.rule_before);
         line += ",\"rule_after\":";
         AppendJsonString(line, c.rule_after);
@@ -127,9 +126,8 @@ class WhatIfCommand : public Command {
       if (!changed) {
         result = absl::DataLossError(fmt::format("--changed: cannot write {}", changed_tmp));
       } else if (std::filesystem::rename(changed_tmp, changed_, ec); ec) {
-        result = absl::DataLossError(
-            fmt::format("--changed: cannot rename {} to {}: {}", changed_tmp, changed_,
-                        ec.message()));
+        result = absl::DataLossError(fmt::format("--changed: cannot rename {} to {}: {}",
+                                                 changed_tmp, changed_, ec.message()));
       }
     }
     if (!result.ok()) {
@@ -175,8 +173,7 @@ class WhatIfCommand : public Command {
       out += '\n';
       out += report::FormatChecksChangeText(r.checks_before, r.checks_after);
       out += '\n';
-      out += report::FormatWorkloadChangeText(r.workload_before, r.workload_after,
-                                              options.period);
+      out += report::FormatWorkloadChangeText(r.workload_before, r.workload_after, options.period);
       if (!changed_.empty()) {
         out += fmt::format("\n{} declaration{} whose outcome changes written to {}\n",
                            changed_count, changed_count == 1 ? "" : "s", changed_);

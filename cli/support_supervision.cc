@@ -209,8 +209,7 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
       }
     }
     section.checks = report::EvaluateRequirements(
-        report::RegimeRequirements(section.grades, g->ruleset->ReferenceGrade()),
-        section.stats);
+        report::RegimeRequirements(section.grades, g->ruleset->ReferenceGrade()), section.stats);
     section.efficacy = g->efficacy.Finish();
     section.workload = g->workload.Finish();
     result.sections.push_back(std::move(section));

@@ -35,8 +35,8 @@ using SupervisionSection = report::RulesetFigures;
 
 struct Supervision {
   LatestScanStats scan;
-  uint64_t filtered_out = 0;  // counted records outside the date / port filter
-  uint64_t outcomes = 0;      // recorded outcomes in the database
+  uint64_t filtered_out = 0;                 // counted records outside the date / port filter
+  uint64_t outcomes = 0;                     // recorded outcomes in the database
   std::vector<SupervisionSection> sections;  // in the order the log first uses the rulesets
 };
 

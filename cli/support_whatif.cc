@@ -81,14 +81,14 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
           ++result.filtered_out;
           return absl::OkStatus();
         }
-        auto after = engine::Decide(next.compiled, key, declaration, r.profile ? &*r.profile : nullptr);
+        auto after =
+            engine::Decide(next.compiled, key, declaration, r.profile ? &*r.profile : nullptr);
         if (!after.ok()) return cannot(Message(after.status()));
         auto outcome = store.GetOutcome(r.declaration_id);
         if (!outcome.ok()) return outcome.status();
         std::optional<bool> hit;
         if (outcome->has_value()) hit = (*outcome)->result == storage::OutcomeResult::kHit;
-        const report::DecisionFacts before_facts =
-            FactsOf(stored, before_ruleset, declaration.hs);
+        const report::DecisionFacts before_facts = FactsOf(stored, before_ruleset, declaration.hs);
         const report::DecisionFacts after_facts = FactsOf(*after, declaration.hs);
         accumulator.Add(r.declaration_id, before_facts, after_facts, hit);
         stats_before.Add(before_facts);

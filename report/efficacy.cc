@@ -88,16 +88,14 @@ EfficacyReport EfficacyAccumulator::Finish() const {
     r.lift = KatzRatio(r.hits, r.known, random_.hits, random_.known);
     report.rows.push_back(std::move(r));
   }
-  std::sort(report.rows.begin(), report.rows.end(),
-            [](const EfficacyRow& a, const EfficacyRow& b) {
-              auto key = [](const EfficacyRow& r) {
-                return std::make_tuple(!r.hit_rate.has_value(),
-                                       r.hit_rate ? r.hit_rate->ci.high : 0.0,
-                                       -static_cast<int64_t>(r.inspected + r.holds));
-              };
-              if (key(a) != key(b)) return key(a) < key(b);
-              return a.key < b.key;
-            });
+  std::sort(report.rows.begin(), report.rows.end(), [](const EfficacyRow& a, const EfficacyRow& b) {
+    auto key = [](const EfficacyRow& r) {
+      return std::make_tuple(!r.hit_rate.has_value(), r.hit_rate ? r.hit_rate->ci.high : 0.0,
+                             -static_cast<int64_t>(r.inspected + r.holds));
+    };
+    if (key(a) != key(b)) return key(a) < key(b);
+    return a.key < b.key;
+  });
   return report;
 }
 

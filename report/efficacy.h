@@ -26,7 +26,7 @@ namespace bukong::report {
 
 // One decision as efficacy sees it.
 struct RuleObservation {
-  std::string_view winner;                      // the decision's `rule`: a name or "baseline"
+  std::string_view winner;                            // the decision's `rule`: a name or "baseline"
   const std::vector<std::string>* matched = nullptr;  // the decision's `matched`, may be null
   Outcome outcome = Outcome::kRelease;
   std::optional<bool> hit;  // the recorded outcome (latest), if any
@@ -37,13 +37,13 @@ enum class EfficacyBy { kRule, kPort, kChapter, kGrade };
 std::string_view EfficacyByText(EfficacyBy by);  // "rule", "port", "chapter", "grade"
 
 struct EfficacyRow {
-  std::string key;            // rule name ("baseline" included), port, chapter or grade
-  uint64_t declarations = 0;  // by rule: declarations it matched (the baseline: it won)
-  uint64_t won = 0;           // by rule: decisions it won; otherwise declarations flagged
-  uint64_t inspected = 0;     // of those, inspections
-  uint64_t holds = 0;         // of those, holds
-  uint64_t known = 0;         // inspections and holds with a recorded outcome
-  uint64_t hits = 0;          // of those, hits
+  std::string key;                     // rule name ("baseline" included), port, chapter or grade
+  uint64_t declarations = 0;           // by rule: declarations it matched (the baseline: it won)
+  uint64_t won = 0;                    // by rule: decisions it won; otherwise declarations flagged
+  uint64_t inspected = 0;              // of those, inspections
+  uint64_t holds = 0;                  // of those, holds
+  uint64_t known = 0;                  // inspections and holds with a recorded outcome
+  uint64_t hits = 0;                   // of those, hits
   std::optional<Proportion> hit_rate;  // hits / known
   std::optional<RatioEstimate> lift;   // hit rate / the random-selection hit rate
 };

@@ -34,15 +34,15 @@ struct Words {
   const char* what_if_note;
   const char* by_grade;
   const char* by_chapter;
-  const char* grade, *declared, *rate, *discretionary, *mandated, *holds, *ratio, *port,
+  const char *grade, *declared, *rate, *discretionary, *mandated, *holds, *ratio, *port,
       *destination, *nii;
-  const char* check, *value, *counts, *verdict, *origin;
-  const char* rule, *matched, *won, *inspected, *known, *hits, *hit_rate, *lift;
-  const char* period, *port_nii, *port_manual, *dest_nii, *dest_manual, *inspections;
-  const char* before, *after, *newly_inspected, *newly_released, *hits_before, *hits_after,
+  const char *check, *value, *counts, *verdict, *origin;
+  const char *rule, *matched, *won, *inspected, *known, *hits, *hit_rate, *lift;
+  const char *period, *port_nii, *port_manual, *dest_nii, *dest_manual, *inspections;
+  const char *before, *after, *newly_inspected, *newly_released, *hits_before, *hits_after,
       *chapter, *undecidable;
-  const char* holds_word, *violated_word, *undetermined_word;
-  const char* rate_ci, *floor, *bound, *reference, *no_data;
+  const char *holds_word, *violated_word, *undetermined_word;
+  const char *rate_ci, *floor, *bound, *reference, *no_data;
 };
 
 constexpr Words kEnglish = {
@@ -69,46 +69,120 @@ constexpr Words kEnglish = {
     "only the ruleset differs. Nothing was written.",
     "by grade",
     "by HS chapter (chapters that change)",
-    "grade", "declared", "rate [95% CI]", "discretionary [95% CI]", "mandated", "holds",
-    "ratio to reference [95% CI]", "port", "destination", "nii",
-    "check", "value [95% CI]", "counts", "verdict", "from",
-    "rule", "matched", "won", "inspected", "known", "hits", "hit rate [95% CI]",
+    "grade",
+    "declared",
+    "rate [95% CI]",
+    "discretionary [95% CI]",
+    "mandated",
+    "holds",
+    "ratio to reference [95% CI]",
+    "port",
+    "destination",
+    "nii",
+    "check",
+    "value [95% CI]",
+    "counts",
+    "verdict",
+    "from",
+    "rule",
+    "matched",
+    "won",
+    "inspected",
+    "known",
+    "hits",
+    "hit rate [95% CI]",
     "lift [95% CI]",
-    "period", "port, nii", "port, manual", "destination, nii", "destination, manual",
+    "period",
+    "port, nii",
+    "port, manual",
+    "destination, nii",
+    "destination, manual",
     "inspections",
-    "before", "after", "newly inspected", "newly released", "hits found before",
-    "hits found after", "HS chapter", "undecidable records",
-    "holds", "violated", "undetermined",
-    "95% interval", "floor", "statutory line", "reference", "no data"};
+    "before",
+    "after",
+    "newly inspected",
+    "newly released",
+    "hits found before",
+    "hits found after",
+    "HS chapter",
+    "undecidable records",
+    "holds",
+    "violated",
+    "undetermined",
+    "95% interval",
+    "floor",
+    "statutory line",
+    "reference",
+    "no data"};
 
 constexpr Words kChinese = {
     "zh",
     "布控监督报告",
     "数据库",
-    "审计记录 {} 条，计入报关单 {} 份（重新判定的报关单的较早决定 {} 条未计入），已录入查验结果 {} 条",
+    "审计记录 {} 条，计入报关单 {} 份（重新判定的报关单的较早决定 {} 条未计入），已录入查验结果 {} "
+    "条",
     "规则集",
     "各信用等级查验率",
-    "柱：查验率（（查验 + 扣留）/ 报关单）的 95% Wilson 置信区间；点：实际查验率；红线：该等级的下限。",
+    "柱：查验率（（查验 + 扣留）/ 报关单）的 95% Wilson "
+    "置信区间；点：实际查验率；红线：该等级的下限。",
     "法定比例核查",
-    "符合 = 整个 95% 置信区间满足要求；违反 = 整个区间均不满足；无法判定 = 区间跨越界线。查验率用 Wilson "
+    "符合 = 整个 95% 置信区间满足要求；违反 = 整个区间均不满足；无法判定 = 区间跨越界线。查验率用 "
+    "Wilson "
     "区间，随机查验率之比用 Katz 对数区间。v1 规则集的核查项由信用管理办法的比例推导。",
     "规则有效性：哪些规则值得其查验",
-    "审计日志与已录入查验结果的关联。已知 = 有结果的查验与扣留；命中率 = 命中 / 已知（Wilson）；提升 = "
+    "审计日志与已录入查验结果的关联。已知 = 有结果的查验与扣留；命中率 = 命中 / "
+    "已知（Wilson）；提升 = "
     "命中率 / 随机抽查的命中率（Katz）：",
     "查验工作量（按时间）",
     "假设分析：已审计报关单在另一规则集下",
     "以存储的报关单与企业信息快照、数据库密钥重新判定，仅规则集不同。未写入任何数据。",
     "按信用等级",
     "按 HS 章（仅有变化的章）",
-    "信用等级", "报关单", "查验率 [95% CI]", "随机查验率 [95% CI]", "法定查验", "扣留",
-    "与基准等级之比 [95% CI]", "口岸", "目的地", "机检",
-    "核查项", "数值 [95% CI]", "计数", "结论", "来源",
-    "规则", "匹配", "胜出", "查验", "已知", "命中", "命中率 [95% CI]", "提升 [95% CI]",
-    "时段", "口岸机检", "口岸人工", "目的地机检", "目的地人工", "查验",
-    "之前", "之后", "新增查验", "新增放行", "之前发现的命中", "之后发现的命中", "HS 章",
+    "信用等级",
+    "报关单",
+    "查验率 [95% CI]",
+    "随机查验率 [95% CI]",
+    "法定查验",
+    "扣留",
+    "与基准等级之比 [95% CI]",
+    "口岸",
+    "目的地",
+    "机检",
+    "核查项",
+    "数值 [95% CI]",
+    "计数",
+    "结论",
+    "来源",
+    "规则",
+    "匹配",
+    "胜出",
+    "查验",
+    "已知",
+    "命中",
+    "命中率 [95% CI]",
+    "提升 [95% CI]",
+    "时段",
+    "口岸机检",
+    "口岸人工",
+    "目的地机检",
+    "目的地人工",
+    "查验",
+    "之前",
+    "之后",
+    "新增查验",
+    "新增放行",
+    "之前发现的命中",
+    "之后发现的命中",
+    "HS 章",
     "无法判定的记录",
-    "符合", "违反", "无法判定",
-    "95% 置信区间", "下限", "法定界线", "基准", "无数据"};
+    "符合",
+    "违反",
+    "无法判定",
+    "95% 置信区间",
+    "下限",
+    "法定界线",
+    "基准",
+    "无数据"};
 
 const Words& WordsFor(Lang lang) { return lang == Lang::kZh ? kChinese : kEnglish; }
 
@@ -152,8 +226,8 @@ std::string Th(std::initializer_list<const char*> names) {
 
 void GradeTable(std::string& out, const Words& w, const RulesetFigures& f, size_t i) {
   out += "<table class=\"grades\">\n";
-  out += Th({w.grade, w.declared, w.rate, w.discretionary, w.mandated, w.holds, w.ratio,
-             w.port, w.destination, w.nii});
+  out += Th({w.grade, w.declared, w.rate, w.discretionary, w.mandated, w.holds, w.ratio, w.port,
+             w.destination, w.nii});
   for (const GradeStats& g : f.stats.grades) {
     const Tally& t = g.tally;
     const std::string k = fmt::format("rs{}.grade.{}.", i, g.grade);
@@ -171,8 +245,7 @@ void GradeTable(std::string& out, const Words& w, const RulesetFigures& f, size_
            Td(ProportionText(g.discretionary), k + "discretionary", true) +
            Td(Percent(t.MandatedRate()), {}, true) + Num(t.holds, k + "holds") +
            Td(ratio, k + "ratio", true) + Td(share(t.at_port), {}, true) +
-           Td(share(t.inspections - t.at_port), {}, true) + Td(share(t.nii), {}, true) +
-           "</tr>\n";
+           Td(share(t.inspections - t.at_port), {}, true) + Td(share(t.nii), {}, true) + "</tr>\n";
   }
   out += "</table>\n";
 }
@@ -186,9 +259,9 @@ void ChecksTable(std::string& out, const Words& w, const std::vector<CheckResult
     const std::string k = fmt::format("{}.check.{}.", prefix, j);
     std::string value = w.no_data;
     if (c.ci) {
-      value = fmt::format("{} [{:.2f}, {}]", c.value ? Percent(*c.value) : "-", c.ci->low * 100,
-                          std::isinf(c.ci->high) ? std::string("inf")
-                                                 : fmt::format("{:.2f}", c.ci->high * 100));
+      value = fmt::format(
+          "{} [{:.2f}, {}]", c.value ? Percent(*c.value) : "-", c.ci->low * 100,
+          std::isinf(c.ci->high) ? std::string("inf") : fmt::format("{:.2f}", c.ci->high * 100));
     }
     std::string counts = c.requirement.of_grade
                              ? fmt::format("{}/{} : {}/{}", c.x, c.n, c.x_of, c.n_of)
@@ -196,8 +269,8 @@ void ChecksTable(std::string& out, const Words& w, const std::vector<CheckResult
     out += fmt::format("<tr class=\"{}\">", VerdictText(c.verdict));
     out += Td(DescribeRequirement(c.requirement)) + Td(value, k + "value", true) +
            Td(counts, {}, true);
-    out += fmt::format("<td data-k=\"{}verdict\" data-verdict=\"{}\">{}</td>",
-                       HtmlEscape(k), VerdictText(c.verdict), HtmlEscape(VerdictWord(w, c.verdict)));
+    out += fmt::format("<td data-k=\"{}verdict\" data-verdict=\"{}\">{}</td>", HtmlEscape(k),
+                       VerdictText(c.verdict), HtmlEscape(VerdictWord(w, c.verdict)));
     out += Td(c.requirement.origin) + "</tr>\n";
   }
   out += "</table>\n";
@@ -205,24 +278,21 @@ void ChecksTable(std::string& out, const Words& w, const std::vector<CheckResult
 
 std::string LiftCell(const std::optional<RatioEstimate>& lift) {
   if (!lift) return "-";
-  return fmt::format("{} [{:.2f}, {}]",
-                     lift->value ? fmt::format("{:.2f}", *lift->value) : std::string("-"),
-                     lift->ci.low,
-                     std::isinf(lift->ci.high) ? std::string("inf")
-                                               : fmt::format("{:.2f}", lift->ci.high));
+  return fmt::format(
+      "{} [{:.2f}, {}]", lift->value ? fmt::format("{:.2f}", *lift->value) : std::string("-"),
+      lift->ci.low,
+      std::isinf(lift->ci.high) ? std::string("inf") : fmt::format("{:.2f}", lift->ci.high));
 }
 
 void EfficacyTable(std::string& out, const Words& w, const RulesetFigures& f, size_t i) {
   out += "<table class=\"efficacy\">\n";
-  out += Th({w.rule, w.matched, w.won, w.inspected, w.holds, w.known, w.hits, w.hit_rate,
-             w.lift});
+  out += Th({w.rule, w.matched, w.won, w.inspected, w.holds, w.known, w.hits, w.hit_rate, w.lift});
   auto row = [&](const EfficacyRow& r) {
     const std::string k = fmt::format("rs{}.rule.{}.", i, r.key);
-    out += "<tr>" + Td(r.key) + Num(r.declarations, k + "declarations") +
-           Num(r.won, k + "won") + Num(r.inspected, k + "inspected") +
-           Num(r.holds, k + "holds") + Num(r.known, k + "known") + Num(r.hits, k + "hits") +
-           Td(ProportionText(r.hit_rate), {}, true) + Td(LiftCell(r.lift), {}, true) +
-           "</tr>\n";
+    out += "<tr>" + Td(r.key) + Num(r.declarations, k + "declarations") + Num(r.won, k + "won") +
+           Num(r.inspected, k + "inspected") + Num(r.holds, k + "holds") +
+           Num(r.known, k + "known") + Num(r.hits, k + "hits") +
+           Td(ProportionText(r.hit_rate), {}, true) + Td(LiftCell(r.lift), {}, true) + "</tr>\n";
   };
   for (const EfficacyRow& r : f.efficacy.rows) row(r);
   out += "</table>\n";
@@ -235,8 +305,8 @@ void WorkloadTable(std::string& out, const Words& w, const std::vector<WorkloadR
              w.inspections, w.holds});
   for (const WorkloadRow& r : rows) {
     const std::string k = fmt::format("rs{}.workload.{}.", i, r.period);
-    out += "<tr>" + Td(r.period) + Num(r.declarations) + Num(r.port_nii) +
-           Num(r.port_manual) + Num(r.destination_nii) + Num(r.destination_manual) +
+    out += "<tr>" + Td(r.period) + Num(r.declarations) + Num(r.port_nii) + Num(r.port_manual) +
+           Num(r.destination_nii) + Num(r.destination_manual) +
            Num(r.Inspections(), k + "inspections") + Num(r.holds) + "</tr>\n";
   }
   out += "</table></details>\n";
@@ -265,7 +335,8 @@ void ChangeTable(std::string& out, const Words& w,
     };
     out += "<tr>" + Td(label) + Num(c.before.declarations, k + "declarations") +
            Td(rate(c.before), k + "rate_before", true) + Td(rate(c.after), k + "rate_after", true) +
-           Num(c.before.holds) + Num(c.after.holds) + Num(c.newly_inspected, k + "newly_inspected") +
+           Num(c.before.holds) + Num(c.after.holds) +
+           Num(c.newly_inspected, k + "newly_inspected") +
            Num(c.newly_released, k + "newly_released") + Num(c.hits_before) + Num(c.hits_after) +
            "</tr>\n";
   };
@@ -359,7 +430,7 @@ constexpr const char* kScript = R"js(
           { type: 'bar', label: T.rate_ci, barPercentage: 0.4,
             backgroundColor: 'rgba(54,162,235,0.35)', borderColor: 'rgb(54,162,235)', borderWidth: 1,
             data: grades.map(function (g) { return [pct(g.rate.ci95[0]), pct(g.rate.ci95[1])]; }) },
-          { type: 'line', label: T.rate, showLine: false, pointRadius: 5,
+          { type: 'line', label: T.realized, showLine: false, pointRadius: 5,
             borderColor: 'rgb(20,60,140)', backgroundColor: 'rgb(20,60,140)',
             data: grades.map(function (g) { return pct(g.rate.value); }) },
           { type: 'line', label: T.floor, showLine: false, pointStyle: 'line', pointRadius: 24,
@@ -385,7 +456,7 @@ constexpr const char* kScript = R"js(
                 if (!c.ci95) return null;
                 return [pct(c.ci95[0]), pct(c.ci95[1] === null ? top : c.ci95[1])];
               }) },
-            { type: 'line', label: T.value, showLine: false, pointRadius: 5,
+            { type: 'line', label: T.realized_value, showLine: false, pointRadius: 5,
               borderColor: 'rgb(20,60,140)', backgroundColor: 'rgb(20,60,140)',
               data: rs.checks.map(function (c) { return pct(c.value); }) },
             { type: 'line', label: T.bound, showLine: false, pointStyle: 'line', pointRadius: 30,
@@ -449,7 +520,7 @@ constexpr const char* kScript = R"js(
               data: rows.map(function (r) { return rate(r.change.after); }) }
           ]
         },
-        options: { scales: { y: { beginAtZero: true, title: { display: true, text: T.rate + ' %' } } } }
+        options: { scales: { y: { beginAtZero: true, title: { display: true, text: T.realized + ' %' } } } }
       });
     }
     beforeAfter('whatif-grades', D.what_if.by_grade, 'grade');
@@ -525,25 +596,33 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
                                             in.declarations, in.superseded, in.outcomes)));
   for (size_t i = 0; i < in.sections.size(); ++i) {
     const RulesetFigures& f = in.sections[i];
-    out += Section(fmt::format("ruleset-{}", i),
-                   fmt::format("{} {} ({} {})", w.ruleset, f.ruleset_id,
-                               f.stats.total.declarations, w.declared));
+    out +=
+        Section(fmt::format("ruleset-{}", i), fmt::format("{} {} ({} {})", w.ruleset, f.ruleset_id,
+                                                          f.stats.total.declarations, w.declared));
     out += fmt::format("<h3>{}</h3>\n<p class=\"note\">{}</p>\n", HtmlEscape(w.rates),
                        HtmlEscape(w.rates_note));
-    out += fmt::format("<div class=\"chart\"><canvas id=\"rates-{}\" data-chart=\"rates\"></canvas></div>\n", i);
+    out += fmt::format(
+        "<div class=\"chart\"><canvas id=\"rates-{}\" data-chart=\"rates\"></canvas></div>\n", i);
     GradeTable(out, w, f, i);
     out += fmt::format("<h3>{}</h3>\n<p class=\"note\">{}</p>\n", HtmlEscape(w.checks),
                        HtmlEscape(w.checks_note));
     if (!f.checks.empty()) {
-      out += fmt::format("<div class=\"chart\"><canvas id=\"checks-{}\" data-chart=\"checks\"></canvas></div>\n", i);
+      out += fmt::format(
+          "<div class=\"chart\"><canvas id=\"checks-{}\" data-chart=\"checks\"></canvas></div>\n",
+          i);
     }
     ChecksTable(out, w, f.checks, fmt::format("rs{}", i));
     out += fmt::format("<h3>{}</h3>\n<p class=\"note\">{}{}</p>\n", HtmlEscape(w.efficacy),
                        HtmlEscape(w.efficacy_note), HtmlEscape(f.efficacy.random_label));
-    out += fmt::format("<div class=\"chart tall\"><canvas id=\"efficacy-{}\" data-chart=\"efficacy\"></canvas></div>\n", i);
+    out += fmt::format(
+        "<div class=\"chart tall\"><canvas id=\"efficacy-{}\" "
+        "data-chart=\"efficacy\"></canvas></div>\n",
+        i);
     EfficacyTable(out, w, f, i);
     out += fmt::format("<h3>{} ({})</h3>\n", HtmlEscape(w.workload), PeriodText(in.period));
-    out += fmt::format("<div class=\"chart\"><canvas id=\"workload-{}\" data-chart=\"workload\"></canvas></div>\n", i);
+    out += fmt::format(
+        "<div class=\"chart\"><canvas id=\"workload-{}\" data-chart=\"workload\"></canvas></div>\n",
+        i);
     WorkloadTable(out, w, f.workload, i);
   }
   if (in.what_if) {
@@ -551,12 +630,16 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
     out += Section("what-if", fmt::format("{}: {} ({})", w.what_if, wi.rules_id, wi.rules_file));
     out += fmt::format("<p class=\"note\">{}</p>\n", HtmlEscape(w.what_if_note));
     out += fmt::format("<h3>{}</h3>\n", HtmlEscape(w.by_grade));
-    out += "<div class=\"chart\"><canvas id=\"whatif-grades\" data-chart=\"whatif-grades\"></canvas></div>\n";
+    out +=
+        "<div class=\"chart\"><canvas id=\"whatif-grades\" "
+        "data-chart=\"whatif-grades\"></canvas></div>\n";
     ChangeTable(out, w, wi.report.by_grade, wi.report.total, w.grade, "whatif.grade", false);
     out += fmt::format("<h3>{} — {}</h3>\n", HtmlEscape(w.checks), HtmlEscape(w.after));
     ChecksTable(out, w, wi.checks_after, "whatif");
     out += fmt::format("<h3>{}</h3>\n", HtmlEscape(w.by_chapter));
-    out += "<div class=\"chart\"><canvas id=\"whatif-chapters\" data-chart=\"whatif-chapters\"></canvas></div>\n";
+    out +=
+        "<div class=\"chart\"><canvas id=\"whatif-chapters\" "
+        "data-chart=\"whatif-chapters\"></canvas></div>\n";
     ChangeTable(out, w, wi.report.by_chapter, wi.report.total, w.chapter, "whatif.chapter", true);
     if (wi.report.undecidable > 0) {
       out += fmt::format("<p>{}: {}</p>\n", HtmlEscape(w.undecidable), wi.report.undecidable);
@@ -568,12 +651,23 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
   data += in.what_if ? in.what_if_json : std::string("null");
   data += ",\"i18n\":{";
   const std::pair<const char*, const char*> words[] = {
-      {"rate", w.rate},           {"rate_ci", w.rate_ci},         {"floor", w.floor},
-      {"value", w.value},         {"bound", w.bound},             {"known", w.known},
-      {"hits", w.hits},           {"holds", w.holds},             {"port_nii", w.port_nii},
-      {"port_manual", w.port_manual}, {"dest_nii", w.dest_nii},   {"dest_manual", w.dest_manual},
-      {"before", w.before},       {"after", w.after},
-      {"inspected_holds", in.lang == Lang::kZh ? "查验 + 扣留" : "inspections + holds"}};
+      {"rate", w.rate},
+      {"rate_ci", w.rate_ci},
+      {"floor", w.floor},
+      {"value", w.value},
+      {"bound", w.bound},
+      {"known", w.known},
+      {"hits", w.hits},
+      {"holds", w.holds},
+      {"port_nii", w.port_nii},
+      {"port_manual", w.port_manual},
+      {"dest_nii", w.dest_nii},
+      {"dest_manual", w.dest_manual},
+      {"before", w.before},
+      {"after", w.after},
+      {"inspected_holds", in.lang == Lang::kZh ? "查验 + 扣留" : "inspections + holds"},
+      {"realized", in.lang == Lang::kZh ? "实际查验率" : "realized rate"},
+      {"realized_value", in.lang == Lang::kZh ? "实际值" : "realized value"}};
   bool first = true;
   for (const auto& [key, word] : words) {
     if (!first) data += ',';
@@ -583,8 +677,7 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
     AppendJsonString(data, word);
   }
   data += "}}";
-  out += "<script id=\"bukong-data\" type=\"application/json\">" + ScriptSafe(data) +
-         "</script>\n";
+  out += "<script id=\"bukong-data\" type=\"application/json\">" + ScriptSafe(data) + "</script>\n";
   out += fmt::format("<script>{}</script>\n", kScript);
   out += "<script>document.documentElement.setAttribute('data-ready', 'yes');</script>\n";
   out += "</body>\n</html>\n";

@@ -32,9 +32,9 @@ struct Requirement {
 // What the stats need to know of a ruleset's grade.
 struct GradeInfo {
   std::string name;
-  std::string label;             // the rule file's label ("高级认证企业"), "" when none
+  std::string label;  // the rule file's label ("高级认证企业"), "" when none
   double factor = 1.0;
-  std::optional<double> floor;   // fractions
+  std::optional<double> floor;  // fractions
 };
 
 // The v1 derivation (documented in docs/CLI.md): with a reference grade R,

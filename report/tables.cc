@@ -177,9 +177,9 @@ std::string FormatWorkloadText(const std::vector<WorkloadRow>& rows, Period peri
       "workload by {} of declaration date (inspections by site and method; holds apart)\n",
       PeriodText(period));
   constexpr const char* kRow = "{:<12} {:>9} {:>9} {:>11} {:>9} {:>11} {:>8} {:>6}\n";
-  out += fmt::format(fmt::runtime(kRow), PeriodText(period) == "day" ? "day" : "week of",
-                     "declared", "port nii", "port manual", "dest. nii", "dest. manual",
-                     "inspect", "holds");
+  out +=
+      fmt::format(fmt::runtime(kRow), PeriodText(period) == "day" ? "day" : "week of", "declared",
+                  "port nii", "port manual", "dest. nii", "dest. manual", "inspect", "holds");
   for (const WorkloadRow& r : rows) {
     out += fmt::format(fmt::runtime(kRow), r.period, r.declarations, r.port_nii, r.port_manual,
                        r.destination_nii, r.destination_manual, r.Inspections(), r.holds);
@@ -197,9 +197,9 @@ std::string FormatWorkloadChangeText(const std::vector<WorkloadRow>& before,
       "workload by {} of declaration date, before/after (inspections by site and method)\n",
       PeriodText(period));
   constexpr const char* kRow = "{:<12} {:>9} {:>11} {:>11} {:>11} {:>11} {:>12} {:>9}\n";
-  out += fmt::format(fmt::runtime(kRow), period == Period::kDay ? "day" : "week of",
-                     "declared", "inspect b/a", "port nii", "port manual", "dest. nii",
-                     "dest. manual", "holds b/a");
+  out += fmt::format(fmt::runtime(kRow), period == Period::kDay ? "day" : "week of", "declared",
+                     "inspect b/a", "port nii", "port manual", "dest. nii", "dest. manual",
+                     "holds b/a");
   auto ba = [](uint64_t b, uint64_t a) { return fmt::format("{}/{}", b, a); };
   for (const auto& [period_start, pair] : rows) {
     const WorkloadRow& b = pair.first;
@@ -240,10 +240,11 @@ std::string CsvField(std::string_view text) {
 std::string GradesCsv(const StatsReport& stats, std::string_view ruleset, bool header) {
   std::string out;
   if (header) {
-    out += "ruleset,grade,reference,declarations,inspections,discretionary,mandated,holds,"
-           "at_port,at_destination,nii,manual,rate,rate_ci95_low,rate_ci95_high,"
-           "discretionary_rate,discretionary_ci95_low,discretionary_ci95_high,"
-           "ratio_to_reference,ratio_ci95_low,ratio_ci95_high\n";
+    out +=
+        "ruleset,grade,reference,declarations,inspections,discretionary,mandated,holds,"
+        "at_port,at_destination,nii,manual,rate,rate_ci95_low,rate_ci95_high,"
+        "discretionary_rate,discretionary_ci95_low,discretionary_ci95_high,"
+        "ratio_to_reference,ratio_ci95_low,ratio_ci95_high\n";
   }
   for (const GradeStats& g : stats.grades) {
     const Tally& t = g.tally;
@@ -267,16 +268,16 @@ std::string ChecksCsv(const std::vector<CheckResult>& checks, std::string_view r
                       bool header) {
   std::string out;
   if (header) {
-    out += "ruleset,grade,op,bound,of_grade,measure,x,n,x_of,n_of,value,ci95_low,ci95_high,"
-           "verdict,origin\n";
+    out +=
+        "ruleset,grade,op,bound,of_grade,measure,x,n,x_of,n_of,value,ci95_low,ci95_high,"
+        "verdict,origin\n";
   }
   for (const CheckResult& c : checks) {
     const Requirement& r = c.requirement;
     out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset),
                        CsvField(r.grade), OpText(r.op), Number(r.bound),
-                       CsvField(r.of_grade.value_or("")), r.of_grade ? "ratio" : "rate", c.x,
-                       c.n, c.x_of, c.n_of, OptionalNumber(c.value),
-                       c.ci ? Number(c.ci->low) : "",
+                       CsvField(r.of_grade.value_or("")), r.of_grade ? "ratio" : "rate", c.x, c.n,
+                       c.x_of, c.n_of, OptionalNumber(c.value), c.ci ? Number(c.ci->low) : "",
                        c.ci && !std::isinf(c.ci->high) ? Number(c.ci->high) : "",
                        VerdictText(c.verdict), CsvField(r.origin));
   }
@@ -286,18 +287,19 @@ std::string ChecksCsv(const std::vector<CheckResult>& checks, std::string_view r
 std::string EfficacyCsv(const EfficacyReport& report, std::string_view ruleset, bool header) {
   std::string out;
   if (header) {
-    out += "ruleset,by,key,declarations,won,inspected,holds,known,hits,hit_rate,"
-           "hit_rate_ci95_low,hit_rate_ci95_high,lift,lift_ci95_low,lift_ci95_high\n";
+    out +=
+        "ruleset,by,key,declarations,won,inspected,holds,known,hits,hit_rate,"
+        "hit_rate_ci95_low,hit_rate_ci95_high,lift,lift_ci95_low,lift_ci95_high\n";
   }
   auto row = [&](const EfficacyRow& r) {
     const auto& h = r.hit_rate;
     const auto& l = r.lift;
-    out += fmt::format(
-        "{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset),
-        EfficacyByText(report.by), CsvField(r.key), r.declarations, r.won, r.inspected,
-        r.holds, r.known, r.hits, h ? Number(h->value) : "", h ? Number(h->ci.low) : "",
-        h ? Number(h->ci.high) : "", l ? OptionalNumber(l->value) : "",
-        l ? Number(l->ci.low) : "", l && !std::isinf(l->ci.high) ? Number(l->ci.high) : "");
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset),
+                       EfficacyByText(report.by), CsvField(r.key), r.declarations, r.won,
+                       r.inspected, r.holds, r.known, r.hits, h ? Number(h->value) : "",
+                       h ? Number(h->ci.low) : "", h ? Number(h->ci.high) : "",
+                       l ? OptionalNumber(l->value) : "", l ? Number(l->ci.low) : "",
+                       l && !std::isinf(l->ci.high) ? Number(l->ci.high) : "");
   };
   for (const EfficacyRow& r : report.rows) row(r);
   row(report.random);
@@ -308,13 +310,14 @@ std::string WorkloadCsv(const std::vector<WorkloadRow>& rows, std::string_view r
                         bool header) {
   std::string out;
   if (header) {
-    out += "ruleset,period,declarations,port_nii,port_manual,destination_nii,"
-           "destination_manual,inspections,holds\n";
+    out +=
+        "ruleset,period,declarations,port_nii,port_manual,destination_nii,"
+        "destination_manual,inspections,holds\n";
   }
   for (const WorkloadRow& r : rows) {
-    out += fmt::format("{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset), r.period,
-                       r.declarations, r.port_nii, r.port_manual, r.destination_nii,
-                       r.destination_manual, r.Inspections(), r.holds);
+    out += fmt::format("{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset), r.period, r.declarations,
+                       r.port_nii, r.port_manual, r.destination_nii, r.destination_manual,
+                       r.Inspections(), r.holds);
   }
   return out;
 }

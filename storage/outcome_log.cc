@@ -91,8 +91,7 @@ OutcomeRevision FromOutcome(const Outcome& o) {
 }
 
 // The logged revisions of `id`, oldest first.
-absl::StatusOr<std::vector<OutcomeRevision>> Logged(const Store::Impl& impl,
-                                                    std::string_view id) {
+absl::StatusOr<std::vector<OutcomeRevision>> Logged(const Store::Impl& impl, std::string_view id) {
   std::vector<OutcomeRevision> out;
   const std::string prefix = IdPrefix(id);
   std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(rocksdb::ReadOptions(), impl.meta));
@@ -121,15 +120,15 @@ absl::StatusOr<uint32_t> OutcomeLog::Correct(Store& store, std::string_view decl
   absl::StatusOr<std::optional<Outcome>> current = store.GetOutcome(declaration_id);
   if (!current.ok()) return current.status();
   if (!current->has_value()) {
-    return absl::FailedPreconditionError(fmt::format(
-        "declaration '{}' has no outcome to correct (record it with `bukong outcome`)",
-        declaration_id));
+    return absl::FailedPreconditionError(
+        fmt::format("declaration '{}' has no outcome to correct (record it with `bukong outcome`)",
+                    declaration_id));
   }
   const Outcome& was = **current;
   if (was.result == result) {
-    return absl::AlreadyExistsError(fmt::format(
-        "declaration '{}' is already recorded as {}", declaration_id,
-        result == OutcomeResult::kHit ? "hit" : "clean"));
+    return absl::AlreadyExistsError(fmt::format("declaration '{}' is already recorded as {}",
+                                                declaration_id,
+                                                result == OutcomeResult::kHit ? "hit" : "clean"));
   }
   absl::StatusOr<std::vector<OutcomeRevision>> logged = Logged(impl, declaration_id);
   if (!logged.ok()) return logged.status();
@@ -171,8 +170,8 @@ absl::StatusOr<uint32_t> OutcomeLog::Correct(Store& store, std::string_view decl
   return revision;
 }
 
-absl::StatusOr<std::vector<OutcomeRevision>> OutcomeLog::History(
-    const Store& store, std::string_view declaration_id) {
+absl::StatusOr<std::vector<OutcomeRevision>> OutcomeLog::History(const Store& store,
+                                                                 std::string_view declaration_id) {
   absl::StatusOr<std::optional<Outcome>> current = store.GetOutcome(declaration_id);
   if (!current.ok()) return current.status();
   if (!current->has_value()) return std::vector<OutcomeRevision>();

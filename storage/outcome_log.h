@@ -33,10 +33,10 @@ struct OutcomeRevision {
   uint32_t revision = 0;  // 0: the first outcome; 1, 2, ...: corrections
   OutcomeResult result = OutcomeResult::kClean;
   std::string enterprise;
-  uint64_t audit_seq = 0;    // the declaration's latest decision when recorded
+  uint64_t audit_seq = 0;     // the declaration's latest decision when recorded
   int64_t recorded_unix = 0;  // seconds since 1970 of a correction; 0 for revision 0
-  std::string reason;        // why it superseded the previous one; "" for revision 0
-  bool current = false;      // the latest revision (what the counters follow)
+  std::string reason;         // why it superseded the previous one; "" for revision 0
+  bool current = false;       // the latest revision (what the counters follow)
 };
 
 class OutcomeLog {

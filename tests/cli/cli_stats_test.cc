@@ -25,7 +25,8 @@ class CliStatsTest : public ::testing::Test {
                                             SourceDir() + "/rules/order237-2018.rules",
                                             data + "/declarations.jsonl", tmp_->Sub("out.jsonl")));
     ASSERT_EQ(d.exit_code, 0) << d.err;
-    RunResult o = Bukong(*tmp_, fmt::format("outcome --db '{}' '{}'", db_, data + "/outcomes.jsonl"));
+    RunResult o =
+        Bukong(*tmp_, fmt::format("outcome --db '{}' '{}'", db_, data + "/outcomes.jsonl"));
     ASSERT_EQ(o.exit_code, 0) << o.err;
   }
   static void TearDownTestSuite() {
@@ -87,7 +88,8 @@ TEST_F(CliStatsTest, EfficacyAndWorkloadAddUpToTheGradeTable) {
   EXPECT_EQ(won, inspections + holds);
   // Every outcome is on a flagged declaration or on a released one.
   EXPECT_EQ(known + U(j, "/rulesets/0/efficacy/outcomes_on_releases"), U(j, "/outcomes"));
-  EXPECT_EQ(U(j, "/outcomes"), Lines(ReadAll(SourceDir() + "/examples/data/outcomes.jsonl")).size());
+  EXPECT_EQ(U(j, "/outcomes"),
+            Lines(ReadAll(SourceDir() + "/examples/data/outcomes.jsonl")).size());
   uint64_t workload_inspections = 0, workload_holds = 0, workload_declarations = 0;
   ASSERT_EQ(j.at_pointer("/rulesets/0/workload/rows").get(rows), simdjson::SUCCESS);
   for (auto row : rows) {
@@ -103,7 +105,8 @@ TEST_F(CliStatsTest, EfficacyAndWorkloadAddUpToTheGradeTable) {
 
   // --by chapter: the groups partition the declarations.
   simdjson::dom::parser parser2;
-  auto c = Json(parser2, Bukong(*tmp_, fmt::format("stats --db '{}' --json --by chapter --period day", db_)));
+  auto c = Json(
+      parser2, Bukong(*tmp_, fmt::format("stats --db '{}' --json --by chapter --period day", db_)));
   uint64_t declarations = 0;
   ASSERT_EQ(c.at_pointer("/rulesets/0/efficacy/rows").get(rows), simdjson::SUCCESS);
   std::set<std::string> keys;
@@ -124,7 +127,8 @@ TEST_F(CliStatsTest, EfficacyAndWorkloadAddUpToTheGradeTable) {
 TEST_F(CliStatsTest, DateAndPortFiltersCountWhatTheInputHolds) {
   simdjson::dom::parser parser;
   auto j = Json(parser, Bukong(*tmp_, fmt::format("stats --db '{}' --json --from 2021-03-01 "
-                                                  "--to 2021-03-31", db_)));
+                                                  "--to 2021-03-31",
+                                                  db_)));
   const uint64_t march = CountDeclarations([](const std::string& line) {
     const std::string date = Field(line, "date");
     return date >= "2021-03-01" && date <= "2021-03-31";
@@ -135,8 +139,8 @@ TEST_F(CliStatsTest, DateAndPortFiltersCountWhatTheInputHolds) {
 
   simdjson::dom::parser parser2;
   auto p = Json(parser2, Bukong(*tmp_, fmt::format("stats --db '{}' --json --port 2248", db_)));
-  const uint64_t at_port = CountDeclarations(
-      [](const std::string& line) { return Field(line, "port") == "2248"; });
+  const uint64_t at_port =
+      CountDeclarations([](const std::string& line) { return Field(line, "port") == "2248"; });
   ASSERT_GT(at_port, 0u);
   EXPECT_EQ(U(p, "/declarations"), at_port);
 
@@ -159,7 +163,8 @@ TEST_F(CliStatsTest, CsvTablesCarryTheJsonFigures) {
   for (auto row : rows) {
     std::string_view grade;
     ASSERT_EQ(row["grade"].get(grade), simdjson::SUCCESS);
-    EXPECT_EQ(lines[i].rfind(fmt::format("gacc-order237-zhejiang@1,{},", grade), 0), 0u) << lines[i];
+    EXPECT_EQ(lines[i].rfind(fmt::format("gacc-order237-zhejiang@1,{},", grade), 0), 0u)
+        << lines[i];
     EXPECT_NE(lines[i].find(fmt::format(",{},", U(row, "/tally/declarations"))), std::string::npos);
     ++i;
   }
@@ -214,8 +219,10 @@ TEST_F(CliStatsTest, WhatIfChangedListsEveryChangeAndAllListsEveryChapter) {
   const std::string changed = tmp_->Sub("changed.jsonl");
   simdjson::dom::parser parser;
   auto j = Json(parser, Bukong(*tmp_, fmt::format("what-if --db '{}' --rules '{}' --json "
-                                                  "--changed '{}'", db_, rules, changed)));
-  const uint64_t newly = U(j, "/report/total/newly_inspected") + U(j, "/report/total/newly_released");
+                                                  "--changed '{}'",
+                                                  db_, rules, changed)));
+  const uint64_t newly =
+      U(j, "/report/total/newly_inspected") + U(j, "/report/total/newly_released");
   ASSERT_GT(newly, 0u);
   const auto lines = Lines(ReadAll(changed));
   EXPECT_EQ(lines.size(), U(j, "/changed"));
@@ -237,7 +244,8 @@ TEST_F(CliStatsTest, WhatIfChangedListsEveryChangeAndAllListsEveryChapter) {
   // A filter: only March; the declarations re-decided are March's.
   simdjson::dom::parser parser2;
   auto m = Json(parser2, Bukong(*tmp_, fmt::format("what-if --db '{}' --rules '{}' --json "
-                                                   "--from 2021-03-01 --to 2021-03-31", db_, rules)));
+                                                   "--from 2021-03-01 --to 2021-03-31",
+                                                   db_, rules)));
   const uint64_t march = CountDeclarations([](const std::string& line) {
     const std::string date = Field(line, "date");
     return date >= "2021-03-01" && date <= "2021-03-31";
@@ -292,8 +300,11 @@ TEST(CliOutcomeLogTest, CorrectionSupersedesAndCountersFollowTheLatest) {
     }
   }
   WriteFile(tmp.Sub("o.jsonl"), fmt::format("{{\"id\":\"{}\",\"result\":\"clean\"}}\n", id));
-  ASSERT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl"))).exit_code, 0);
-  auto profile = [&] { return Bukong(tmp, fmt::format("profiles get --db '{}' {}", db, enterprise)).out; };
+  ASSERT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl"))).exit_code,
+            0);
+  auto profile = [&] {
+    return Bukong(tmp, fmt::format("profiles get --db '{}' {}", db, enterprise)).out;
+  };
   auto hits_of = [](const std::string& json) {
     std::smatch m;
     EXPECT_TRUE(std::regex_search(json, m, std::regex("\"hits\":([0-9]+)"))) << json;
@@ -314,22 +325,28 @@ TEST(CliOutcomeLogTest, CorrectionSupersedesAndCountersFollowTheLatest) {
   EXPECT_EQ(stats_hits(), 0u);
 
   // No reason: usage error; a second `outcome` of the same id is still refused.
-  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} hit --reason ''", db, id)).exit_code, 2);
-  EXPECT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl"))).exit_code, 3);
+  EXPECT_EQ(
+      Bukong(tmp, fmt::format("outcome correct --db '{}' {} hit --reason ''", db, id)).exit_code,
+      2);
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome --db '{}' '{}'", db, tmp.Sub("o.jsonl"))).exit_code,
+            3);
   RunResult fixed = Bukong(
       tmp, fmt::format("outcome correct --db '{}' {} hit --reason 'lab result: positive'", db, id));
   ASSERT_EQ(fixed.exit_code, 0) << fixed.err;
   EXPECT_EQ(hits_of(profile()), hits_before + 1);
   EXPECT_EQ(stats_hits(), 1u);
   // The same result again changes nothing.
-  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} hit --reason x", db, id)).exit_code, 1);
+  EXPECT_EQ(
+      Bukong(tmp, fmt::format("outcome correct --db '{}' {} hit --reason x", db, id)).exit_code, 1);
   EXPECT_EQ(hits_of(profile()), hits_before + 1);
 
   // The log keeps both; the current view shows the latest.
   const auto all = Lines(Bukong(tmp, fmt::format("outcome export --db '{}' --all", db)).out);
   ASSERT_EQ(all.size(), 2u);
-  EXPECT_NE(all[0].find("\"result\":\"clean\",\"revision\":0,\"current\":false"), std::string::npos) << all[0];
-  EXPECT_NE(all[1].find("\"result\":\"hit\",\"revision\":1,\"current\":true"), std::string::npos) << all[1];
+  EXPECT_NE(all[0].find("\"result\":\"clean\",\"revision\":0,\"current\":false"), std::string::npos)
+      << all[0];
+  EXPECT_NE(all[1].find("\"result\":\"hit\",\"revision\":1,\"current\":true"), std::string::npos)
+      << all[1];
   EXPECT_NE(all[1].find("\"reason\":\"lab result: positive\""), std::string::npos) << all[1];
   const auto current = Lines(Bukong(tmp, fmt::format("outcome export --db '{}'", db)).out);
   ASSERT_EQ(current.size(), 1u);
@@ -339,12 +356,17 @@ TEST(CliOutcomeLogTest, CorrectionSupersedesAndCountersFollowTheLatest) {
   EXPECT_NE(table.find("2 outcomes"), std::string::npos) << table;
 
   // Back to clean: the counter follows again.
-  ASSERT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} clean --reason 'mix-up'", db, id)).exit_code, 0);
+  ASSERT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' {} clean --reason 'mix-up'", db, id))
+                .exit_code,
+            0);
   EXPECT_EQ(hits_of(profile()), hits_before);
   EXPECT_EQ(stats_hits(), 0u);
-  EXPECT_EQ(Lines(Bukong(tmp, fmt::format("outcome export --db '{}' --all --id {}", db, id)).out).size(), 3u);
+  EXPECT_EQ(
+      Lines(Bukong(tmp, fmt::format("outcome export --db '{}' --all --id {}", db, id)).out).size(),
+      3u);
   // A declaration without an outcome cannot be corrected.
-  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' NOPE hit --reason x", db)).exit_code, 1);
+  EXPECT_EQ(Bukong(tmp, fmt::format("outcome correct --db '{}' NOPE hit --reason x", db)).exit_code,
+            1);
 }
 
 }  // namespace

@@ -121,16 +121,18 @@ DecisionFacts Facts(std::string grade, Outcome outcome, bool mandated = false) {
 
 StatsReport Stats(int adv_n, int adv_x, int gen_n, int gen_x, int dis_n, int dis_x) {
   StatsAccumulator acc;
-  for (int i = 0; i < adv_n; ++i) acc.Add(Facts("advanced", i < adv_x ? Outcome::kInspect : Outcome::kRelease));
-  for (int i = 0; i < gen_n; ++i) acc.Add(Facts("general", i < gen_x ? Outcome::kInspect : Outcome::kRelease));
-  for (int i = 0; i < dis_n; ++i) acc.Add(Facts("dishonest", i < dis_x ? Outcome::kHold : Outcome::kRelease));
+  for (int i = 0; i < adv_n; ++i)
+    acc.Add(Facts("advanced", i < adv_x ? Outcome::kInspect : Outcome::kRelease));
+  for (int i = 0; i < gen_n; ++i)
+    acc.Add(Facts("general", i < gen_x ? Outcome::kInspect : Outcome::kRelease));
+  for (int i = 0; i < dis_n; ++i)
+    acc.Add(Facts("dishonest", i < dis_x ? Outcome::kHold : Outcome::kRelease));
   return acc.Finish({"advanced", "general", "dishonest"}, std::string("general"));
 }
 
 TEST(StatutoryTest, NoisyRatioIsUndeterminedNotViolated) {
-  std::vector<Requirement> reqs = {
-      {"advanced", Op::kLess, 0.5, std::string("general"), "test"},
-      {"dishonest", Op::kGreaterEqual, 0.8, std::nullopt, "test"}};
+  std::vector<Requirement> reqs = {{"advanced", Op::kLess, 0.5, std::string("general"), "test"},
+                                   {"dishonest", Op::kGreaterEqual, 0.8, std::nullopt, "test"}};
   // The demo's situation: 58% of the reference rate, on a few hundred declarations.
   auto noisy = EvaluateRequirements(reqs, Stats(432, 7, 1500, 30, 50, 42));
   ASSERT_EQ(noisy.size(), 2u);
@@ -182,11 +184,12 @@ TEST(EfficacyTest, CountsPerRuleAndLiftOverBaseline) {
   // the baseline: 40 inspections with outcomes, 4 hits; 100 releases, one post-clearance hit.
   for (int i = 0; i < 40; ++i) acc.Add({"baseline", &none, Outcome::kInspect, i < 4, ""});
   for (int i = 0; i < 100; ++i) {
-    acc.Add({"baseline", &none, Outcome::kRelease, i == 0 ? std::optional<bool>(true) : std::nullopt, ""});
+    acc.Add({"baseline", &none, Outcome::kRelease,
+             i == 0 ? std::optional<bool>(true) : std::nullopt, ""});
   }
   EfficacyReport r = acc.Finish();
   ASSERT_EQ(r.rows.size(), 3u);
-  EXPECT_EQ(r.rows[0].key, "young");  // finds nothing on 20 known outcomes: first
+  EXPECT_EQ(r.rows[0].key, "young");       // finds nothing on 20 known outcomes: first
   EXPECT_EQ(r.rows[0].declarations, 35u);  // also matched beside cold_chain
   EXPECT_EQ(r.rows[0].won, 20u);
   EXPECT_EQ(r.rows[0].hits, 0u);
