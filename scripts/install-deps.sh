@@ -15,8 +15,11 @@ packages=(
   libsimdjson-dev       # JSON Lines input
   libcli11-dev          # command line
   # Tools the tests run; a missing one fails the configuration or the test, never hides it.
-  python3               # rules/tools/hs_exists.py (tests/rules), example clients
-  curl                  # HTTP checks of the service
+  python3               # rules/tools/hs_exists.py (tests/rules), tests/report's browser driver
+  curl openssl python3-yaml wrk  # serve: its tests' clients, TLS certs, OpenAPI check, load test
+  libjs-chart.js        # bukong report: Chart.js, inlined into the HTML report
+  chromium              # tests/report: the report rendered in headless chromium
+  fonts-wqy-zenhei      # tests/report: CJK glyphs in the report's screenshot
 )
 
 missing=()
