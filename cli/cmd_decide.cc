@@ -420,7 +420,7 @@ class DecideCommand : public Command {
   std::string rejects_;
   bool dry_run_ = false;
   std::optional<uint64_t> max_rejects_;
-  size_t max_line_bytes_ = ingest::InputBuffer::kDefaultMaxRecord;
+  size_t max_line_bytes_ = ingest::LineReader::kDefaultMaxLine;  // 1 MiB
 };
 
 BUKONG_REGISTER_COMMAND(DecideCommand);
