@@ -62,11 +62,12 @@ class InputBuffer {
 // end of input; one '\r' before the '\n' is dropped too, so CRLF files read like LF files.
 // Not thread-safe.
 //
-// Line limit: a line longer than `max_line` bytes (its line break not counted) ends the input with ResourceExhausted
-// ("FILE:LINE: error: a line longer than N bytes ..."), read no further than the limit, so
-// a broken or hostile file cannot make the reader hold it whole. The default, kDefaultMaxLine
-// (1 MiB), is thousands of times a real declaration or outcome line (a few hundred bytes);
-// a program that must accept longer lines passes its own limit:
+// Line limit: a line longer than `max_line` bytes (its line break not counted) ends the
+// input with ResourceExhausted ("FILE:LINE: error: a line longer than N bytes ..."), read no
+// further than the limit, so a broken or hostile file cannot make the reader hold it whole.
+// The default, kDefaultMaxLine (1 MiB), is thousands of times a real declaration or outcome
+// line (a few hundred bytes); a program that must accept longer lines passes its own limit
+// (`bukong decide --max-line-bytes` does):
 //   LineReader reader(&in, InputBuffer::kDefaultChunk, {}, /*max_line=*/64 << 20);
 class LineReader {
  public:
