@@ -250,6 +250,7 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.error_if_exists = true;
+  db_options.info_log = internal::NewQuietInfoLog(dir);
   StoreOptions defaults;
   auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -362,6 +363,7 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(const std::string& dir,
                                     /*high_pri_pool_ratio=*/0.1);
   rocksdb::DBOptions db_options;
   db_options.env = impl->env.get();
+  db_options.info_log = internal::NewQuietInfoLog(dir);
   db_options.create_if_missing = false;
   // Recovery replays the write-ahead log up to the first damaged or torn record and stops
   // there (point in time). Absolute consistency would refuse every database whose last,

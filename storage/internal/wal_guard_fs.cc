@@ -1,5 +1,7 @@
 #include "storage/internal/wal_guard_fs.h"
 
+#include <cstdarg>
+#include <cstdio>
 #include <mutex>
 #include <string>
 
@@ -10,10 +12,19 @@ bool IsWal(const std::string& name) {
   return name.size() > 4 && name.compare(name.size() - 4, 4, ".log") == 0;
 }
 
+// RocksDB's info log (DIR/LOG): written by its EnvLogger through the same asserting writer;
+// on a full disk its next line aborted the process. Its errors are dropped for good.
+bool IsInfoLog(const std::string& name) {
+  const size_t slash = name.rfind('/');
+  return name.compare(slash == std::string::npos ? 0 : slash + 1, 3, "LOG") == 0;
+}
+
+bool Guarded(const std::string& name) { return IsWal(name) || IsInfoLog(name); }
+
 class GuardedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
  public:
-  explicit GuardedWalFile(std::unique_ptr<rocksdb::FSWritableFile>&& file)
-      : FSWritableFileOwnerWrapper(std::move(file)) {}
+  GuardedWalFile(std::unique_ptr<rocksdb::FSWritableFile>&& file, bool report_on_sync)
+      : FSWritableFileOwnerWrapper(std::move(file)), report_on_sync_(report_on_sync) {}
 
   rocksdb::IOStatus Append(const rocksdb::Slice& data, const rocksdb::IOOptions& options,
                            rocksdb::IODebugContext* dbg) override {
@@ -36,12 +47,12 @@ class GuardedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
   }
   rocksdb::IOStatus Sync(const rocksdb::IOOptions& options, rocksdb::IODebugContext* dbg) override {
     if (failed()) return error();
-    return target()->Sync(options, dbg);
+    return Checked(target()->Sync(options, dbg));
   }
   rocksdb::IOStatus Fsync(const rocksdb::IOOptions& options,
                           rocksdb::IODebugContext* dbg) override {
     if (failed()) return error();
-    return target()->Fsync(options, dbg);
+    return Checked(target()->Fsync(options, dbg));
   }
   rocksdb::IOStatus RangeSync(uint64_t offset, uint64_t nbytes, const rocksdb::IOOptions& options,
                               rocksdb::IODebugContext* dbg) override {
@@ -54,7 +65,13 @@ class GuardedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
     std::lock_guard lock(mu_);
     return !error_.ok();
   }
+  // The info log's syncs never fail: its writer must never see an error either.
+  rocksdb::IOStatus Checked(rocksdb::IOStatus s) {
+    if (s.ok() || report_on_sync_) return s;
+    return Keep(s);
+  }
   rocksdb::IOStatus error() {
+    if (!report_on_sync_) return rocksdb::IOStatus::OK();
     std::lock_guard lock(mu_);
     return rocksdb::IOStatus::IOError("an earlier write to the write-ahead log failed: " +
                                       error_.ToString());
@@ -66,6 +83,7 @@ class GuardedWalFile : public rocksdb::FSWritableFileOwnerWrapper {
     return rocksdb::IOStatus::OK();
   }
 
+  const bool report_on_sync_;  // false for the info log
   std::mutex mu_;
   rocksdb::IOStatus error_;  // guarded by mu_; the first append/flush failure
 };
@@ -81,7 +99,8 @@ class WalGuardFileSystem : public rocksdb::FileSystemWrapper {
                                     std::unique_ptr<rocksdb::FSWritableFile>* result,
                                     rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->NewWritableFile(name, options, result, dbg);
-    if (s.ok() && IsWal(name)) *result = std::make_unique<GuardedWalFile>(std::move(*result));
+    if (s.ok() && Guarded(name))
+      *result = std::make_unique<GuardedWalFile>(std::move(*result), IsWal(name));
     return s;
   }
   rocksdb::IOStatus ReopenWritableFile(const std::string& name,
@@ -89,7 +108,8 @@ class WalGuardFileSystem : public rocksdb::FileSystemWrapper {
                                        std::unique_ptr<rocksdb::FSWritableFile>* result,
                                        rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->ReopenWritableFile(name, options, result, dbg);
-    if (s.ok() && IsWal(name)) *result = std::make_unique<GuardedWalFile>(std::move(*result));
+    if (s.ok() && Guarded(name))
+      *result = std::make_unique<GuardedWalFile>(std::move(*result), IsWal(name));
     return s;
   }
   rocksdb::IOStatus ReuseWritableFile(const std::string& name, const std::string& old_name,
@@ -97,12 +117,38 @@ class WalGuardFileSystem : public rocksdb::FileSystemWrapper {
                                       std::unique_ptr<rocksdb::FSWritableFile>* result,
                                       rocksdb::IODebugContext* dbg) override {
     rocksdb::IOStatus s = target()->ReuseWritableFile(name, old_name, options, result, dbg);
-    if (s.ok() && IsWal(name)) *result = std::make_unique<GuardedWalFile>(std::move(*result));
+    if (s.ok() && Guarded(name))
+      *result = std::make_unique<GuardedWalFile>(std::move(*result), IsWal(name));
     return s;
   }
 };
 
+class QuietInfoLog : public rocksdb::Logger {
+ public:
+  explicit QuietInfoLog(const std::string& path)
+      : Logger(rocksdb::InfoLogLevel::INFO_LEVEL), file_(std::fopen(path.c_str(), "a")) {}
+  ~QuietInfoLog() override {
+    if (file_) std::fclose(file_);
+  }
+  using Logger::Logv;
+  void Logv(const char* format, va_list ap) override {
+    if (!file_) return;
+    std::lock_guard lock(mu_);
+    std::vfprintf(file_, format, ap);
+    std::fputc('\n', file_);
+    std::fflush(file_);  // errors (a full disk) are ignored: this log is for people
+  }
+
+ private:
+  std::mutex mu_;
+  FILE* file_;
+};
+
 }  // namespace
+
+std::shared_ptr<rocksdb::Logger> NewQuietInfoLog(const std::string& dir) {
+  return std::make_shared<QuietInfoLog>(dir + "/LOG");
+}
 
 std::shared_ptr<rocksdb::FileSystem> NewWalGuardFileSystem(
     std::shared_ptr<rocksdb::FileSystem> base) {
