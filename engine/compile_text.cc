@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace bukong {
+namespace bukong::engine {
 
 CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name) {
   CompileTextResult result;
@@ -18,4 +18,11 @@ CompileTextResult CompileRulesetText(std::string_view text, std::string_view fil
   return result;
 }
 
-}  // namespace bukong
+int CompileTextResult::ErrorCount() const {
+  int n = 0;
+  for (const dsl::Diagnostic& d : diagnostics)
+    if (d.severity == dsl::Diagnostic::Severity::kError) ++n;
+  return n;
+}
+
+}  // namespace bukong::engine

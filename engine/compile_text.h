@@ -19,7 +19,7 @@
 #include "dsl/compiler.h"
 #include "engine/engine.h"
 
-namespace bukong {
+namespace bukong::engine {
 
 struct CompileTextResult {
   // Every error and warning of the file, in source order, with line and column (SPEC §6).
@@ -31,12 +31,14 @@ struct CompileTextResult {
   absl::Status status;
 
   bool ok() const { return ruleset != nullptr; }
+  // How many of the diagnostics are errors.
+  int ErrorCount() const;
 };
 
 // Compiles `text`, named `file_name` in diagnostics and in ir::Ruleset::source_name.
 // Thread-safe.
 CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name);
 
-}  // namespace bukong
+}  // namespace bukong::engine
 
 #endif  // BUKONG_ENGINE_COMPILE_TEXT_H_

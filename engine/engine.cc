@@ -7,13 +7,14 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "core/json.h"
 #include "core/sha256.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
 #include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 
-namespace bukong {
+namespace bukong::engine {
 
 // ---------------------------------------------------------------------------------------------
 // CompiledRuleset
@@ -37,61 +38,12 @@ void CollectFields(const ir::Condition& c, std::array<bool, ir::kFieldCount>* re
   }
 }
 
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  AppendJsonString(s, &out);
-  return out;
-}
-
 }  // namespace
 
-CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<engine_internal::Plan>()) {}
+CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<internal::Plan>()) {}
 CompiledRuleset::~CompiledRuleset() = default;
 
-const engine_internal::Plan& engine_internal::PlanOf(const CompiledRuleset& compiled) {
-  return *compiled.plan_;
-}
+const internal::Plan& internal::PlanOf(const CompiledRuleset& compiled) { return *compiled.plan_; }
 
 std::optional<uint32_t> CompiledRuleset::FindGrade(std::string_view name) const {
   auto it = plan_->grade_ids.find(ToAbsl(name));
@@ -107,8 +59,8 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
   for (const ir::Rule& rule : compiled->ir_.rules)
     CollectFields(rule.when, &compiled->fields_read_);
   BUKONG_RETURN_IF_ERROR(
-      engine_internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
-  engine_internal::Plan& plan = *compiled->plan_;
+      internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
+  internal::Plan& plan = *compiled->plan_;
   for (const ir::Rule& rule : compiled->ir_.rules) {
     plan.rule_name_json.push_back(JsonString(rule.name));
     plan.hold_reason_json.push_back(rule.then.hold ? JsonString(rule.then.hold_reason) : "");
@@ -123,17 +75,6 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 // ---------------------------------------------------------------------------------------------
 // Decision
 
-const char* OutcomeName(Outcome o) {
-  switch (o) {
-    case Outcome::kRelease:
-      return "release";
-    case Outcome::kInspect:
-      return "inspect";
-    case Outcome::kHold:
-      return "hold";
-  }
-  return "?";
-}
 const char* SiteName(ir::Site s) { return s == ir::Site::kPort ? "port" : "destination"; }
 const char* MethodName(ir::Method m) { return m == ir::Method::kNii ? "nii" : "manual"; }
 
@@ -190,7 +131,7 @@ void AppendDraw(uint64_t v, std::string* out) {
 void AppendDecisionJson(const Decision& d, std::string* out) {
   const ir::Ruleset& rs = d.ruleset->ir();
   out->append("{\"id\":");
-  AppendJsonString(d.id, out);
+  AppendJsonString(*out, d.id);
   out->append(",\"outcome\":\"");
   out->append(OutcomeName(d.outcome));
   out->append("\",\"site\":");
@@ -214,7 +155,7 @@ void AppendDecisionJson(const Decision& d, std::string* out) {
   const auto [end, ec] = std::to_chars(number, number + sizeof(number), d.rate_ppm);
   out->append(number, static_cast<size_t>(end - number));
   // Names come pre-escaped from the plan (CompileRuleset); only the id is escaped here.
-  const engine_internal::Plan& plan = engine_internal::PlanOf(*d.ruleset);
+  const internal::Plan& plan = internal::PlanOf(*d.ruleset);
   out->append(",\"grade\":");
   out->append(plan.grade_name_json[d.grade]);
   out->append(",\"rule\":");
@@ -266,7 +207,7 @@ absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ru
                                 const Profile* profile) {
   if (ruleset == nullptr) return absl::InvalidArgumentError("no ruleset");
   Decision d;
-  BUKONG_RETURN_IF_ERROR(engine_internal::DecideInto(*ruleset, key, declaration, profile, &d));
+  BUKONG_RETURN_IF_ERROR(internal::DecideInto(*ruleset, key, declaration, profile, &d));
   d.ruleset = ruleset;
   return d;
 }
@@ -321,7 +262,7 @@ absl::Status Engine::DecideInto(const Declaration& declaration, const Profile* p
                                 Decision* out) const {
   const std::shared_ptr<const CompiledRuleset>& ruleset = Acquire();
   if (ruleset == nullptr) return absl::FailedPreconditionError("the engine has no ruleset");
-  BUKONG_RETURN_IF_ERROR(engine_internal::DecideInto(*ruleset, key_, declaration, profile, out));
+  BUKONG_RETURN_IF_ERROR(internal::DecideInto(*ruleset, key_, declaration, profile, out));
   if (out->ruleset.get() != ruleset.get()) out->ruleset = ruleset;
   return absl::OkStatus();
 }
@@ -344,7 +285,7 @@ absl::Status Engine::DecideBatch(absl::Span<const Declaration> declarations,
   results->clear();
   results->reserve(declarations.size());
   for (size_t i = 0; i < declarations.size(); ++i)
-    results->push_back(::bukong::Decide(ruleset, key_, declarations[i], profiles[i]));
+    results->push_back(::bukong::engine::Decide(ruleset, key_, declarations[i], profiles[i]));
   return absl::OkStatus();
 }
 
@@ -365,8 +306,7 @@ absl::Status Engine::DecideBatchInto(absl::Span<const Declaration> declarations,
       __builtin_prefetch(profiles[i + kAhead]);
       __builtin_prefetch(reinterpret_cast<const char*>(profiles[i + kAhead]) + 64);
     }
-    statuses[i] =
-        engine_internal::DecideInto(*ruleset, key_, declarations[i], profiles[i], &decisions[i]);
+    statuses[i] = internal::DecideInto(*ruleset, key_, declarations[i], profiles[i], &decisions[i]);
     if (statuses[i].ok() && decisions[i].ruleset.get() != ruleset.get())
       decisions[i].ruleset = ruleset;
   }
@@ -391,4 +331,4 @@ std::shared_ptr<const CompiledRuleset> Engine::Current() const {
   return current_;
 }
 
-}  // namespace bukong
+}  // namespace bukong::engine
