@@ -332,8 +332,12 @@ const std::string& Store::dir() const { return impl_->dir; }
 namespace {
 
 // Opens the database in `dir` up to (not including) the anchor check.
-absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(const std::string& dir,
-                                                      const StoreOptions& options) {
+// The audit anchor is read into `anchored` BEFORE RocksDB opens the log: a read-only open
+// beside a running writer then sees at least every record the anchor it read names (the
+// writer syncs records before it anchors them), never an anchor ahead of its view.
+absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
+    const std::string& dir, const StoreOptions& options,
+    std::optional<internal::AnchorValue>* anchored) {
   using Impl = Store::Impl;
   std::error_code ec;
   if (!fs::exists(fs::path(dir) / "CURRENT", ec)) return NoCurrentError(dir);
@@ -343,6 +347,7 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(const std::string& dir,
   std::shared_ptr<rocksdb::FileSystem> file_system;
   std::unique_ptr<rocksdb::Env> env;
   SetUpFileSystem(options.testing, &file_system, &env);
+  BUKONG_ASSIGN_OR_RETURN(*anchored, internal::ReadAnchor(*file_system, dir));
   rocksdb::DBOptions list_options;
   list_options.env = env.get();
   std::vector<std::string> existing;
@@ -514,9 +519,8 @@ absl::Status CheckAnchor(const Store::Impl& impl, const internal::AnchorValue& a
 
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& options) {
-  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options));
-  BUKONG_ASSIGN_OR_RETURN(std::optional<internal::AnchorValue> anchored,
-                          internal::ReadAnchor(*impl->fs, dir));
+  std::optional<internal::AnchorValue> anchored;
+  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options, &anchored));
   internal::AnchorValue at{impl->head_seq, impl->head_hash};
   if (anchored) {
     BUKONG_RETURN_IF_ERROR(CheckAnchor(*impl, *anchored));
@@ -533,9 +537,8 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
 
 absl::StatusOr<SalvageReport> Store::Salvage(const std::string& dir, const StoreOptions& options) {
   if (options.read_only) return absl::InvalidArgumentError("salvage needs a writable open");
-  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options));
-  BUKONG_ASSIGN_OR_RETURN(std::optional<internal::AnchorValue> anchored,
-                          internal::ReadAnchor(*impl->fs, dir));
+  std::optional<internal::AnchorValue> anchored;
+  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options, &anchored));
   SalvageReport report;
   report.recovered_head = impl->head_seq;
   report.acknowledged = anchored ? anchored->seq : impl->head_seq;
