@@ -14,6 +14,7 @@ packages=(
   libssl-dev            # SHA-256 (libcrypto)
   libsimdjson-dev       # JSON Lines input
   libcli11-dev          # command line
+  curl openssl python3 python3-yaml wrk  # serve: its tests' clients, TLS certs, OpenAPI check, load test
 )
 
 missing=()
