@@ -22,6 +22,7 @@ inline constexpr const char* kCfAudit = "audit";
 inline constexpr const char* kCfDecided = "decided";
 inline constexpr const char* kCfOutcomes = "outcomes";
 inline constexpr const char* kCfMeta = "meta";
+inline constexpr const char* kCfLists = "lists";  // schema version 3 (storage/lists.h)
 
 struct Store::Impl {
   std::string dir;
@@ -38,6 +39,8 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* decided = nullptr;
   rocksdb::ColumnFamilyHandle* outcomes = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  // Null only on a read-only open of a database older than schema version 3 (no lists).
+  rocksdb::ColumnFamilyHandle* lists = nullptr;
 
   // Serialises every read-modify-write: audit appends (sequence numbers and the chain head),
   // outcomes (counter updates) and profile writes.
@@ -47,6 +50,10 @@ struct Store::Impl {
 
   ~Impl();
   absl::Status CheckWritable() const;
+};
+
+struct StoreInternals {
+  static Store::Impl& Of(const Store& store) { return *store.impl_; }
 };
 
 // Options of each column family; `plain` gives RocksDB's bloom-filter defaults for profiles.
