@@ -37,6 +37,7 @@
 #include "absl/hash/hash.h"
 #include "cli/command.h"
 #include "cli/support_progress.h"
+#include "cli/support_lists.h"
 #include "cli/support_rules.h"
 #include "cli/support_status.h"
 #include "engine/engine.h"
@@ -250,7 +251,7 @@ class DecideCommand : public Command {
   }
 
  private:
-  int Decide(const RulesetEntry& rules, std::istream& in, const std::string& input_name,
+  int Decide(RulesetEntry& rules, std::istream& in, const std::string& input_name,
              std::FILE* out, std::FILE* rejects) {
     // No RocksDB row cache: ProfileCache below already answers every repeated enterprise,
     // so the row cache would only see first lookups, each paying an insert (and, later, an
@@ -263,6 +264,11 @@ class DecideCommand : public Command {
       return kExitFailure;
     }
     std::unique_ptr<storage::Store> store = *std::move(opened);
+    // SPEC §7.1: bind the current version of every list the ruleset declares, or refuse it.
+    if (absl::Status s = BindCurrentListsInto(*store, &rules); !s.ok()) {
+      fmt::print(stderr, "bukong decide: {}; nothing was decided\n", Message(s));
+      return kExitFailure;
+    }
     const ir::Ruleset& ir = rules.compiled->ir();
     auto sha = store->PutRuleset(rules.text, ir.name, ir.version);
     if (!sha.ok()) {

@@ -1,5 +1,7 @@
 #include "cli/support_rules.h"
 
+#include "cli/support_lists.h"
+
 #include <fmt/format.h>
 
 #include <cstdio>
@@ -62,7 +64,10 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
                result.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  auto compiled = CompileRuleset(*std::move(result.ruleset));
+  // A ruleset that declares lists (SPEC §7.1) is compiled here with empty stand-ins; the
+  // command binds the database's versions (cli/support_lists.h) before deciding anything.
+  ListBindings stand_ins = UnboundLists(*result.ruleset);
+  auto compiled = CompileRuleset(*std::move(result.ruleset), std::move(stand_ins));
   if (!compiled.ok()) {
     fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
     return nullptr;

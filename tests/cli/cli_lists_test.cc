@@ -104,5 +104,74 @@ TEST_F(CliListsTest, MissingListFileAndUnknownListAreErrors) {
   EXPECT_THAT(r.err, HasSubstr("not a list name"));
 }
 
+// A ruleset that declares lists decides with the database's current versions, prints them,
+// and is refused (nothing decided, nothing stored) while a list is missing.
+TEST_F(CliListsTest, DecideBindsTheCurrentVersionsOrRefusesTheRuleset) {
+  const std::string rules = File("v2.rules",
+                                 "ruleset \"v2\" version 1\n"
+                                 "grade general factor 1.0\n"
+                                 "unknown enterprise grade general\n"
+                                 "baseline 0%\n"
+                                 "sample 0.5%\n"
+                                 "list watched of enterprise\n"
+                                 "list sanctioned of country\n"
+                                 "rule w when enterprise in watched then rate 100%\n"
+                                 "rule s when origin in sanctioned then hold \"sanctions\"\n"
+                                 "rule cheap when unit_value < 1.2 then rate 100%\n");
+  const std::string declarations = File(
+      "d.jsonl",
+      "{\"id\":\"D1\",\"enterprise\":\"E1\",\"date\":\"2021-05-04\",\"direction\":\"import\","
+      "\"hs\":\"0303899000\",\"origin\":\"NO\",\"value\":100.0,\"weight\":10}\n"
+      "{\"id\":\"D2\",\"enterprise\":\"E2\",\"date\":\"2021-05-04\",\"direction\":\"import\","
+      "\"hs\":\"0303899000\",\"origin\":\"KP\",\"value\":5.0,\"weight\":0}\n");
+  RunResult r = Run("decide --db '{db}' --rules '" + rules + "' '" + declarations + "'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("list 'watched'"));
+  EXPECT_THAT(r.err, HasSubstr("nothing was decided"));
+  EXPECT_EQ(r.out, "");
+
+  ASSERT_EQ(Run("lists import --db '{db}' watched '" + File("w.txt", "E1\n") +
+                "' --type enterprise").exit_code, 0);
+  ASSERT_EQ(Run("lists import --db '{db}' sanctioned '" + File("s.txt", "KP\n") +
+                "' --type country").exit_code, 0);
+  r = Run("decide --db '{db}' --rules '" + rules + "' '" + declarations + "'");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  const std::vector<std::string> lines = Lines(r.out);
+  ASSERT_EQ(lines.size(), 2u);
+  const std::string versions =
+      fmt::format("\"lists\":{{\"watched\":\"{}\",\"sanctioned\":\"{}\"}}",
+                  Sha256Hex("E1\n").substr(0, 16), Sha256Hex("KP\n").substr(0, 16));
+  // D1: E1 is watched (rate 100%: inspected by risk); 100 / 10 = 10 per kg is not cheap.
+  EXPECT_THAT(lines[0], HasSubstr("\"outcome\":\"inspect\""));
+  EXPECT_THAT(lines[0], HasSubstr("\"matched\":[\"w\"]"));
+  EXPECT_THAT(lines[0], HasSubstr("\"selected_by\":\"risk\""));
+  EXPECT_THAT(lines[0], HasSubstr(versions));
+  // D2: KP is sanctioned (hold, with the sample drawn); zero weight: unit_value never compares.
+  EXPECT_THAT(lines[1], HasSubstr("\"outcome\":\"hold\""));
+  EXPECT_THAT(lines[1], HasSubstr("\"matched\":[\"s\"]"));
+  EXPECT_THAT(lines[1], HasSubstr("\"draws\":{\"sample\":"));
+  EXPECT_THAT(lines[1], HasSubstr(versions));
+
+  // A new version of a list changes what the next decide binds.
+  ASSERT_EQ(Run("lists import --db '{db}' watched '" + File("w2.txt", "E9\n") + "'").exit_code,
+            0);
+  r = Run("decide --db '{db}' --rules '" + rules + "' -",
+          File("d3.jsonl",
+               "{\"id\":\"D3\",\"enterprise\":\"E1\",\"date\":\"2021-05-04\","
+               "\"direction\":\"import\",\"hs\":\"0303899000\",\"origin\":\"NO\","
+               "\"value\":100.0,\"weight\":10}\n"));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_THAT(r.out, HasSubstr("\"matched\":[]"));
+  EXPECT_THAT(r.out, HasSubstr(Sha256Hex("E9\n").substr(0, 16)));
+}
+
+TEST_F(CliListsTest, CheckAcceptsV2RuleFilesWithoutADatabase) {
+  RunResult r = Run("check '" + SourceDir() + "/tests/dsl/golden/v2_clean.rules'");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  r = Run("check '" + SourceDir() + "/tests/dsl/golden/v2_lists.rules'");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_THAT(r.err, HasSubstr("unknown list 'nowhere'"));
+}
+
 }  // namespace
 }  // namespace bukong::cli::testing
