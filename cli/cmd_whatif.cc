@@ -22,6 +22,7 @@
 
 #include "cli/command.h"
 #include "cli/support_audit.h"
+#include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "cli/support_store.h"
 #include "core/json.h"
@@ -56,6 +57,11 @@ class WhatIfCommand : public Command {
     if (!next) return kExitFailure;
     std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "what-if");
     if (!store) return kExitFailure;
+    // SPEC §7.1: the new ruleset takes the current version of each list it declares.
+    if (absl::Status s = BindCurrentListsInto(*store, next.get()); !s.ok()) {
+      fmt::print(stderr, "bukong what-if: {}\n", Message(s));
+      return kExitFailure;
+    }
     StoredRulesets rulesets(*store);
     const SelectionKey key(store->key());
     ingest::DeclarationParser parser(next->fields_read);
@@ -96,7 +102,7 @@ class WhatIfCommand : public Command {
           if (absl::Status s = parser.Parse(r.declaration, &declaration); !s.ok()) {
             return cannot(Message(s));
           }
-          auto after = Decide(next->compiled, key, declaration, r.profile ? &*r.profile : nullptr);
+          auto after = engine::Decide(next->compiled, key, declaration, r.profile ? &*r.profile : nullptr);
           if (!after.ok()) return cannot(Message(after.status()));
           auto outcome = store->GetOutcome(r.declaration_id);
           if (!outcome.ok()) return outcome.status();

@@ -8,26 +8,26 @@
 namespace bukong::cli {
 namespace {
 
-absl::StatusOr<std::shared_ptr<const ListVersion>> Load(const storage::Store& store,
+absl::StatusOr<std::shared_ptr<const engine::ListVersion>> Load(const storage::Store& store,
                                                                 const std::string& name,
                                                                 const std::string& digest,
                                                                 uint64_t entries) {
-  auto version = std::make_shared<ListVersion>(digest);
+  auto version = std::make_shared<engine::ListVersion>(digest);
   version->Reserve(entries, entries * 20);
   absl::Status s =
       storage::ScanListVersion(store, digest, [&](std::string_view e) { version->Add(e); });
   if (!s.ok()) {
     return absl::Status(s.code(), fmt::format("list '{}': {}", name, std::string(s.message())));
   }
-  return std::shared_ptr<const ListVersion>(std::move(version));
+  return std::shared_ptr<const engine::ListVersion>(std::move(version));
 }
 
 }  // namespace
 
-ListBindings UnboundLists(const ir::Ruleset& ruleset) {
-  ListBindings stand_ins;
+engine::ListBindings UnboundLists(const ir::Ruleset& ruleset) {
+  engine::ListBindings stand_ins;
   for (const ir::ListDecl& decl : ruleset.lists)
-    stand_ins.emplace(decl.name, std::make_shared<ListVersion>(std::string(64, '0')));
+    stand_ins.emplace(decl.name, std::make_shared<engine::ListVersion>(std::string(64, '0')));
   return stand_ins;
 }
 
@@ -36,15 +36,15 @@ absl::Status BindCurrentListsInto(const storage::Store& store, RulesetEntry* ent
   if (ir.lists.empty()) return absl::OkStatus();
   auto bindings = BindCurrentLists(store, ir);
   if (!bindings.ok()) return bindings.status();
-  auto compiled = CompileRuleset(ir, *std::move(bindings));
+  auto compiled = engine::CompileRuleset(ir, *std::move(bindings));
   if (!compiled.ok()) return compiled.status();
   entry->compiled = *std::move(compiled);
   return absl::OkStatus();
 }
 
-absl::StatusOr<ListBindings> BindCurrentLists(const storage::Store& store,
+absl::StatusOr<engine::ListBindings> BindCurrentLists(const storage::Store& store,
                                                       const ir::Ruleset& ruleset) {
-  ListBindings bindings;
+  engine::ListBindings bindings;
   for (const ir::ListDecl& decl : ruleset.lists) {
     const std::string type = ir::ListTypeName(decl.type);
     auto info = storage::GetList(store, decl.name);
@@ -67,10 +67,10 @@ absl::StatusOr<ListBindings> BindCurrentLists(const storage::Store& store,
   return bindings;
 }
 
-absl::StatusOr<ListBindings> BindListVersions(
+absl::StatusOr<engine::ListBindings> BindListVersions(
     const storage::Store& store, const ir::Ruleset& ruleset,
     const std::map<std::string, std::string>& digests) {
-  ListBindings bindings;
+  engine::ListBindings bindings;
   for (const ir::ListDecl& decl : ruleset.lists) {
     auto it = digests.find(decl.name);
     if (it == digests.end()) {

@@ -18,7 +18,7 @@ struct RulesetEntry;
 // Empty stand-in versions (digest of 64 zeros) for every list `ruleset` declares, so that it
 // compiles for checking (LoadRuleFile). A ruleset compiled with them must be rebound
 // (BindCurrentListsInto) before it decides anything.
-ListBindings UnboundLists(const ir::Ruleset& ruleset);
+engine::ListBindings UnboundLists(const ir::Ruleset& ruleset);
 
 // Recompiles `entry` with the current versions of its lists from `store` (nothing to do when
 // it declares none). On error (a list missing from the database, of another type, damaged)
@@ -28,12 +28,12 @@ absl::Status BindCurrentListsInto(const storage::Store& store, RulesetEntry* ent
 // The current version of every list `ruleset` declares. FailedPrecondition, naming the list
 // (and how to import it), when the database does not hold it or holds it with another type;
 // the caller refuses the ruleset before anything is decided. Empty when it declares none.
-absl::StatusOr<ListBindings> BindCurrentLists(const storage::Store& store,
+absl::StatusOr<engine::ListBindings> BindCurrentLists(const storage::Store& store,
                                                       const ir::Ruleset& ruleset);
 
 // The versions `digests` names (list name -> 64 hex digits), for re-deciding a recorded
 // decision. NotFound naming the list and the version when one is not in the database.
-absl::StatusOr<ListBindings> BindListVersions(
+absl::StatusOr<engine::ListBindings> BindListVersions(
     const storage::Store& store, const ir::Ruleset& ruleset,
     const std::map<std::string, std::string>& digests);
 

@@ -32,7 +32,7 @@ std::optional<std::string> RulesetEntry::ReferenceGrade() const {
 }
 
 std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
-                                               std::shared_ptr<const CompiledRuleset> compiled) {
+                                               std::shared_ptr<const engine::CompiledRuleset> compiled) {
   auto entry = std::make_unique<RulesetEntry>();
   entry->text = std::move(text);
   for (int f = 0; f < ir::kFieldCount; ++f) {
@@ -66,8 +66,8 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
   }
   // A ruleset that declares lists (SPEC §7.1) is compiled here with empty stand-ins; the
   // command binds the database's versions (cli/support_lists.h) before deciding anything.
-  ListBindings stand_ins = UnboundLists(*result.ruleset);
-  auto compiled = CompileRuleset(*std::move(result.ruleset), std::move(stand_ins));
+  engine::ListBindings stand_ins = UnboundLists(*result.ruleset);
+  auto compiled = engine::CompileRuleset(*std::move(result.ruleset), std::move(stand_ins));
   if (!compiled.ok()) {
     fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
     return nullptr;
@@ -95,7 +95,7 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
         fmt::format("stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
                     sha.substr(0, 12), result.ErrorCount())));
   }
-  auto compiled = CompileRuleset(*std::move(result.ruleset));
+  auto compiled = engine::CompileRuleset(*std::move(result.ruleset));
   if (!compiled.ok()) {
     return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
                                                           r.version, sha.substr(0, 12),

@@ -24,7 +24,7 @@
 #include <string_view>
 #include <vector>
 
-namespace bukong {
+namespace bukong::engine {
 
 class ListVersion {
  public:
@@ -57,6 +57,6 @@ class ListVersion {
 // The bound version of each declared list, by list name.
 using ListBindings = std::map<std::string, std::shared_ptr<const ListVersion>, std::less<>>;
 
-}  // namespace bukong
+}  // namespace bukong::engine
 
 #endif  // BUKONG_ENGINE_LISTS_H_

@@ -22,10 +22,10 @@
 #include "tests/engine/reference.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
@@ -370,4 +370,4 @@ TEST(GenV2DifferentialTest, TwoHundredRules) { CompareGenerated(7, 200, 40'000);
 TEST(GenV2DifferentialTest, TwoThousandRules) { CompareGenerated(8, 2'000, 10'000); }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine
