@@ -1,15 +1,15 @@
 #include "cli/support_rules.h"
 
-#include "cli/support_lists.h"
-
 #include <fmt/format.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
 
+#include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "dsl/compiler.h"
+#include "engine/compile_text.h"
 
 namespace bukong::cli {
 
@@ -54,21 +54,22 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
     return nullptr;
   }
   std::string text = std::move(buffer).str();
-  dsl::CompileResult result = dsl::Compile(text, path);
-  for (const dsl::Diagnostic& d : result.diagnostics) {
+  // Compiled in two steps (not CompileRulesetText) so that a ruleset that declares lists
+  // (SPEC §7.1) compiles with empty stand-ins; the command binds the database's versions
+  // (cli/support_lists.h) before deciding anything.
+  dsl::CompileResult checked = dsl::Compile(text, path);
+  for (const dsl::Diagnostic& d : checked.diagnostics) {
     const std::string message = dsl::FormatDiagnostic(path, text, d);
     std::fwrite(message.data(), 1, message.size(), stderr);
   }
-  if (result.HasErrors() || !result.ruleset) {
-    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, result.ErrorCount(),
-               result.ErrorCount() == 1 ? "" : "s");
+  if (checked.HasErrors() || !checked.ruleset) {
+    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, checked.ErrorCount(),
+               checked.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  // A ruleset that declares lists (SPEC §7.1) is compiled here with empty stand-ins; the
-  // command binds the database's versions (cli/support_lists.h) before deciding anything.
-  engine::ListBindings stand_ins = UnboundLists(*result.ruleset);
-  auto compiled = engine::CompileRuleset(*std::move(result.ruleset), std::move(stand_ins));
-  if (!compiled.ok()) {
+  engine::ListBindings stand_ins = UnboundLists(*checked.ruleset);
+  auto compiled = engine::CompileRuleset(*std::move(checked.ruleset), std::move(stand_ins));
+  if (!compiled.ok()) {  // the checked IR was refused: a compiler bug, not the user's
     fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
     return nullptr;
   }
@@ -89,19 +90,19 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
         absl::NotFoundError(fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
   }
   const storage::StoredRuleset& r = **stored;
-  dsl::CompileResult result = dsl::Compile(r.text, fmt::format("{}@{}", r.name, r.version));
-  if (result.HasErrors() || !result.ruleset) {
+  engine::CompileTextResult result =
+      engine::CompileRulesetText(r.text, fmt::format("{}@{}", r.name, r.version));
+  if (!result.status.ok()) {
+    return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
+                                                          r.version, sha.substr(0, 12),
+                                                          Message(result.status))));
+  }
+  if (!result.ok()) {
     return fail(absl::FailedPreconditionError(
         fmt::format("stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
                     sha.substr(0, 12), result.ErrorCount())));
   }
-  auto compiled = engine::CompileRuleset(*std::move(result.ruleset));
-  if (!compiled.ok()) {
-    return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
-                                                          r.version, sha.substr(0, 12),
-                                                          Message(compiled.status()))));
-  }
-  auto entry = MakeRulesetEntry(r.text, *std::move(compiled));
+  auto entry = MakeRulesetEntry(r.text, std::move(result.ruleset));
   const RulesetEntry* pointer = entry.get();
   by_sha_.emplace(std::string(sha), std::move(entry));
   return pointer;

@@ -54,7 +54,7 @@ enum class Field : uint8_t {
   kEnterprise,  // string: the declaration's `enterprise` id (always present)
   kUnitValue,   // number: value / weight, exact; every comparison false when weight is 0
 };
-inline constexpr int kFieldCount = 18;
+inline constexpr int kFieldCount = static_cast<int>(Field::kUnitValue) + 1;
 
 // True for the fields that come from the declaration (and so must be present on input when
 // the ruleset reads them). unit_value is computed from two of them: a ruleset that names it
@@ -63,21 +63,20 @@ inline constexpr bool IsDeclarationField(Field f) {
   return f <= Field::kDate || f == Field::kEnterprise;
 }
 
-// The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...).
-// Header-only so that engine/, which does not link the compiler, names fields the same way.
-inline const char* FieldName(Field f) {
-  static constexpr const char* kNames[kFieldCount] = {
-      "direction",        "hs",
-      "origin",           "trade_country",
-      "port",             "mode",
-      "value",            "weight",
-      "two_step",         "date",
-      "grade",            "enterprise.flags",
-      "enterprise.age_days", "enterprise.inspections",
-      "enterprise.hits",  "enterprise.hit_rate",
-      "enterprise",       "unit_value"};
+// The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...),
+// indexed by Field. Header-only so that engine/, which does not link the compiler, names
+// fields the same way; the checker's field table takes its names from here.
+inline constexpr const char* kFieldNames[kFieldCount] = {
+    "direction",           "hs",                     "origin",          "trade_country",
+    "port",                "mode",                   "value",           "weight",
+    "two_step",            "date",                   "grade",           "enterprise.flags",
+    "enterprise.age_days", "enterprise.inspections", "enterprise.hits", "enterprise.hit_rate",
+    "enterprise",          "unit_value"};
+static_assert(kFieldNames[kFieldCount - 1] != nullptr, "every Field needs its name here");
+
+inline constexpr const char* FieldName(Field f) {
   const int i = static_cast<int>(f);
-  return i >= 0 && i < kFieldCount ? kNames[i] : "?";
+  return i >= 0 && i < kFieldCount ? kFieldNames[i] : "?";
 }
 
 enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };

@@ -206,7 +206,7 @@ class Store {
 
  private:
   friend struct StoreInternals;  // the other files of storage/ (lists.cc) reach impl_
-
+  friend class OutcomeLog;  // storage/outcome_log.h: corrections of outcomes (issue #15)
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
