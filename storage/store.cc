@@ -42,7 +42,8 @@ const std::vector<std::string>& AllColumnFamilies() {
                                                  kCfAudit,
                                                  kCfDecided,
                                                  kCfOutcomes,
-                                                 kCfMeta};
+                                                 kCfMeta,
+                                                 kCfLists};
   return names;
 }
 
@@ -272,7 +273,10 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
     undo();
     return a;
   }
-  rocksdb::ColumnFamilyHandle* meta = handles.back();
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    if (AllColumnFamilies()[i] == kCfMeta) meta = handles[i];
+  }
   rocksdb::WriteBatch batch;
   batch.Put(meta, std::string(internal::kMetaSchemaVersion), std::to_string(kSchemaVersion));
   batch.Put(meta, std::string(internal::kMetaKeyId), key_id);
@@ -416,6 +420,7 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
     if (existing[i] == kCfDecided) impl->decided = h;
     if (existing[i] == kCfOutcomes) impl->outcomes = h;
     if (existing[i] == kCfMeta) impl->meta = h;
+    if (existing[i] == kCfLists) impl->lists = h;
   }
 
   std::string value;
@@ -470,6 +475,14 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
   // An older database opened for writing will get records of the current format: record
   // the current version now (synced), so that an older bukong refuses it from here on.
   if (version < kSchemaVersion && !options.read_only) {
+    if (!impl->lists) {  // schema version 3 added the lists column family
+      rocksdb::ColumnFamilyHandle* h = nullptr;
+      s = impl->db->CreateColumnFamily(ColumnFamilyOptionsFor(kCfLists, options, cache), kCfLists,
+                                       &h);
+      if (!s.ok()) return FromRocks(s, fmt::format("adding the lists of {}", dir));
+      impl->handles.push_back(h);
+      impl->lists = h;
+    }
     rocksdb::WriteBatch upgrade;
     upgrade.Put(impl->meta, internal::kMetaSchemaVersion, std::to_string(kSchemaVersion));
     BUKONG_RETURN_IF_ERROR(

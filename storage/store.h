@@ -41,8 +41,9 @@ namespace bukong::storage {
 // format byte, so old records stay readable next to new ones, and a writable open of an
 // older database records the new version (an older bukong then refuses it instead of
 // misreading the new records). Any other version is refused by Store::Open.
-// Version 2: leaner audit records (docs/storage.md); version 1: the first layout.
-inline constexpr int kSchemaVersion = 2;
+// Version 3: lists and their versions (storage/lists.h); version 2: leaner audit records
+// (docs/storage.md); version 1: the first layout.
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kOldestReadableSchemaVersion = 1;
 
 // Name of the selection-key file inside the database folder (mode 0600, 32 hex digits).
@@ -227,6 +228,7 @@ class Store {
   struct Impl;
 
  private:
+  friend struct StoreInternals;  // the other files of storage/ (lists.cc) reach impl_
   friend class OutcomeLog;  // storage/outcome_log.h: corrections of outcomes (issue #15)
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -109,7 +109,8 @@ inline constexpr keyword_parser kw_ruleset{"ruleset"}, kw_version{"version"}, kw
     kw_destination{"destination"}, kw_method{"method"}, kw_nii{"nii"}, kw_manual{"manual"},
     kw_fixed{"fixed"}, kw_commodity{"commodity"}, kw_hs{"hs"}, kw_rule{"rule"}, kw_valid{"valid"},
     kw_when{"when"}, kw_then{"then"}, kw_rate{"rate"}, kw_hold{"hold"}, kw_and{"and"}, kw_or{"or"},
-    kw_not{"not"}, kw_in{"in"}, kw_has{"has"};
+    kw_not{"not"}, kw_in{"in"}, kw_has{"has"}, kw_list{"list"}, kw_of{"of"}, kw_sample{"sample"},
+    kw_require{"require"};
 
 // Rule IDs: those deriving from annotate_on_success record their node's offsets.
 struct skipper_class;
@@ -153,6 +154,10 @@ struct baseline_decl_class : x3::annotate_on_success {};
 struct commodity_decl_class : x3::annotate_on_success {};
 struct valid_window_class : x3::annotate_on_success {};
 struct rule_decl_class : x3::annotate_on_success {};
+struct list_decl_class : x3::annotate_on_success {};
+struct sample_decl_class : x3::annotate_on_success {};
+struct require_op_class : x3::annotate_on_success {};
+struct require_decl_class : x3::annotate_on_success {};
 
 // Rule names are what "expected ..." messages say.
 x3::rule<skipper_class> const skipper = "blank";
@@ -196,6 +201,10 @@ x3::rule<baseline_decl_class, ast::BaselineDecl> const baseline_decl = "a baseli
 x3::rule<commodity_decl_class, ast::CommodityDecl> const commodity_decl = "a commodity set";
 x3::rule<valid_window_class, ast::ValidWindow> const valid_window = "a validity window";
 x3::rule<rule_decl_class, ast::RuleDecl> const rule_decl = "a rule";
+x3::rule<list_decl_class, ast::ListDecl> const list_decl = "a list";
+x3::rule<sample_decl_class, ast::SampleDecl> const sample_decl = "a sample";
+x3::rule<require_op_class, ast::OpNode> const require_op = "one of < <= > >=";
+x3::rule<require_decl_class, ast::RequireDecl> const require_decl = "a requirement";
 statement_type const statement = "a statement";
 
 namespace ascii = x3::ascii;
@@ -358,8 +367,13 @@ auto const commodity_decl_def = kw_commodity > name > lit('=') > kw_hs > hs_item
 auto const valid_window_def = kw_valid > date_lit > dotdot > date_lit;
 auto const rule_decl_def =
     kw_rule > name > -string_lit > -valid_window > kw_when > or_expr > kw_then > action;
-auto const statement_def =
-    header | grade_decl | unknown_decl | baseline_decl | commodity_decl | rule_decl;
+// Version 2 (SPEC §7).
+auto const list_decl_def = kw_list > name > kw_of > name;
+auto const sample_decl_def = kw_sample > percent_lit > *action_clause;
+auto const require_op_def = raw[compare_ops][set_op];
+auto const require_decl_def = kw_require > name > require_op > percent_lit > -(kw_of > name);
+auto const statement_def = header | grade_decl | unknown_decl | baseline_decl | commodity_decl |
+                           rule_decl | list_decl | sample_decl | require_decl;
 
 BOOST_SPIRIT_DEFINE(string_text, list_items, op_kind, site_shares, hs_code, hs_items)
 BOOST_SPIRIT_DEFINE(skipper, name, field_name, string_lit, string_end, escape_char, number_lit,
@@ -368,7 +382,7 @@ BOOST_SPIRIT_DEFINE(skipper, name, field_name, string_lit, string_end, escape_ch
                     header, grade_clause, grade_decl, unknown_decl, site_share, at_clause,
                     method_body, method_clause, fixed_clause, action_clause, rate_action,
                     hold_action, action, baseline_decl, commodity_decl, valid_window, rule_decl,
-                    statement)
+                    list_decl, sample_decl, require_op, require_decl, statement)
 
 }  // namespace parser
 }  // namespace bukong::dsl::grammar

@@ -26,6 +26,7 @@ inline constexpr const char* kCfAudit = "audit";
 inline constexpr const char* kCfDecided = "decided";
 inline constexpr const char* kCfOutcomes = "outcomes";
 inline constexpr const char* kCfMeta = "meta";
+inline constexpr const char* kCfLists = "lists";  // schema version 3 (storage/lists.h)
 
 struct Store::Impl {
   std::string dir;
@@ -48,6 +49,8 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* decided = nullptr;
   rocksdb::ColumnFamilyHandle* outcomes = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  // Null only on a read-only open of a database older than schema version 3 (no lists).
+  rocksdb::ColumnFamilyHandle* lists = nullptr;
 
   // Serialises every read-modify-write: audit appends (sequence numbers and the chain head),
   // outcomes (counter updates) and profile writes.
@@ -74,6 +77,9 @@ struct Store::Impl {
 // The file system and Env a store or init uses (the test's when injected), WAL-guarded.
 void SetUpFileSystem(const StoreTestingOptions& testing, std::shared_ptr<rocksdb::FileSystem>* fs,
                      std::unique_ptr<rocksdb::Env>* env);
+struct StoreInternals {
+  static Store::Impl& Of(const Store& store) { return *store.impl_; }
+};
 
 // Options of each column family; `plain` gives RocksDB's bloom-filter defaults for profiles.
 rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,

@@ -391,7 +391,7 @@ TEST(CliReplayTest, ReplaysASchemaVersionOneDatabase) {
             fmt::format("{{\"id\":\"{}\",\"result\":\"hit\"}}\n", log[0].record.declaration_id));
   r = Bukong(tmp, fmt::format("outcome --db '{}' '{}'", d.db, tmp.Sub("o.jsonl")));
   EXPECT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_EQ(RawDb(d.db).Get("meta", "schema_version"), "2");
+  EXPECT_EQ(RawDb(d.db).Get("meta", "schema_version"), std::to_string(storage::kSchemaVersion));
   ASSERT_EQ(DecideDataSet(tmp, d).exit_code, 0);
   {
     RawDb raw(d.db);

@@ -172,13 +172,13 @@ TEST(OpenTest, UnknownSchemaVersionIsRefused) {
   ASSERT_THAT(InitStore(dir, {}), IsOk());
   {
     RawDb raw(dir);
-    EXPECT_EQ(raw.Get("meta", "schema_version"), "2");
+    EXPECT_EQ(raw.Get("meta", "schema_version"), std::to_string(kSchemaVersion));
     raw.Put("meta", "schema_version", "99");
   }
   auto store = Store::Open(dir);
   EXPECT_THAT(store, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(std::string(store.status().message()), HasSubstr("schema version 99"));
-  EXPECT_THAT(std::string(store.status().message()), HasSubstr("reads versions 1 to 2"));
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("reads versions 1 to " + std::to_string(kSchemaVersion)));
   {
     RawDb raw(dir);
     raw.Put("meta", "schema_version", "0");
@@ -558,7 +558,7 @@ TEST(AuditTest, SchemaVersionOneDatabaseIsReadAndUpgradedOnWritableOpen) {
     EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
   }
   RawDb raw(dir);
-  EXPECT_EQ(raw.Get("meta", "schema_version"), "2");
+  EXPECT_EQ(raw.Get("meta", "schema_version"), std::to_string(kSchemaVersion));
   EXPECT_EQ(raw.Get("audit", internal::EncodeAuditKey(3))[0], '\x01');
   EXPECT_EQ(raw.Get("audit", internal::EncodeAuditKey(4))[0], '\x02');
 }
