@@ -309,9 +309,7 @@ class Evaluator {
         }
         a.holds = in != c.negated;
         if (!in && !c.negated) {
-          a.closest = closest == nullptr
-                          ? "no item shares even the first digit"
-                          : fmt::format("{} (shares the digits {})", HsRangeText(*closest),
+          if (closest != nullptr) a.closest = fmt::format("{} (shares the digits {})", HsRangeText(*closest),
                                         d_.hs.substr(0, best));
         }
         break;
@@ -547,7 +545,7 @@ std::string ExplanationToText(const ir::Ruleset& rs, const Explanation& e) {
         fmt::format_to(w, "   - {}: no", RuleLabel(rule));
         if (t.deciding_atom >= 0) {
           const AtomTrace& a = t.atoms[static_cast<size_t>(t.deciding_atom)];
-          fmt::format_to(w, ": `{}` is {} (the declaration has {})", a.text,
+          fmt::format_to(w, ": `{}` is {} (here: {})", a.text,
                          a.holds ? "true" : "false", a.actual);
           if (!a.closest.empty()) fmt::format_to(w, "; closest item: {}", a.closest);
         }
