@@ -6,6 +6,7 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/support_files.h"
 #include "cli/support_status.h"
 #include "dsl/compiler.h"
 
@@ -44,14 +45,12 @@ std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
 }
 
 std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
-    fmt::print(stderr, "{}: error: cannot read the rule file\n", path);
+  auto read = ReadWholeFile(path, "rule file");  // the message says why
+  if (!read.ok()) {
+    fmt::print(stderr, "{}: error: {}\n", path, Message(read.status()));
     return nullptr;
   }
-  std::string text = std::move(buffer).str();
+  std::string text = *std::move(read);
   dsl::CompileResult result = dsl::Compile(text, path);
   for (const dsl::Diagnostic& d : result.diagnostics) {
     const std::string message = dsl::FormatDiagnostic(path, text, d);
