@@ -522,8 +522,9 @@ std::string ExplanationToText(const ir::Ruleset& rs, const Explanation& e) {
   std::string out;
   auto w = std::back_inserter(out);
   const ir::Grade& grade = rs.grades[e.grade];
-  fmt::format_to(w, "Declaration {} under ruleset {} ({})\n\n", e.id, rs.Id(),
-                 rs.source_name.empty() ? "no file name" : rs.source_name);
+  fmt::format_to(w, "Declaration {} under ruleset {}{}\n\n", e.id, rs.Id(),
+                 rs.source_name.empty() || rs.source_name == rs.Id() ? ""
+                                                                     : " (" + rs.source_name + ")");
   fmt::format_to(w, "1. Grade: {}{} — {}.\n", grade.name,
                  grade.label.empty() ? "" : " (" + grade.label + ")",
                  e.has_profile ? "from the enterprise's profile"
@@ -603,7 +604,10 @@ std::string ExplanationToText(const ir::Ruleset& rs, const Explanation& e) {
                    *e.method == "nii" ? "yes" : "no", *e.method);
   }
   fmt::format_to(w, "   Outcome: {}{}.\n", *e.outcome,
-                 e.site ? fmt::format(", at the {}, by {}", *e.site, *e.method) : "");
+                 e.site ? fmt::format(", at the {}, {}", *e.site,
+                                      *e.method == "nii" ? "by non-intrusive scan (nii)"
+                                                         : "by hand (manual)")
+                        : "");
   return out;
 }
 
