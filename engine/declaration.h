@@ -51,7 +51,7 @@ struct Declaration {
   std::string enterprise;  // enterprise id (profile key)
   DayNumber date = 0;
   Direction direction = Direction::kImport;
-  std::string hs;  // digits only (dots removed), 6 to 10 of them
+  std::string hs;             // digits only (dots removed), 6 to 10 of them
   std::string origin;         // two ASCII capitals
   std::string trade_country;  // two ASCII capitals
   std::string port;

@@ -9,13 +9,11 @@
 #include "absl/strings/ascii.h"
 #include "core/sha256.h"
 #include "core/status_macros.h"
+#include "core/strings.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
-#include "engine/internal/text.h"
 
 namespace bukong {
-
-using engine_internal::Cat;
-using engine_internal::ToAbsl;
 
 // ---------------------------------------------------------------------------------------------
 // CompiledRuleset
@@ -91,6 +89,10 @@ std::string JsonString(std::string_view s) {
 CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<engine_internal::Plan>()) {}
 CompiledRuleset::~CompiledRuleset() = default;
 
+const engine_internal::Plan& engine_internal::PlanOf(const CompiledRuleset& compiled) {
+  return *compiled.plan_;
+}
+
 std::optional<uint32_t> CompiledRuleset::FindGrade(std::string_view name) const {
   auto it = plan_->grade_ids.find(ToAbsl(name));
   if (it == plan_->grade_ids.end()) return std::nullopt;
@@ -102,7 +104,8 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
   compiled->ir_ = std::move(ruleset);
   compiled->id_ = compiled->ir_.Id();
   compiled->fields_read_ = compiled->ir_.fields_read;
-  for (const ir::Rule& rule : compiled->ir_.rules) CollectFields(rule.when, &compiled->fields_read_);
+  for (const ir::Rule& rule : compiled->ir_.rules)
+    CollectFields(rule.when, &compiled->fields_read_);
   BUKONG_RETURN_IF_ERROR(
       engine_internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
   engine_internal::Plan& plan = *compiled->plan_;
@@ -122,9 +125,12 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 
 const char* OutcomeName(Outcome o) {
   switch (o) {
-    case Outcome::kRelease: return "release";
-    case Outcome::kInspect: return "inspect";
-    case Outcome::kHold: return "hold";
+    case Outcome::kRelease:
+      return "release";
+    case Outcome::kInspect:
+      return "inspect";
+    case Outcome::kHold:
+      return "hold";
   }
   return "?";
 }
@@ -157,8 +163,8 @@ std::vector<std::string_view> Decision::Reasons() const {
 
 bool operator==(const Decision& a, const Decision& b) {
   if (a.id != b.id || a.outcome != b.outcome || a.site != b.site || a.method != b.method ||
-      a.rate_ppm != b.rate_ppm || a.select_draw != b.select_draw ||
-      a.site_draw != b.site_draw || a.method_draw != b.method_draw)
+      a.rate_ppm != b.rate_ppm || a.select_draw != b.select_draw || a.site_draw != b.site_draw ||
+      a.method_draw != b.method_draw)
     return false;
   if (a.ruleset == b.ruleset)
     return a.grade == b.grade && a.rule == b.rule && a.matched == b.matched;
@@ -208,7 +214,7 @@ void AppendDecisionJson(const Decision& d, std::string* out) {
   const auto [end, ec] = std::to_chars(number, number + sizeof(number), d.rate_ppm);
   out->append(number, static_cast<size_t>(end - number));
   // Names come pre-escaped from the plan (CompileRuleset); only the id is escaped here.
-  const engine_internal::Plan& plan = d.ruleset->plan();
+  const engine_internal::Plan& plan = engine_internal::PlanOf(*d.ruleset);
   out->append(",\"grade\":");
   out->append(plan.grade_name_json[d.grade]);
   out->append(",\"rule\":");
@@ -260,8 +266,7 @@ absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ru
                                 const Profile* profile) {
   if (ruleset == nullptr) return absl::InvalidArgumentError("no ruleset");
   Decision d;
-  BUKONG_RETURN_IF_ERROR(
-      engine_internal::DecideWithPlan(*ruleset, key, declaration, profile, &d));
+  BUKONG_RETURN_IF_ERROR(engine_internal::DecideInto(*ruleset, key, declaration, profile, &d));
   d.ruleset = ruleset;
   return d;
 }
@@ -316,8 +321,7 @@ absl::Status Engine::DecideInto(const Declaration& declaration, const Profile* p
                                 Decision* out) const {
   const std::shared_ptr<const CompiledRuleset>& ruleset = Acquire();
   if (ruleset == nullptr) return absl::FailedPreconditionError("the engine has no ruleset");
-  BUKONG_RETURN_IF_ERROR(
-      engine_internal::DecideWithPlan(*ruleset, key_, declaration, profile, out));
+  BUKONG_RETURN_IF_ERROR(engine_internal::DecideInto(*ruleset, key_, declaration, profile, out));
   if (out->ruleset.get() != ruleset.get()) out->ruleset = ruleset;
   return absl::OkStatus();
 }
@@ -334,8 +338,7 @@ absl::Status Engine::DecideBatch(absl::Span<const Declaration> declarations,
                                  std::vector<absl::StatusOr<Decision>>* results) const {
   if (declarations.size() != profiles.size())
     return absl::InvalidArgumentError(Cat("DecideBatch: ", declarations.size(),
-                                                   " declarations but ", profiles.size(),
-                                                   " profiles"));
+                                          " declarations but ", profiles.size(), " profiles"));
   // One ruleset for the whole batch: copy it so a Swap during the batch cannot change it.
   const std::shared_ptr<const CompiledRuleset> ruleset = Acquire();
   results->clear();
@@ -362,8 +365,8 @@ absl::Status Engine::DecideBatchInto(absl::Span<const Declaration> declarations,
       __builtin_prefetch(profiles[i + kAhead]);
       __builtin_prefetch(reinterpret_cast<const char*>(profiles[i + kAhead]) + 64);
     }
-    statuses[i] = engine_internal::DecideWithPlan(*ruleset, key_, declarations[i], profiles[i],
-                                                  &decisions[i]);
+    statuses[i] =
+        engine_internal::DecideInto(*ruleset, key_, declarations[i], profiles[i], &decisions[i]);
     if (statuses[i].ok() && decisions[i].ruleset.get() != ruleset.get())
       decisions[i].ruleset = ruleset;
   }

@@ -45,9 +45,11 @@
 namespace bukong {
 
 // ---------------------------------------------------------------------------------------------
+class CompiledRuleset;
 namespace engine_internal {
 struct Plan;  // engine/internal/plan.h
-}
+const Plan& PlanOf(const CompiledRuleset& compiled);
+}  // namespace engine_internal
 
 // A ruleset compiled into an evaluation plan. Immutable and safe to share between threads.
 // Made only by CompileRuleset, always held by std::shared_ptr<const CompiledRuleset>.
@@ -72,10 +74,9 @@ class CompiledRuleset {
   // Index of the grade called `name`, or nullopt when the ruleset does not declare it.
   std::optional<uint32_t> FindGrade(std::string_view name) const;
 
-  const engine_internal::Plan& plan() const { return *plan_; }
-
  private:
   friend absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset);
+  friend const engine_internal::Plan& engine_internal::PlanOf(const CompiledRuleset&);
   CompiledRuleset();
 
   ir::Ruleset ir_;
@@ -94,9 +95,9 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 
 // ---------------------------------------------------------------------------------------------
 enum class Outcome : uint8_t { kRelease, kInspect, kHold };
-const char* OutcomeName(Outcome o);   // "release", "inspect", "hold"
-const char* SiteName(ir::Site s);     // "port", "destination"
-const char* MethodName(ir::Method m); // "nii", "manual"
+const char* OutcomeName(Outcome o);    // "release", "inspect", "hold"
+const char* SiteName(ir::Site s);      // "port", "destination"
+const char* MethodName(ir::Method m);  // "nii", "manual"
 
 // One decision. A plain value: copyable, comparable, printable with DecisionToJson.
 //
@@ -107,13 +108,13 @@ struct Decision {
   // Sentinel for `rule` when the baseline won.
   static constexpr int32_t kBaseline = -1;
 
-  std::string id;                     // the declaration's id
+  std::string id;  // the declaration's id
   Outcome outcome = Outcome::kRelease;
-  std::optional<ir::Site> site;       // set on inspect and hold (hold: port)
-  std::optional<ir::Method> method;   // set on inspect and hold (hold: manual)
-  int64_t rate_ppm = 0;               // final rate; 1'000'000 on a hold
-  uint32_t grade = 0;                 // index into ruleset->ir().grades
-  int32_t rule = kBaseline;           // index into ruleset->ir().rules, or kBaseline
+  std::optional<ir::Site> site;      // set on inspect and hold (hold: port)
+  std::optional<ir::Method> method;  // set on inspect and hold (hold: manual)
+  int64_t rate_ppm = 0;              // final rate; 1'000'000 on a hold
+  uint32_t grade = 0;                // index into ruleset->ir().grades
+  int32_t rule = kBaseline;          // index into ruleset->ir().rules, or kBaseline
   // Every matching rule (valid window and condition), in file order, holds included.
   absl::InlinedVector<uint32_t, 6> matched;
   // The draws used: a hold draws nothing, a release only `select`, an inspection all three.
@@ -166,7 +167,8 @@ absl::StatusOr<Decision> Decide(const std::shared_ptr<const CompiledRuleset>& ru
 // count. After a Swap each thread takes the mutex once (for a pointer copy) to refresh. A
 // consequence: a thread that has stopped deciding keeps the ruleset it last used (up to four,
 // one per engine it used most recently) alive until it decides again or exits.
-// docs/PERFORMANCE.md (engine section) compares this with std::atomic<std::shared_ptr> under contention.
+// docs/PERFORMANCE.md (engine section) compares this with std::atomic<std::shared_ptr> under
+// contention.
 class Engine {
  public:
   // `initial` must not be null.

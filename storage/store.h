@@ -6,6 +6,7 @@
 //   BUKONG_ASSIGN_OR_RETURN(std::optional<Profile> p, store->GetProfile("91330200MA2AAAAA1X"));
 //   BUKONG_ASSIGN_OR_RETURN(storage::AuditRange r, store->AppendAudit(records));  // durable
 //
+// Options are in storage/options.h, audit records in storage/audit.h (both included here).
 // Every key and value encoding, the schema version and the chain hash are documented in
 // docs/storage.md. RocksDB is private to this module: no rocksdb type appears here.
 //
@@ -17,8 +18,6 @@
 #ifndef BUKONG_STORAGE_STORE_H_
 #define BUKONG_STORAGE_STORE_H_
 
-#include <array>
-#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -32,6 +31,8 @@
 #include "absl/status/statusor.h"
 #include "core/profile.h"
 #include "core/selection_key.h"
+#include "storage/audit.h"
+#include "storage/options.h"
 
 namespace bukong::storage {
 
@@ -52,119 +53,10 @@ inline constexpr const char* kSelectionKeyFileName = "selection.key";
 // logs or records.
 using ::bukong::SelectionKey;
 
-struct InitOptions {
-  // The selection key (from `--key-file`); when absent a new random key is drawn from the
-  // operating system's CSPRNG (libsodium randombytes_buf).
-  std::optional<SelectionKey> key;
-};
-
 // Creates a new, empty database in `dir` (created if missing; it must otherwise be empty)
 // and keeps the key in `dir`/selection.key with mode 0600. Returns the key id.
 // AlreadyExists, changing nothing, when `dir` already holds a database or any other file.
 absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions& options);
-
-struct StoreOptions {
-  // Block cache shared by every column family. Profiles are read by point lookups; a cache
-  // that holds the hot part of the profile table keeps a lookup in memory. 10,000,000
-  // profiles take about 500 MB on disk.
-  size_t block_cache_bytes = size_t{512} << 20;
-
-  // RocksDB row cache (a key -> value cache in front of the SST files): the enterprises
-  // that declare most are served from it without searching a block. 0 disables. Ignored on
-  // read-only opens, where RocksDB 7.8's row cache loses a key on its second Get.
-  size_t row_cache_bytes = size_t{64} << 20;
-
-  // Plain RocksDB options for the profiles column family (bloom filter 10 bits/key, binary
-  // search blocks, default compression) instead of the tuned ones; benchmarks compare both.
-  bool plain_profile_options = false;
-
-  // Memory the profile import may use to sort rows before it spills a sorted run to disk.
-  size_t import_memory_bytes = size_t{256} << 20;
-
-  // Size at which the import starts a new SST file. Several files let later compactions
-  // work in parallel; one IngestExternalFile call adds them all atomically either way.
-  size_t import_sst_file_bytes = size_t{256} << 20;
-
-  // Open read-only (replay, stats, `profiles get`): no writes, no background work, and
-  // several processes may read the same folder. Writing calls return FailedPrecondition.
-  bool read_only = false;
-};
-
-// ---- Records -----------------------------------------------------------------------------
-
-// One decision as the audit log keeps it (SPEC §4). All strings are stored byte for byte.
-struct AuditRecord {
-  std::string declaration_id;      // the declaration's `id`
-  std::string enterprise;          // the declaration's `enterprise`
-  std::string declaration;         // the declaration as received (its JSON line)
-  std::optional<Profile> profile;  // the profile snapshot the decision used, if any
-  std::string ruleset_sha256;      // lower-case hex SHA-256 of the ruleset text
-  std::string key_id;              // SelectionKey::Id(), never the key
-  std::string decision;            // the decision's JSON line, exactly as printed
-
-  friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
-};
-
-// Audit records encoded as they are added, for AppendAudit(const AuditBatch&): the body of
-// each record (docs/storage.md) is written into one buffer that is reused from batch to
-// batch. A caller that produces many records (`decide`) copies each field once, on its own
-// thread, instead of filling an AuditRecord (a profile copy with its strings per record)
-// that AppendAudit would encode again under the store's write lock.
-class AuditBatch {
- public:
-  // The fields of AuditRecord, by reference; `profile` may be null (no profile found).
-  void Add(std::string_view declaration_id, std::string_view enterprise,
-           std::string_view declaration, const Profile* profile, std::string_view ruleset_sha256,
-           std::string_view key_id, std::string_view decision);
-  void Add(const AuditRecord& r) {
-    Add(r.declaration_id, r.enterprise, r.declaration, r.profile ? &*r.profile : nullptr,
-        r.ruleset_sha256, r.key_id, r.decision);
-  }
-  size_t size() const { return entries_.size(); }
-  bool empty() const { return entries_.empty(); }
-  void Clear() {  // keeps the memory for the next batch
-    bodies_.clear();
-    entries_.clear();
-  }
-
- private:
-  friend class Store;
-  // Offsets into bodies_: the body, and the declaration id and enterprise inside it (the
-  // `decided` index needs both).
-  struct Entry {
-    size_t body_begin, body_end;
-    size_t id_begin, id_size;
-    size_t enterprise_begin, enterprise_size;
-  };
-  std::string bodies_;
-  std::vector<Entry> entries_;
-};
-
-// A stored audit record with its place in the chain.
-struct AuditEntry {
-  uint64_t seq = 0;  // 1, 2, 3, ... in append order
-  AuditRecord record;
-  std::string chain_hash;  // lower-case hex SHA-256 chaining this record (docs/storage.md)
-};
-
-// The sequence numbers one AppendAudit call assigned: first..last inclusive.
-struct AuditRange {
-  uint64_t first = 0;
-  uint64_t last = 0;
-};
-
-// The chain head: the last appended sequence number (0 when the log is empty) and its hash
-// (64 zeros for the empty log).
-struct ChainHead {
-  uint64_t seq = 0;
-  std::string hash;
-};
-
-// One broken link found by VerifyChain.
-struct ChainProblem {
-  uint64_t seq = 0;     // the record concerned (the first missing one for a gap)
-  std::string message;  // e.g. "record 7 does not match its chain hash (changed?)"
-};
 
 struct StoredRuleset {
   std::string sha256;  // lower-case hex SHA-256 of text
@@ -198,15 +90,6 @@ class ProfileSource {
  public:
   virtual ~ProfileSource() = default;
   virtual absl::StatusOr<std::optional<Profile>> Next() = 0;
-};
-
-struct ImportOptions {
-  // Called now and then (about every 100,000 rows, and once at the end) with the rows read
-  // so far and the phase ("reading", "sorting", "ingesting"); for progress on a terminal.
-  std::function<void(uint64_t rows, std::string_view phase)> progress;
-  // Files with at most this many rows are written with one atomic WriteBatch instead of
-  // SST files (cheaper for small files, same all-or-nothing guarantee).
-  uint64_t batch_write_max_rows = 50'000;
 };
 
 struct ImportStats {
@@ -316,6 +199,8 @@ class Store {
   // Flushes memtables and compacts every column family (tools and benchmarks).
   absl::Status CompactAll();
 
+  // The RocksDB state behind the store (storage/internal/store_impl.h); not part of the
+  // contract, public only so that the module's internal files can name it.
   struct Impl;
 
  private:

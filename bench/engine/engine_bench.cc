@@ -12,6 +12,7 @@
 #include "bench/engine/latency.h"
 #include "bench/engine/workload.h"
 #include "engine/engine.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 
 namespace bukong {
@@ -136,7 +137,7 @@ void BM_DecideAtomicSharedPtr(benchmark::State& state) {
     i = i + 1 == f.declarations.size() ? 0 : i + 1;
     std::shared_ptr<const CompiledRuleset> p = g_atomic_slot.load();
     benchmark::DoNotOptimize(
-        engine_internal::DecideWithPlan(*p, key, f.declarations[i], f.profile_of[i], &out));
+        engine_internal::DecideInto(*p, key, f.declarations[i], f.profile_of[i], &out));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -150,7 +151,7 @@ void BM_DecidePlanOnly(benchmark::State& state) {
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
     i = i + 1 == f.declarations.size() ? 0 : i + 1;
-    benchmark::DoNotOptimize(engine_internal::DecideWithPlan(*f.ruleset, key, f.declarations[i],
+    benchmark::DoNotOptimize(engine_internal::DecideInto(*f.ruleset, key, f.declarations[i],
                                                              f.profile_of[i], &out));
   }
   state.SetItemsProcessed(state.iterations());

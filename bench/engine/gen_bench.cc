@@ -13,6 +13,7 @@
 #include "bench/engine/latency.h"
 #include "engine/compile_text.h"
 #include "engine/engine.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 #include "gen/declarations.h"
 #include "gen/profiles.h"

@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 
 namespace bukong::bench {
@@ -69,7 +70,7 @@ WorkloadShape MeasureShape(const Fixture& f) {
   Decision out;
   for (size_t i = 0; i < f.declarations.size(); ++i) {
     size_t candidates = 0;
-    if (!engine_internal::DecideWithPlan(*f.ruleset, f.engine->key(), f.declarations[i],
+    if (!engine_internal::DecideInto(*f.ruleset, f.engine->key(), f.declarations[i],
                                          f.profile_of[i], &out, &candidates).ok())
       std::abort();
     shape.matched += static_cast<double>(out.matched.size());
@@ -80,9 +81,9 @@ WorkloadShape MeasureShape(const Fixture& f) {
   shape.matched /= n;
   shape.candidates /= n;
   shape.inspected /= n;
-  const engine_internal::Plan& plan = f.ruleset->plan();
-  size_t words = plan.all_rules.size() + plan.flag_requires.size();
-  for (const engine_internal::IndexDimension& dim : plan.dimensions) words += dim.bits.size() + dim.summary.size();
+  const engine_internal::CandidateIndex& index = engine_internal::PlanOf(*f.ruleset).index;
+  size_t words = index.all_rules.size() + index.flag_requires.size();
+  for (const engine_internal::IndexDimension& dim : index.dimensions) words += dim.bits.size() + dim.summary.size();
   shape.index_mb = static_cast<double>(words * sizeof(uint64_t)) / 1e6;
   return shape;
 }

@@ -7,6 +7,7 @@
 
 #include <cstring>
 
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 #include "fmt/format.h"
 #include "tests/engine/test_util.h"
@@ -748,7 +749,7 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
     Decision out;
     size_t n = 0;
     EXPECT_TRUE(
-        engine_internal::DecideWithPlan(**compiled, TestKey(), d, nullptr, &out, &n).ok());
+        engine_internal::DecideInto(**compiled, TestKey(), d, nullptr, &out, &n).ok());
     return n;
   };
   // The index works at the precision the rules name codes with: of sub0..sub14, which share
@@ -784,7 +785,7 @@ TEST(IndexTest, TooManyNamedCodesAreIndexedByShorterPrefixes) {
   ASSERT_THAT(compiled, IsOk());
   auto matched = [&](const std::string& hs, size_t* candidates) {
     Decision out;
-    EXPECT_THAT(engine_internal::DecideWithPlan(**compiled, TestKey(), MakeDeclaration("D1", hs),
+    EXPECT_THAT(engine_internal::DecideInto(**compiled, TestKey(), MakeDeclaration("D1", hs),
                                                 nullptr, &out, candidates),
                 IsOk());
     return std::vector<uint32_t>(out.matched.begin(), out.matched.end());

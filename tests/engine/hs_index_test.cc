@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "engine/engine.h"
+#include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 #include "tests/engine/reference.h"
 #include "tests/engine/test_util.h"
@@ -145,7 +146,7 @@ void CompareWithReference(uint64_t seed, int sets, int rules, int declarations,
     ASSERT_TRUE(compiled.ok()) << compiled.status();
     if (expected_digits >= 0) {
       bool found = false;
-      for (const engine_internal::IndexDimension& dim : (*compiled)->plan().dimensions) {
+      for (const engine_internal::IndexDimension& dim : engine_internal::PlanOf(**compiled).index.dimensions) {
         if (dim.kind != engine_internal::IndexDimension::Kind::kHs) continue;
         found = true;
         EXPECT_EQ(dim.hs_max_digits, expected_digits);
