@@ -274,7 +274,7 @@ class DecideCommand : public Command {
       return kExitFailure;
     }
     const SelectionKey key(store->key());
-    Engine engine(key, rules.compiled);
+    engine::Engine engine(key, rules.compiled);
     ingest::DeclarationParser parser(rules.fields_read);
     ProfileCache profiles(*store);
     ingest::LineReader reader(&in);
@@ -354,7 +354,7 @@ class DecideCommand : public Command {
     uint64_t lines = 0, decided = 0, rejected = 0;
     absl::Status stop;  // an error that ends the run early (not a bad line)
     Batch* batch = free_batches.Pop();
-    Decision decision;
+    engine::Decision decision;
     std::string decision_json;  // the line printed and recorded, built once
     auto reject = [&](std::string_view line, uint64_t line_number, std::string_view message) {
       ++rejected;
@@ -426,7 +426,7 @@ class DecideCommand : public Command {
           continue;
         }
         decision_json.clear();
-        AppendDecisionJson(decision, &decision_json);
+        engine::AppendDecisionJson(decision, &decision_json);
         batch->records.Add(declaration.id, declaration.enterprise, p.line, *profile, *sha,
                            store->key_id(), decision_json);
         batch->output.append(decision_json);

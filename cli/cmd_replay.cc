@@ -79,12 +79,12 @@ class Replayer {
     if (declaration_.id != r.declaration_id || declaration_.enterprise != r.enterprise) {
       return problem("the stored declaration's id or enterprise differs from the record's");
     }
-    auto decision = Decide(ruleset.compiled, key_, declaration_, r.profile ? &*r.profile : nullptr);
+    auto decision = engine::Decide(ruleset.compiled, key_, declaration_, r.profile ? &*r.profile : nullptr);
     if (!decision.ok()) {
       return problem(fmt::format("cannot be re-decided: {}", Message(decision.status())));
     }
     json_.clear();
-    AppendDecisionJson(*decision, &json_);
+    engine::AppendDecisionJson(*decision, &json_);
     if (json_ != r.decision) {
       return problem(
           fmt::format("the decision differs\n  stored:   {}\n  replayed: {}", r.decision, json_));

@@ -96,7 +96,7 @@ class WhatIfCommand : public Command {
           if (absl::Status s = parser.Parse(r.declaration, &declaration); !s.ok()) {
             return cannot(Message(s));
           }
-          auto after = Decide(next->compiled, key, declaration, r.profile ? &*r.profile : nullptr);
+          auto after = engine::Decide(next->compiled, key, declaration, r.profile ? &*r.profile : nullptr);
           if (!after.ok()) return cannot(Message(after.status()));
           auto outcome = store->GetOutcome(r.declaration_id);
           if (!outcome.ok()) return outcome.status();

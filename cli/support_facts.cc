@@ -90,23 +90,23 @@ report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& rules
   return facts;
 }
 
-report::DecisionFacts FactsOf(const Decision& d, std::string_view hs) {
+report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs) {
   report::DecisionFacts facts;
   facts.grade = std::string(d.GradeName());
   facts.hs_chapter = HsChapter(hs);
   switch (d.outcome) {
-    case bukong::Outcome::kHold:
+    case engine::Outcome::kHold:
       facts.outcome = report::Outcome::kHold;
       facts.mandated = true;
       break;
-    case bukong::Outcome::kInspect:
+    case engine::Outcome::kInspect:
       facts.outcome = report::Outcome::kInspect;
       facts.at_port = d.site == ir::Site::kPort;
       facts.nii = d.method == ir::Method::kNii;
-      facts.mandated = d.rule != Decision::kBaseline &&
+      facts.mandated = d.rule != engine::Decision::kBaseline &&
                        d.ruleset->ir().rules[static_cast<size_t>(d.rule)].then.fixed;
       break;
-    case bukong::Outcome::kRelease:
+    case engine::Outcome::kRelease:
       break;
   }
   return facts;

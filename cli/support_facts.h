@@ -41,7 +41,7 @@ class DecisionReader {
 report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& ruleset,
                               std::string_view hs);
 // Facts of a decision just made (its ruleset is d.ruleset).
-report::DecisionFacts FactsOf(const Decision& d, std::string_view hs);
+report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs);
 
 // The HS chapter (first two digits) of a declared code, dots skipped.
 std::string HsChapter(std::string_view hs);

@@ -31,7 +31,7 @@ std::optional<std::string> RulesetEntry::ReferenceGrade() const {
 }
 
 std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
-                                               std::shared_ptr<const CompiledRuleset> compiled) {
+                                               std::shared_ptr<const engine::CompiledRuleset> compiled) {
   auto entry = std::make_unique<RulesetEntry>();
   entry->text = std::move(text);
   for (int f = 0; f < ir::kFieldCount; ++f) {
@@ -61,7 +61,7 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
                result.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  auto compiled = CompileRuleset(*std::move(result.ruleset));
+  auto compiled = engine::CompileRuleset(*std::move(result.ruleset));
   if (!compiled.ok()) {
     fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
     return nullptr;
@@ -89,7 +89,7 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
         fmt::format("stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
                     sha.substr(0, 12), result.ErrorCount())));
   }
-  auto compiled = CompileRuleset(*std::move(result.ruleset));
+  auto compiled = engine::CompileRuleset(*std::move(result.ruleset));
   if (!compiled.ok()) {
     return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
                                                           r.version, sha.substr(0, 12),

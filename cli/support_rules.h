@@ -20,7 +20,7 @@ namespace bukong::cli {
 // A compiled ruleset with what the commands need beside the plan.
 struct RulesetEntry {
   std::string text;  // the rule file's exact bytes
-  std::shared_ptr<const CompiledRuleset> compiled;
+  std::shared_ptr<const engine::CompiledRuleset> compiled;
   ingest::FieldsRead fields_read{};  // declaration fields that must be present
   // Rule name -> `fixed` (mandated when it wins); holds are mandated whatever the rule.
   std::map<std::string, bool, std::less<>> fixed_by_rule;
@@ -58,7 +58,7 @@ class StoredRulesets {
 
 // Builds the entry for an already compiled ruleset and its text.
 std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
-                                               std::shared_ptr<const CompiledRuleset> compiled);
+                                               std::shared_ptr<const engine::CompiledRuleset> compiled);
 
 }  // namespace bukong::cli
 

@@ -2,7 +2,7 @@
 
 #include <utility>
 
-namespace bukong {
+namespace bukong::engine {
 
 CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name) {
   CompileTextResult result;
@@ -18,4 +18,4 @@ CompileTextResult CompileRulesetText(std::string_view text, std::string_view fil
   return result;
 }
 
-}  // namespace bukong
+}  // namespace bukong::engine

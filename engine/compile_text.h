@@ -19,7 +19,7 @@
 #include "dsl/compiler.h"
 #include "engine/engine.h"
 
-namespace bukong {
+namespace bukong::engine {
 
 struct CompileTextResult {
   // Every error and warning of the file, in source order, with line and column (SPEC §6).
@@ -37,6 +37,6 @@ struct CompileTextResult {
 // Thread-safe.
 CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name);
 
-}  // namespace bukong
+}  // namespace bukong::engine
 
 #endif  // BUKONG_ENGINE_COMPILE_TEXT_H_

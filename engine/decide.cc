@@ -14,7 +14,7 @@
 #include "engine/engine.h"
 #include "engine/internal/plan.h"
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 namespace {
 
 absl::Status MissingField(ir::Field f) {
@@ -330,4 +330,4 @@ absl::Status DecideInto(const CompiledRuleset& compiled, const SelectionKey& key
   return absl::OkStatus();
 }
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal

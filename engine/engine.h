@@ -1,11 +1,12 @@
 // The decision engine: SPEC §2 as a C++ library.
 //
 //   auto key = bukong::SelectionKey::FromHex(key_text);            // 32 hex digits
-//   auto compiled = bukong::CompileRuleset(std::move(ir_ruleset));  // from dsl::Compile
-//   bukong::Engine engine(*key, *compiled);
-//   absl::StatusOr<bukong::Decision> d = engine.Decide(declaration, &profile);
-//   std::puts(bukong::DecisionToJson(*d).c_str());
-//   engine.Swap(*bukong::CompileRuleset(std::move(next_ir)));      // while calls are in flight
+//   auto compiled = bukong::engine::CompileRuleset(std::move(ir_ruleset));  // from dsl::Compile
+//   bukong::engine::Engine engine(*key, *compiled);
+//   absl::StatusOr<bukong::engine::Decision> d = engine.Decide(declaration, &profile);
+//   std::puts(bukong::engine::DecisionToJson(*d).c_str());
+//   engine.Swap(*bukong::engine::CompileRuleset(std::move(next_ir)));      // while calls are in
+//   flight
 //
 // Three kinds of value, each immutable once made:
 //   SelectionKey      16 secret bytes; the draws of SPEC §2.5 are keyed by it.
@@ -37,19 +38,19 @@
 #include "absl/status/status.h"
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
+#include "core/declaration.h"
 #include "core/profile.h"
 #include "core/selection_key.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
 
-namespace bukong {
+namespace bukong::engine {
 
 // ---------------------------------------------------------------------------------------------
 class CompiledRuleset;
-namespace engine_internal {
+namespace internal {
 struct Plan;  // engine/internal/plan.h
 const Plan& PlanOf(const CompiledRuleset& compiled);
-}  // namespace engine_internal
+}  // namespace internal
 
 // A ruleset compiled into an evaluation plan. Immutable and safe to share between threads.
 // Made only by CompileRuleset, always held by std::shared_ptr<const CompiledRuleset>.
@@ -76,13 +77,13 @@ class CompiledRuleset {
 
  private:
   friend absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset);
-  friend const engine_internal::Plan& engine_internal::PlanOf(const CompiledRuleset&);
+  friend const internal::Plan& internal::PlanOf(const CompiledRuleset&);
   CompiledRuleset();
 
   ir::Ruleset ir_;
   std::string id_;
   std::array<bool, ir::kFieldCount> fields_read_{};
-  std::unique_ptr<engine_internal::Plan> plan_;
+  std::unique_ptr<internal::Plan> plan_;
 };
 
 // Compiles a checked ruleset (normally from dsl::Compile) into an evaluation plan. The IR is
@@ -221,6 +222,6 @@ class Engine {
   std::atomic<uint64_t> generation_;                // written under mu_, read without
 };
 
-}  // namespace bukong
+}  // namespace bukong::engine
 
 #endif  // BUKONG_ENGINE_ENGINE_H_

@@ -29,9 +29,9 @@ using bukong::Profile;
 
 // Compiles rule text; diagnostics are printed, and a file with errors is refused (it would
 // never replace the live ruleset).
-absl::StatusOr<std::shared_ptr<const bukong::CompiledRuleset>> CompileText(
+absl::StatusOr<std::shared_ptr<const bukong::engine::CompiledRuleset>> CompileText(
     const std::string& text, const std::string& name) {
-  bukong::CompileTextResult result = bukong::CompileRulesetText(text, name);
+  bukong::engine::CompileTextResult result = bukong::engine::CompileRulesetText(text, name);
   for (const auto& d : result.diagnostics) {
     std::fputs(bukong::dsl::FormatDiagnostic(name, text, d).c_str(), stderr);
   }
@@ -114,7 +114,7 @@ absl::Status Run(const std::string& db_dir, const std::string& rules_path, int t
   }
 
   // 4. Decide from several threads; the main thread swaps rulesets while they run.
-  bukong::Engine engine(key, first);
+  bukong::engine::Engine engine(key, first);
   std::atomic<bool> failed{false};
   std::atomic<uint64_t> under_first{0}, under_second{0};
   std::vector<std::string> errors(threads);
@@ -122,7 +122,7 @@ absl::Status Run(const std::string& db_dir, const std::string& rules_path, int t
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
-      bukong::Decision decision;
+      bukong::engine::Decision decision;
       for (uint64_t i = 0; i < per_thread && !failed; ++i) {
         const uint64_t n = static_cast<uint64_t>(t) * per_thread + i;
         const Declaration d = MakeDeclaration(n);
@@ -135,7 +135,7 @@ absl::Status Run(const std::string& db_dir, const std::string& rules_path, int t
         }
         // Every 1,000th decision: the ruleset it names decides the same on its own.
         if (i % 1000 == 0) {
-          auto again = bukong::Decide(decision.ruleset, key, d, profile ? &*profile : nullptr);
+          auto again = bukong::engine::Decide(decision.ruleset, key, d, profile ? &*profile : nullptr);
           if (!again.ok() || !(*again == decision)) {
             errors[t] = "a decision differs from its ruleset's own";
             failed = true;

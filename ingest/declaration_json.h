@@ -39,7 +39,7 @@
 
 #include "absl/status/status.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 
 namespace bukong::ingest {
 
@@ -69,7 +69,7 @@ class DeclarationParser {
   std::unique_ptr<Impl> impl_;
 };
 
-// The exact decimal of a JSON number's text (`-12.5e3`): twice_scaled as engine/declaration.h
+// The exact decimal of a JSON number's text (`-12.5e3`): twice_scaled as core/declaration.h
 // defines it. Returns InvalidArgument "invalid number" for text outside the JSON number
 // grammar, OutOfRange when the magnitude exceeds 10^19.
 absl::Status ExactDecimalFromJsonNumber(std::string_view text, ExactDecimal* out);

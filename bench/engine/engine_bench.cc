@@ -15,7 +15,7 @@
 #include "engine/internal/decide.h"
 #include "engine/internal/plan.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
 constexpr int kDeclarations = 100'000;
@@ -137,7 +137,7 @@ void BM_DecideAtomicSharedPtr(benchmark::State& state) {
     i = i + 1 == f.declarations.size() ? 0 : i + 1;
     std::shared_ptr<const CompiledRuleset> p = g_atomic_slot.load();
     benchmark::DoNotOptimize(
-        engine_internal::DecideInto(*p, key, f.declarations[i], f.profile_of[i], &out));
+        engine::internal::DecideInto(*p, key, f.declarations[i], f.profile_of[i], &out));
   }
   state.SetItemsProcessed(state.iterations());
 }
@@ -151,7 +151,7 @@ void BM_DecidePlanOnly(benchmark::State& state) {
   size_t i = static_cast<size_t>(state.thread_index()) * 7919;
   for (auto _ : state) {
     i = i + 1 == f.declarations.size() ? 0 : i + 1;
-    benchmark::DoNotOptimize(engine_internal::DecideInto(*f.ruleset, key, f.declarations[i],
+    benchmark::DoNotOptimize(engine::internal::DecideInto(*f.ruleset, key, f.declarations[i],
                                                              f.profile_of[i], &out));
   }
   state.SetItemsProcessed(state.iterations());
@@ -167,6 +167,6 @@ void BM_CompileRuleset(benchmark::State& state) {
 BENCHMARK(BM_CompileRuleset)->Arg(200)->Arg(10'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine
 
 BENCHMARK_MAIN();

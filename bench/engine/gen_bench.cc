@@ -20,7 +20,7 @@
 #include "gen/rules.h"
 #include "ingest/declaration_json.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
 constexpr uint64_t kSeed = 42;
@@ -141,6 +141,6 @@ void BM_GenCompileText(benchmark::State& state) {
 BENCHMARK(BM_GenCompileText)->Arg(200)->Arg(10'000)->Unit(benchmark::kMillisecond);
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine
 
 BENCHMARK_MAIN();

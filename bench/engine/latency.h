@@ -42,7 +42,7 @@ inline void SetLatencyCounters(benchmark::State& state, std::vector<int64_t>& sa
 // the quantiles. A Fixture has `engine`, `declarations` and `profile_of` (one per declaration).
 template <typename Fixture>
 void TimeEachDecision(benchmark::State& state, const Fixture& f) {
-  Decision out;
+  engine::Decision out;
   std::vector<int64_t> samples;
   samples.reserve(static_cast<size_t>(state.max_iterations));
   size_t i = 0;
@@ -67,23 +67,23 @@ struct WorkloadShape {
 template <typename Fixture>
 WorkloadShape MeasureShape(const Fixture& f) {
   WorkloadShape shape;
-  Decision out;
+  engine::Decision out;
   for (size_t i = 0; i < f.declarations.size(); ++i) {
     size_t candidates = 0;
-    if (!engine_internal::DecideInto(*f.ruleset, f.engine->key(), f.declarations[i],
+    if (!engine::internal::DecideInto(*f.ruleset, f.engine->key(), f.declarations[i],
                                          f.profile_of[i], &out, &candidates).ok())
       std::abort();
     shape.matched += static_cast<double>(out.matched.size());
     shape.candidates += static_cast<double>(candidates);
-    shape.inspected += out.outcome == Outcome::kInspect ? 1 : 0;
+    shape.inspected += out.outcome == engine::Outcome::kInspect ? 1 : 0;
   }
   const double n = static_cast<double>(std::max<size_t>(f.declarations.size(), 1));
   shape.matched /= n;
   shape.candidates /= n;
   shape.inspected /= n;
-  const engine_internal::CandidateIndex& index = engine_internal::PlanOf(*f.ruleset).index;
+  const engine::internal::CandidateIndex& index = engine::internal::PlanOf(*f.ruleset).index;
   size_t words = index.all_rules.size() + index.flag_requires.size();
-  for (const engine_internal::IndexDimension& dim : index.dimensions) words += dim.bits.size() + dim.summary.size();
+  for (const engine::internal::IndexDimension& dim : index.dimensions) words += dim.bits.size() + dim.summary.size();
   shape.index_mb = static_cast<double>(words * sizeof(uint64_t)) / 1e6;
   return shape;
 }
@@ -104,11 +104,11 @@ inline void Describe(benchmark::State& state, const WorkloadShape& shape) {
 // how the program keeps its profiles; profile_of points into it.
 template <typename Profiles>
 struct EngineFixture {
-  std::shared_ptr<const CompiledRuleset> ruleset;
+  std::shared_ptr<const engine::CompiledRuleset> ruleset;
   std::vector<Declaration> declarations;
   Profiles profiles;
   std::vector<const Profile*> profile_of;
-  std::unique_ptr<Engine> engine;
+  std::unique_ptr<engine::Engine> engine;
   WorkloadShape shape;
 };
 

@@ -60,7 +60,7 @@ int main(int argc, char** argv) {
   std::ifstream rules_in(rules_path);
   std::stringstream text;
   text << rules_in.rdbuf();
-  bukong::CompileTextResult compiled = bukong::CompileRulesetText(text.str(), rules_path);
+  bukong::engine::CompileTextResult compiled = bukong::engine::CompileRulesetText(text.str(), rules_path);
   for (const auto& d : compiled.diagnostics)
     if (d.severity == bukong::dsl::Diagnostic::Severity::kError)
       std::fputs(bukong::dsl::FormatDiagnostic(rules_path, text.str(), d).c_str(), stderr);
@@ -89,8 +89,8 @@ int main(int argc, char** argv) {
     else ++rejected;
   }
 
-  bukong::Engine engine(*key, compiled.ruleset);
-  std::vector<bukong::Decision> decisions(declarations.size());
+  bukong::engine::Engine engine(*key, compiled.ruleset);
+  std::vector<bukong::engine::Decision> decisions(declarations.size());
   std::vector<int64_t> latency(declarations.size());
   size_t errors = 0;
   const auto wall_start = std::chrono::steady_clock::now();
@@ -124,7 +124,7 @@ int main(int argc, char** argv) {
     for (const auto& d : decisions) {
       if (d.ruleset == nullptr) continue;
       json.clear();
-      bukong::AppendDecisionJson(d, &json);
+      bukong::engine::AppendDecisionJson(d, &json);
       out << json << '\n';
     }
   }

@@ -16,7 +16,7 @@
 #include "core/dates.h"
 #include "core/profile.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 
 namespace bukong::benchwork {
 

@@ -8,7 +8,7 @@
 
 #include "engine/internal/plan.h"
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 namespace {
 
 constexpr size_t kMaxBounds = 63;      // boundaries per date/number dimension (127 buckets)
@@ -572,4 +572,4 @@ std::vector<std::optional<ir::Condition>> BuildCandidateIndex(const ir::Ruleset&
   return residual;
 }
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal

@@ -40,7 +40,7 @@
 #include "dsl/ir.h"
 #include "engine/internal/facts.h"
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 struct Plan;
 
@@ -206,6 +206,6 @@ inline void ForEachCandidateBatch(const CandidateIndex& ix, const CandidateRows&
   visit(gathered, count);
 }
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal
 
 #endif  // BUKONG_ENGINE_INTERNAL_CANDIDATE_INDEX_H_

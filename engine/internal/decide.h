@@ -7,14 +7,14 @@
 #include "absl/status/status.h"
 #include "core/profile.h"
 #include "core/selection_key.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 
-namespace bukong {
+namespace bukong::engine {
 class CompiledRuleset;
 struct Decision;
-}  // namespace bukong
+}  // namespace bukong::engine
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 // Decides `declaration` under `compiled` into *out (engine/decide.cc); every field but
 // out->ruleset is written. `candidates`, when not null, receives how many rules the index
@@ -24,6 +24,6 @@ absl::Status DecideInto(const CompiledRuleset& compiled, const SelectionKey& key
                         const Declaration& declaration, const Profile* profile, Decision* out,
                         size_t* candidates = nullptr);
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal
 
 #endif  // BUKONG_ENGINE_INTERNAL_DECIDE_H_

@@ -16,7 +16,7 @@
 
 #include "dsl/ir.h"
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 inline constexpr uint32_t kNoSymbol = std::numeric_limits<uint32_t>::max();
 
@@ -108,6 +108,6 @@ inline std::optional<NumberSlot> NumberSlotOf(ir::Field f) {
 std::optional<uint32_t> DirectionId(std::string_view s);
 std::optional<uint32_t> ModeId(std::string_view s);
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal
 
 #endif  // BUKONG_ENGINE_INTERNAL_FACTS_H_

@@ -7,10 +7,10 @@
 
 #include "absl/status/statusor.h"
 #include "core/strings.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 #include "engine/internal/plan.h"
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 std::optional<uint32_t> DirectionId(std::string_view s) {
   if (s == "import") return 0;
@@ -291,4 +291,4 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   return absl::OkStatus();
 }
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal

@@ -27,11 +27,11 @@
 #include "engine/internal/facts.h"
 #include "engine/internal/rates.h"
 
-namespace bukong {
+namespace bukong::engine {
 class CompiledRuleset;
-}  // namespace bukong
+}  // namespace bukong::engine
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 enum class NodeKind : uint8_t {
   kTrue,
@@ -117,6 +117,6 @@ absl::Status BuildPlan(const ir::Ruleset& ruleset, const std::array<bool, ir::kF
 // The plan of a compiled ruleset (for engine/, its tests and benchmarks).
 const Plan& PlanOf(const CompiledRuleset& compiled);
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal
 
 #endif  // BUKONG_ENGINE_INTERNAL_PLAN_H_

@@ -9,7 +9,7 @@
 
 #include "core/selection_key.h"
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 Threshold ThresholdFor(int64_t ppm) {
   if (ppm >= ir::kMillion) return {0, true};
@@ -53,4 +53,4 @@ uint64_t Draw(const SelectionKey& key, std::string_view tag, std::string_view id
   return u;
 }
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal

@@ -11,7 +11,7 @@ namespace bukong {
 class SelectionKey;
 }
 
-namespace bukong::engine_internal {
+namespace bukong::engine::internal {
 
 // Selection threshold T(p) (SPEC §2.5): a draw u passes when `all` or u < value.
 struct Threshold {
@@ -37,6 +37,6 @@ GradeRate RateUnder(const ir::Action& a, const ir::Grade& g);
 // SipHash-2-4 (libsodium crypto_shorthash) of tag + id under the key, read little-endian.
 uint64_t Draw(const SelectionKey& key, std::string_view tag, std::string_view id);
 
-}  // namespace bukong::engine_internal
+}  // namespace bukong::engine::internal
 
 #endif  // BUKONG_ENGINE_INTERNAL_RATES_H_

@@ -10,10 +10,10 @@
 #include "tests/engine/random_ir.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 
 TEST(ConcurrencyTest, DecisionsSeeOneRulesetWholeWhileSwapping) {
   RandomIr random(21);
@@ -99,4 +99,4 @@ TEST(ConcurrencyTest, DecisionsSeeOneRulesetWholeWhileSwapping) {
 }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

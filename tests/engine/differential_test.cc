@@ -7,10 +7,10 @@
 #include "tests/engine/random_ir.h"
 #include "tests/engine/reference.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 
 void RunDifferential(uint64_t seed, int rulesets, int declarations_each, int max_rules) {
   RandomIr random(seed);
@@ -47,4 +47,4 @@ TEST(DifferentialTest, SmallRulesets) { RunDifferential(1, 200, 250, 12); }
 TEST(DifferentialTest, LargerRulesets) { RunDifferential(2, 50, 1000, 80); }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

@@ -13,14 +13,14 @@
 #include "tests/engine/test_util.h"
 #include "tests/testing/status_matchers.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
 using ::bukong::testing::IsOk;
 using ::bukong::testing::StatusIs;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 using Op = ir::CompareOp;
 using F = ir::Field;
 
@@ -103,17 +103,17 @@ TEST(SipHashTest, DrawIsTagThenIdReadLittleEndian) {
   // Vector 15 (message 00..0e) read little-endian is the paper's a129ca6149be45e5.
   std::string fifteen;
   for (int i = 0; i < 15; ++i) fifteen.push_back(static_cast<char>(i));
-  EXPECT_EQ(engine_internal::Draw(key, "", fifteen), 0xa129ca6149be45e5ull);
-  EXPECT_EQ(engine_internal::Draw(key, "select:", "D0001"), Sip(key, "select:D0001"));
-  EXPECT_NE(engine_internal::Draw(key, "select:", "D0001"),
-            engine_internal::Draw(key, "site:", "D0001"));
+  EXPECT_EQ(engine::internal::Draw(key, "", fifteen), 0xa129ca6149be45e5ull);
+  EXPECT_EQ(engine::internal::Draw(key, "select:", "D0001"), Sip(key, "select:D0001"));
+  EXPECT_NE(engine::internal::Draw(key, "select:", "D0001"),
+            engine::internal::Draw(key, "site:", "D0001"));
   // Long ids (beyond the stack buffer) hash the same bytes.
   const std::string long_id(1000, 'x');
-  EXPECT_EQ(engine_internal::Draw(key, "method:", long_id), Sip(key, "method:" + long_id));
+  EXPECT_EQ(engine::internal::Draw(key, "method:", long_id), Sip(key, "method:" + long_id));
 }
 
 TEST(ThresholdTest, ExactFloorOfPTimesTwoTo64OverAMillion) {
-  using engine_internal::ThresholdFor;
+  using engine::internal::ThresholdFor;
   EXPECT_EQ(ThresholdFor(1).value, 18446744073709ull);  // floor(2^64 / 10^6)
   EXPECT_EQ(ThresholdFor(500000).value, 1ull << 63);
   EXPECT_EQ(ThresholdFor(999999).value, 18446725626965477906ull);
@@ -338,8 +338,8 @@ TEST(DrawTest, InspectedExactlyWhenTheSelectDrawIsBelowTheThreshold) {
     EXPECT_EQ(d->outcome == Outcome::kInspect, u < (1ull << 63)) << id;
     if (d->outcome != Outcome::kInspect) continue;
     ++inspected;
-    const bool port = Sip(TestKey(), "site:" + id) < engine_internal::ThresholdFor(300'000).value;
-    const bool nii = Sip(TestKey(), "method:" + id) < engine_internal::ThresholdFor(700'000).value;
+    const bool port = Sip(TestKey(), "site:" + id) < engine::internal::ThresholdFor(300'000).value;
+    const bool nii = Sip(TestKey(), "method:" + id) < engine::internal::ThresholdFor(700'000).value;
     EXPECT_EQ(d->site == ir::Site::kPort, port);
     EXPECT_EQ(d->method == ir::Method::kNii, nii);
   }
@@ -722,12 +722,12 @@ TEST(EngineTest, SameInputsSameDecision) {
 }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 
 // The plan must not test every rule against every declaration: rules keyed on HS codes are
 // offered only to declarations whose code can match, by direction too.
@@ -749,7 +749,7 @@ TEST(IndexTest, OnlyRulesWhoseCodesCanMatchAreCandidates) {
     Decision out;
     size_t n = 0;
     EXPECT_TRUE(
-        engine_internal::DecideInto(**compiled, TestKey(), d, nullptr, &out, &n).ok());
+        engine::internal::DecideInto(**compiled, TestKey(), d, nullptr, &out, &n).ok());
     return n;
   };
   // The index works at the precision the rules name codes with: of sub0..sub14, which share
@@ -785,7 +785,7 @@ TEST(IndexTest, TooManyNamedCodesAreIndexedByShorterPrefixes) {
   ASSERT_THAT(compiled, IsOk());
   auto matched = [&](const std::string& hs, size_t* candidates) {
     Decision out;
-    EXPECT_THAT(engine_internal::DecideInto(**compiled, TestKey(), MakeDeclaration("D1", hs),
+    EXPECT_THAT(engine::internal::DecideInto(**compiled, TestKey(), MakeDeclaration("D1", hs),
                                                 nullptr, &out, candidates),
                 IsOk());
     return std::vector<uint32_t>(out.matched.begin(), out.matched.end());
@@ -820,4 +820,4 @@ TEST(IndexTest, FileOrderDecidesWhateverOrderTheIndexOffersRules) {
 }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

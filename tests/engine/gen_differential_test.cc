@@ -13,10 +13,10 @@
 #include "tests/engine/reference.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 
 void Compare(uint64_t seed, uint64_t rules, uint64_t declarations) {
   gen::RulesetOptions ro;
@@ -73,4 +73,4 @@ TEST(GenDifferentialTest, TwoThousandRules) { Compare(8, 2'000, 10'000); }
 TEST(GenDifferentialTest, TenThousandRules) { Compare(9, 10'000, 3'000); }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

@@ -18,10 +18,10 @@
 #include "tests/engine/reference.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 
 class HsRulesetMaker {
  public:
@@ -146,8 +146,8 @@ void CompareWithReference(uint64_t seed, int sets, int rules, int declarations,
     ASSERT_TRUE(compiled.ok()) << compiled.status();
     if (expected_digits >= 0) {
       bool found = false;
-      for (const engine_internal::IndexDimension& dim : engine_internal::PlanOf(**compiled).index.dimensions) {
-        if (dim.kind != engine_internal::IndexDimension::Kind::kHs) continue;
+      for (const engine::internal::IndexDimension& dim : engine::internal::PlanOf(**compiled).index.dimensions) {
+        if (dim.kind != engine::internal::IndexDimension::Kind::kHs) continue;
         found = true;
         EXPECT_EQ(dim.hs_max_digits, expected_digits);
       }
@@ -180,4 +180,4 @@ TEST(HsIndexTest, CodesCutToSixDigits) { CompareWithReference(5, 5, 60, 300, Man
 TEST(HsIndexTest, CodesCutToHeadings) { CompareWithReference(6, 5, 60, 300, ManyCodes(10'000), 4); }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

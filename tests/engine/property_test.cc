@@ -8,10 +8,10 @@
 #include "tests/engine/random_ir.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 
 std::shared_ptr<const CompiledRuleset> MustCompile(ir::Ruleset rs) {
   auto compiled = CompileRuleset(std::move(rs));
@@ -148,4 +148,4 @@ TEST(PropertyTest, FactorPointTwoInspectsAboutAFifthAsOftenOnTheSameTraffic) {
 }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

@@ -10,10 +10,10 @@
 
 #include "core/profile.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong::enginetest {
+namespace bukong::engine::test {
 
 class RandomIr {
  public:
@@ -215,6 +215,6 @@ class RandomIr {
   std::vector<std::string> grade_names_;
 };
 
-}  // namespace bukong::enginetest
+}  // namespace bukong::engine::test
 
 #endif  // BUKONG_TESTS_ENGINE_RANDOM_IR_H_

@@ -14,10 +14,10 @@
 
 #include "core/profile.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 #include "engine/engine.h"
 
-namespace bukong::enginetest {
+namespace bukong::engine::test {
 
 struct RefDecision {
   std::string id;
@@ -306,6 +306,6 @@ class ReferenceEvaluator {
   SelectionKey key_;
 };
 
-}  // namespace bukong::enginetest
+}  // namespace bukong::engine::test
 
 #endif  // BUKONG_TESTS_ENGINE_REFERENCE_H_

@@ -12,10 +12,10 @@
 
 #include "core/dates.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 #include "engine/engine.h"
 
-namespace bukong::enginetest {
+namespace bukong::engine::test {
 
 // The exact decimal of a number's text ("100000.0", "-0.5", "1e3" is not accepted), with the
 // ExactDecimal convention: 2 * trunc(v * 10^18), +-1 when digits remain beyond the 18th.
@@ -230,6 +230,6 @@ inline SelectionKey TestKey() {
   return SelectionKey(bytes);
 }
 
-}  // namespace bukong::enginetest
+}  // namespace bukong::engine::test
 
 #endif  // BUKONG_TESTS_ENGINE_TEST_UTIL_H_

@@ -7,10 +7,10 @@
 #include "tests/engine/test_util.h"
 #include "tests/testing/spec_example.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using namespace ::bukong::enginetest;
+using namespace ::bukong::engine::test;
 using ::testing::ElementsAre;
 
 constexpr std::string_view kExample = ::bukong::testing::kSpecExample;
@@ -124,4 +124,4 @@ TEST(CompileTextTest, ErrorsComeBackAsDiagnosticsAndNoRuleset) {
 }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine

@@ -42,7 +42,7 @@ double MeanMatches(uint64_t seed, uint64_t rules, uint64_t declarations) {
   dsl::CompileResult result = dsl::Compile(text, "generated.rules");
   EXPECT_TRUE(result.ruleset.has_value());
   if (!result.ruleset) return -1;
-  auto compiled = CompileRuleset(*result.ruleset);
+  auto compiled = engine::CompileRuleset(*result.ruleset);
   EXPECT_TRUE(compiled.ok()) << compiled.status();
   if (!compiled.ok()) return -1;
 
@@ -67,7 +67,7 @@ double MeanMatches(uint64_t seed, uint64_t rules, uint64_t declarations) {
     absl::Status status = parser.Parse(line, &d);
     EXPECT_TRUE(status.ok()) << status;
     auto it = by_id.find(d.enterprise);
-    auto decision = Decide(*compiled, key, d, it == by_id.end() ? nullptr : &it->second);
+    auto decision = engine::Decide(*compiled, key, d, it == by_id.end() ? nullptr : &it->second);
     EXPECT_TRUE(decision.ok()) << decision.status();
     if (!decision.ok()) continue;
     matched += decision->matched.size();

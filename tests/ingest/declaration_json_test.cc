@@ -160,7 +160,7 @@ TEST(DeclarationJsonTest, NumbersAreExactDecimalsOfTheirText) {
 
 TEST(DeclarationJsonTest, ComparisonAgainstLiteralsIsExact) {
   // value > 100_000 is false for 100000.0 and true for 100000.0000000000000000001.
-  ExactDecimal literal = ExactDecimal::FromLiteral(ir::Decimal{100000 * kScale});
+  ExactDecimal literal = ExactDecimal::FromScaled(ir::Decimal{100000 * kScale}.scaled);
   Declaration d;
   ASSERT_THAT(ParseAll(Record({{"value", "100000.0"}}), &d), IsOk());
   EXPECT_FALSE(d.value > literal);

@@ -1,19 +1,22 @@
-// A customs declaration as the engine reads it (SPEC §3), already parsed and validated.
-// ingest/declaration_json.h builds one from a JSON Lines record; tests and generators may
-// fill one directly.
-#ifndef BUKONG_ENGINE_DECLARATION_H_
-#define BUKONG_ENGINE_DECLARATION_H_
+// A customs declaration as the engine reads it (SPEC §3), already parsed and validated. It
+// sits beside Profile in core/ so that ingest/ (which builds one from a JSON Lines record,
+// ingest/declaration_json.h), gen/, storage/ and engine/ share it without including each
+// other; tests and generators may fill one directly.
+#ifndef BUKONG_CORE_DECLARATION_H_
+#define BUKONG_CORE_DECLARATION_H_
 
 #include <cstdint>
 #include <string>
 
 #include "core/dates.h"
-#include "dsl/ir.h"
 
 namespace bukong {
 
 enum class Direction : uint8_t { kImport, kExport, kTransit };
 enum class TransportMode : uint8_t { kSea, kAir, kRail, kRoad, kPost };
+
+// Decimal literals and values are scaled by 10^18 (ir::Decimal::kScale is this constant).
+inline constexpr int64_t kDecimalScale = 1'000'000'000'000'000'000;
 
 // The exact decimal value of a number's JSON text, comparable exactly with rule literals
 // (ir::Decimal, which have at most 18 decimals).
@@ -28,9 +31,10 @@ struct ExactDecimal {
   friend bool operator==(const ExactDecimal&, const ExactDecimal&) = default;
   friend auto operator<=>(const ExactDecimal&, const ExactDecimal&) = default;
 
-  static ExactDecimal FromLiteral(const ir::Decimal& d) { return {d.scaled * 2}; }
+  // From a literal scaled by kDecimalScale (ir::Decimal::scaled).
+  static ExactDecimal FromScaled(__int128 scaled) { return {scaled * 2}; }
   static ExactDecimal FromInteger(int64_t v) {
-    return {static_cast<__int128>(v) * ir::Decimal::kScale * 2};
+    return {static_cast<__int128>(v) * kDecimalScale * 2};
   }
 };
 
@@ -64,4 +68,4 @@ struct Declaration {
 
 }  // namespace bukong
 
-#endif  // BUKONG_ENGINE_DECLARATION_H_
+#endif  // BUKONG_CORE_DECLARATION_H_
