@@ -37,6 +37,8 @@
 namespace bukong::cli {
 namespace {
 
+using namespace ::bukong::engine;  // Decide, Explain and their types
+
 class ExplainCommand : public Command {
  public:
   int Order() const override { return 45; }

@@ -25,6 +25,8 @@
 namespace bukong::cli {
 namespace {
 
+using namespace ::bukong::engine;  // Decide, Explain and their types
+
 std::string Indent(std::string_view text, std::string_view prefix) {
   std::string out;
   size_t start = 0;

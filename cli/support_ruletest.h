@@ -24,7 +24,7 @@
 #include "core/profile.h"
 #include "core/selection_key.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 
 namespace bukong::cli {
 

@@ -12,7 +12,7 @@
 #include "core/dates.h"
 #include "core/json.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
 using K = ir::Condition::Kind;
@@ -682,4 +682,4 @@ std::string ExplanationToJson(const ir::Ruleset& rs, const Explanation& e) {
   return out;
 }
 
-}  // namespace bukong
+}  // namespace bukong::engine

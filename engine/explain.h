@@ -29,9 +29,9 @@
 #include "core/profile.h"
 #include "core/selection_key.h"
 #include "dsl/ir.h"
-#include "engine/declaration.h"
+#include "core/declaration.h"
 
-namespace bukong {
+namespace bukong::engine {
 
 // One leaf of a rule's condition (a comparison, an `in`, a `has`, a commodity test).
 struct AtomTrace {
@@ -94,6 +94,6 @@ std::string ExplanationToJson(const ir::Ruleset& ruleset, const Explanation& e);
 // A rate in parts per million as officers write it: 30000 -> "3%", 1500 -> "0.15%".
 std::string PpmText(int64_t ppm);
 
-}  // namespace bukong
+}  // namespace bukong::engine
 
 #endif  // BUKONG_ENGINE_EXPLAIN_H_

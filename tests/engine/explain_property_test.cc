@@ -17,10 +17,10 @@
 #include "ingest/declaration_json.h"
 #include "tests/engine/test_util.h"
 
-namespace bukong {
+namespace bukong::engine {
 namespace {
 
-using ::bukong::enginetest::TestKey;
+using ::bukong::engine::test::TestKey;
 
 // Runs `declarations` generated declarations through both; returns how many were compared.
 void Compare(const std::string& text, uint64_t seed, uint64_t declarations,
@@ -130,4 +130,4 @@ TEST(ExplainPropertyTest, RegimeFiles) {
 TEST(ExplainPropertyTest, AtLeastOneHundredThousand) { EXPECT_GE(total, 100'000u); }
 
 }  // namespace
-}  // namespace bukong
+}  // namespace bukong::engine
