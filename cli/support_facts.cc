@@ -57,7 +57,7 @@ absl::Status DecisionReader::Read(std::string_view json, StoredDecision* out) {
     target->assign(text);
   }
   if (!seen_outcome || !seen_grade || !seen_rule) return bad("lacks outcome, grade or rule");
-  if (out->outcome != "release" && out->outcome != "inspect" && out->outcome != "hold") {
+  if (!ParseOutcome(out->outcome)) {
     return bad(fmt::format("has an unknown outcome '{}'", out->outcome));
   }
   return absl::OkStatus();

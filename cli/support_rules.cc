@@ -9,6 +9,7 @@
 #include "cli/support_files.h"
 #include "cli/support_status.h"
 #include "dsl/compiler.h"
+#include "engine/compile_text.h"
 
 namespace bukong::cli {
 
@@ -51,22 +52,21 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
     return nullptr;
   }
   std::string text = *std::move(read);
-  dsl::CompileResult result = dsl::Compile(text, path);
+  engine::CompileTextResult result = engine::CompileRulesetText(text, path);
   for (const dsl::Diagnostic& d : result.diagnostics) {
     const std::string message = dsl::FormatDiagnostic(path, text, d);
     std::fwrite(message.data(), 1, message.size(), stderr);
   }
-  if (result.HasErrors() || !result.ruleset) {
+  if (!result.status.ok()) {  // the checked IR was refused: a compiler bug, not the user's
+    fmt::print(stderr, "{}: error: {}\n", path, Message(result.status));
+    return nullptr;
+  }
+  if (!result.ok()) {
     fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, result.ErrorCount(),
                result.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  auto compiled = engine::CompileRuleset(*std::move(result.ruleset));
-  if (!compiled.ok()) {
-    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
-    return nullptr;
-  }
-  return MakeRulesetEntry(std::move(text), *std::move(compiled));
+  return MakeRulesetEntry(std::move(text), std::move(result.ruleset));
 }
 
 absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
@@ -83,19 +83,19 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
         absl::NotFoundError(fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
   }
   const storage::StoredRuleset& r = **stored;
-  dsl::CompileResult result = dsl::Compile(r.text, fmt::format("{}@{}", r.name, r.version));
-  if (result.HasErrors() || !result.ruleset) {
+  engine::CompileTextResult result =
+      engine::CompileRulesetText(r.text, fmt::format("{}@{}", r.name, r.version));
+  if (!result.status.ok()) {
+    return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
+                                                          r.version, sha.substr(0, 12),
+                                                          Message(result.status))));
+  }
+  if (!result.ok()) {
     return fail(absl::FailedPreconditionError(
         fmt::format("stored ruleset {}@{} ({}) no longer compiles ({} errors)", r.name, r.version,
                     sha.substr(0, 12), result.ErrorCount())));
   }
-  auto compiled = engine::CompileRuleset(*std::move(result.ruleset));
-  if (!compiled.ok()) {
-    return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
-                                                          r.version, sha.substr(0, 12),
-                                                          Message(compiled.status()))));
-  }
-  auto entry = MakeRulesetEntry(r.text, *std::move(compiled));
+  auto entry = MakeRulesetEntry(r.text, std::move(result.ruleset));
   const RulesetEntry* pointer = entry.get();
   by_sha_.emplace(std::string(sha), std::move(entry));
   return pointer;

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 #include "core/dates.h"
 
@@ -14,6 +15,19 @@ namespace bukong {
 
 enum class Direction : uint8_t { kImport, kExport, kTransit };
 enum class TransportMode : uint8_t { kSea, kAir, kRail, kRoad, kPost };
+
+// The names of directions and modes, indexed by enum value: the one table the rule checker,
+// the engine and the readers use.
+inline constexpr std::string_view kDirectionNames[] = {"import", "export", "transit"};
+inline constexpr std::string_view kModeNames[] = {"sea", "air", "rail", "road", "post"};
+
+// The enum value a name spells (an index into the table above), or -1.
+template <size_t N>
+constexpr int IndexOfName(const std::string_view (&names)[N], std::string_view name) {
+  for (size_t i = 0; i < N; ++i)
+    if (names[i] == name) return static_cast<int>(i);
+  return -1;
+}
 
 // Decimal literals and values are scaled by 10^18 (ir::Decimal::kScale is this constant).
 inline constexpr int64_t kDecimalScale = 1'000'000'000'000'000'000;

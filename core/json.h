@@ -1,4 +1,5 @@
-// Writing JSON text. (Reading is simdjson's job; none of our libraries writes JSON.)
+// Writing JSON strings: the one escaping every module uses (decision lines, audit records,
+// CLI output). Reading JSON is simdjson's job.
 #ifndef BUKONG_CORE_JSON_H_
 #define BUKONG_CORE_JSON_H_
 

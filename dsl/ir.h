@@ -51,26 +51,25 @@ enum class Field : uint8_t {
   kHits,         // number
   kHitRate,      // number in [0,1]: hits / inspections, 0 when none
 };
-inline constexpr int kFieldCount = 16;
+inline constexpr int kFieldCount = static_cast<int>(Field::kHitRate) + 1;
 
 // True for the fields that come from the declaration (and so must be present on input when
 // the ruleset reads them).
 inline constexpr bool IsDeclarationField(Field f) { return f <= Field::kDate; }
 
-// The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...).
-// Header-only so that engine/, which does not link the compiler, names fields the same way.
-inline const char* FieldName(Field f) {
-  static constexpr const char* kNames[kFieldCount] = {
-      "direction",        "hs",
-      "origin",           "trade_country",
-      "port",             "mode",
-      "value",            "weight",
-      "two_step",         "date",
-      "grade",            "enterprise.flags",
-      "enterprise.age_days", "enterprise.inspections",
-      "enterprise.hits",  "enterprise.hit_rate"};
+// The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...),
+// indexed by Field. Header-only so that engine/, which does not link the compiler, names
+// fields the same way; the checker's field table takes its names from here.
+inline constexpr const char* kFieldNames[kFieldCount] = {
+    "direction",           "hs",                     "origin",          "trade_country",
+    "port",                "mode",                   "value",           "weight",
+    "two_step",            "date",                   "grade",           "enterprise.flags",
+    "enterprise.age_days", "enterprise.inspections", "enterprise.hits", "enterprise.hit_rate"};
+static_assert(kFieldNames[kFieldCount - 1] != nullptr, "every Field needs its name here");
+
+inline constexpr const char* FieldName(Field f) {
   const int i = static_cast<int>(f);
-  return i >= 0 && i < kFieldCount ? kNames[i] : "?";
+  return i >= 0 && i < kFieldCount ? kFieldNames[i] : "?";
 }
 
 enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };

@@ -18,4 +18,11 @@ CompileTextResult CompileRulesetText(std::string_view text, std::string_view fil
   return result;
 }
 
+int CompileTextResult::ErrorCount() const {
+  int n = 0;
+  for (const dsl::Diagnostic& d : diagnostics)
+    if (d.severity == dsl::Diagnostic::Severity::kError) ++n;
+  return n;
+}
+
 }  // namespace bukong::engine

@@ -31,6 +31,8 @@ struct CompileTextResult {
   absl::Status status;
 
   bool ok() const { return ruleset != nullptr; }
+  // How many of the diagnostics are errors.
+  int ErrorCount() const;
 };
 
 // Compiles `text`, named `file_name` in diagnostics and in ir::Ruleset::source_name.

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "absl/strings/ascii.h"
+#include "core/json.h"
 #include "core/sha256.h"
 #include "core/status_macros.h"
 #include "core/strings.h"
@@ -35,53 +36,6 @@ void CollectFields(const ir::Condition& c, std::array<bool, ir::kFieldCount>* re
       if (f >= 0 && f < ir::kFieldCount) (*reads)[f] = true;
     }
   }
-}
-
-void AppendJsonString(std::string_view s, std::string* out) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  out->push_back('"');
-  size_t run = 0;  // start of the bytes not yet copied
-  for (size_t i = 0; i < s.size(); ++i) {
-    const unsigned char c = static_cast<unsigned char>(s[i]);
-    if (c >= 0x20 && c != '"' && c != '\\') continue;
-    out->append(s.data() + run, i - run);
-    run = i + 1;
-    switch (c) {
-      case '"':
-        out->append("\\\"");
-        break;
-      case '\\':
-        out->append("\\\\");
-        break;
-      case '\n':
-        out->append("\\n");
-        break;
-      case '\t':
-        out->append("\\t");
-        break;
-      case '\r':
-        out->append("\\r");
-        break;
-      case '\b':
-        out->append("\\b");
-        break;
-      case '\f':
-        out->append("\\f");
-        break;
-      default:
-        out->append("\\u00");
-        out->push_back(kHex[c >> 4]);
-        out->push_back(kHex[c & 15]);
-    }
-  }
-  out->append(s.data() + run, s.size() - run);
-  out->push_back('"');
-}
-
-std::string JsonString(std::string_view s) {
-  std::string out;
-  AppendJsonString(s, &out);
-  return out;
 }
 
 }  // namespace
@@ -121,17 +75,6 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 // ---------------------------------------------------------------------------------------------
 // Decision
 
-const char* OutcomeName(Outcome o) {
-  switch (o) {
-    case Outcome::kRelease:
-      return "release";
-    case Outcome::kInspect:
-      return "inspect";
-    case Outcome::kHold:
-      return "hold";
-  }
-  return "?";
-}
 const char* SiteName(ir::Site s) { return s == ir::Site::kPort ? "port" : "destination"; }
 const char* MethodName(ir::Method m) { return m == ir::Method::kNii ? "nii" : "manual"; }
 
@@ -188,7 +131,7 @@ void AppendDraw(uint64_t v, std::string* out) {
 void AppendDecisionJson(const Decision& d, std::string* out) {
   const ir::Ruleset& rs = d.ruleset->ir();
   out->append("{\"id\":");
-  AppendJsonString(d.id, out);
+  AppendJsonString(*out, d.id);
   out->append(",\"outcome\":\"");
   out->append(OutcomeName(d.outcome));
   out->append("\",\"site\":");

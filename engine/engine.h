@@ -39,6 +39,7 @@
 #include "absl/status/statusor.h"
 #include "absl/types/span.h"
 #include "core/declaration.h"
+#include "core/outcome.h"
 #include "core/profile.h"
 #include "core/selection_key.h"
 #include "dsl/ir.h"
@@ -95,8 +96,9 @@ class CompiledRuleset {
 absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset ruleset);
 
 // ---------------------------------------------------------------------------------------------
-enum class Outcome : uint8_t { kRelease, kInspect, kHold };
-const char* OutcomeName(Outcome o);    // "release", "inspect", "hold"
+// The outcome (core/outcome.h: one definition for engine, report and storage).
+using ::bukong::Outcome;
+using ::bukong::OutcomeName;  // "release", "inspect", "hold"
 const char* SiteName(ir::Site s);      // "port", "destination"
 const char* MethodName(ir::Method m);  // "nii", "manual"
 

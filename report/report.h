@@ -21,9 +21,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/outcome.h"
+
 namespace bukong::report {
 
-enum class Outcome : uint8_t { kRelease, kInspect, kHold };
+using ::bukong::Outcome;  // core/outcome.h: the one definition
 
 // What stats and what-if need to know of one decision.
 struct DecisionFacts {

@@ -3,12 +3,14 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <iterator>
 #include <map>
 #include <set>
 #include <utility>
 #include <variant>
 
 #include "core/dates.h"
+#include "core/declaration.h"
 #include "core/hs2022.h"
 #include "dsl/internal/source.h"
 #include "dsl/suggest.h"
@@ -44,29 +46,31 @@ namespace x3 = boost::spirit::x3;
 enum class Type : uint8_t { kEnum, kHs, kCountry, kString, kNumber, kBool, kDate, kGrade, kFlags };
 
 struct FieldInfo {
-  std::string_view name;
+  std::string_view name;  // ir::FieldName(field): names are defined once, in dsl/ir.h
   ir::Field field;
   Type type;
 };
 
+// Each field's type, in ir::Field order (the static_asserts below fail to compile when a field
+// is added to ir::Field but not here, or out of order).
+constexpr FieldInfo Info(ir::Field f, Type type) { return {ir::FieldName(f), f, type}; }
 constexpr FieldInfo kFields[] = {
-    {"direction", ir::Field::kDirection, Type::kEnum},
-    {"hs", ir::Field::kHs, Type::kHs},
-    {"origin", ir::Field::kOrigin, Type::kCountry},
-    {"trade_country", ir::Field::kTradeCountry, Type::kCountry},
-    {"port", ir::Field::kPort, Type::kString},
-    {"mode", ir::Field::kMode, Type::kEnum},
-    {"value", ir::Field::kValue, Type::kNumber},
-    {"weight", ir::Field::kWeight, Type::kNumber},
-    {"two_step", ir::Field::kTwoStep, Type::kBool},
-    {"date", ir::Field::kDate, Type::kDate},
-    {"grade", ir::Field::kGrade, Type::kGrade},
-    {"enterprise.flags", ir::Field::kFlags, Type::kFlags},
-    {"enterprise.age_days", ir::Field::kAgeDays, Type::kNumber},
-    {"enterprise.inspections", ir::Field::kInspections, Type::kNumber},
-    {"enterprise.hits", ir::Field::kHits, Type::kNumber},
-    {"enterprise.hit_rate", ir::Field::kHitRate, Type::kNumber},
+    Info(ir::Field::kDirection, Type::kEnum),     Info(ir::Field::kHs, Type::kHs),
+    Info(ir::Field::kOrigin, Type::kCountry),     Info(ir::Field::kTradeCountry, Type::kCountry),
+    Info(ir::Field::kPort, Type::kString),        Info(ir::Field::kMode, Type::kEnum),
+    Info(ir::Field::kValue, Type::kNumber),       Info(ir::Field::kWeight, Type::kNumber),
+    Info(ir::Field::kTwoStep, Type::kBool),       Info(ir::Field::kDate, Type::kDate),
+    Info(ir::Field::kGrade, Type::kGrade),        Info(ir::Field::kFlags, Type::kFlags),
+    Info(ir::Field::kAgeDays, Type::kNumber),     Info(ir::Field::kInspections, Type::kNumber),
+    Info(ir::Field::kHits, Type::kNumber),        Info(ir::Field::kHitRate, Type::kNumber),
 };
+static_assert(std::size(kFields) == ir::kFieldCount, "every ir::Field needs its type here");
+constexpr bool FieldsInOrder() {
+  for (size_t i = 0; i < std::size(kFields); ++i)
+    if (static_cast<size_t>(kFields[i].field) != i) return false;
+  return true;
+}
+static_assert(FieldsInOrder(), "kFields must list ir::Field in enum order");
 
 const FieldInfo* FindField(std::string_view name) {
   for (const FieldInfo& info : kFields) {
@@ -76,8 +80,9 @@ const FieldInfo* FindField(std::string_view name) {
 }
 
 std::vector<std::string_view> EnumValues(ir::Field field) {
-  if (field == ir::Field::kDirection) return {"import", "export", "transit"};
-  return {"sea", "air", "rail", "road", "post"};
+  if (field == ir::Field::kDirection)
+    return {std::begin(kDirectionNames), std::end(kDirectionNames)};
+  return {std::begin(kModeNames), std::end(kModeNames)};
 }
 
 // How a type is named in messages, with the operators it takes.

@@ -13,17 +13,13 @@
 namespace bukong::engine::internal {
 
 std::optional<uint32_t> DirectionId(std::string_view s) {
-  if (s == "import") return 0;
-  if (s == "export") return 1;
-  if (s == "transit") return 2;
-  return std::nullopt;
+  const int i = IndexOfName(kDirectionNames, s);
+  return i < 0 ? std::nullopt : std::optional<uint32_t>(i);
 }
 
 std::optional<uint32_t> ModeId(std::string_view s) {
-  static constexpr std::string_view kModes[] = {"sea", "air", "rail", "road", "post"};
-  for (uint32_t i = 0; i < 5; ++i)
-    if (s == kModes[i]) return i;
-  return std::nullopt;
+  const int i = IndexOfName(kModeNames, s);
+  return i < 0 ? std::nullopt : std::optional<uint32_t>(i);
 }
 
 namespace {
