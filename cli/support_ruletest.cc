@@ -271,23 +271,19 @@ class Reader {
       if (!day) return Error(fmt::format("'date' is a date YYYY-MM-DD, found '{}'", v));
       d.date = *day;
     } else if (key == "direction") {
-      static constexpr std::array<std::string_view, 3> kDirections = {"import", "export",
-                                                                       "transit"};
-      auto it = std::find(kDirections.begin(), kDirections.end(), v);
-      if (it == kDirections.end()) {
+      int index = IndexOfName(kDirectionNames, v);
+      if (index < 0) {
         return Error(fmt::format("'direction' is import, export or transit, found '{}'{}", v,
-                                 dsl::DidYouMean(v, kDirections)));
+                                 dsl::DidYouMean(v, kDirectionNames)));
       }
-      d.direction = static_cast<Direction>(it - kDirections.begin());
+      d.direction = static_cast<Direction>(index);
     } else if (key == "mode") {
-      static constexpr std::array<std::string_view, 5> kModes = {"sea", "air", "rail", "road",
-                                                                  "post"};
-      auto it = std::find(kModes.begin(), kModes.end(), v);
-      if (it == kModes.end()) {
+      int index = IndexOfName(kModeNames, v);
+      if (index < 0) {
         return Error(fmt::format("'mode' is sea, air, rail, road or post, found '{}'{}", v,
-                                 dsl::DidYouMean(v, kModes)));
+                                 dsl::DidYouMean(v, kModeNames)));
       }
-      d.mode = static_cast<TransportMode>(it - kModes.begin());
+      d.mode = static_cast<TransportMode>(index);
     } else if (key == "hs") {
       std::string digits;
       for (char ch : v) {

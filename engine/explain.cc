@@ -99,14 +99,8 @@ std::string SymbolList(const ir::Condition& c) {
   return out;
 }
 
-const char* DirectionText(Direction d) {
-  static constexpr const char* kNames[] = {"import", "export", "transit"};
-  return kNames[static_cast<int>(d)];
-}
-const char* ModeText(TransportMode m) {
-  static constexpr const char* kNames[] = {"sea", "air", "rail", "road", "post"};
-  return kNames[static_cast<int>(m)];
-}
+std::string_view DirectionText(Direction d) { return kDirectionNames[static_cast<int>(d)]; }
+std::string_view ModeText(TransportMode m) { return kModeNames[static_cast<int>(m)]; }
 
 // -1, 0, 1 as hits/inspections compares with literal scaled / 10^18.
 int CompareHitRate(uint64_t hits, uint64_t inspections, __int128 scaled) {
@@ -265,8 +259,8 @@ class Evaluator {
         }
         std::string value;
         switch (c.field) {
-          case ir::Field::kDirection: value = DirectionText(d_.direction); break;
-          case ir::Field::kMode: value = ModeText(d_.mode); break;
+          case ir::Field::kDirection: value = std::string(DirectionText(d_.direction)); break;
+          case ir::Field::kMode: value = std::string(ModeText(d_.mode)); break;
           case ir::Field::kOrigin: value = d_.origin; break;
           case ir::Field::kTradeCountry: value = d_.trade_country; break;
           case ir::Field::kPort: value = d_.port; break;

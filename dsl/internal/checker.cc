@@ -12,6 +12,7 @@
 #include "core/dates.h"
 #include "core/declaration.h"
 #include "core/hs2022.h"
+#include "dsl/internal/analysis.h"
 #include "dsl/internal/source.h"
 #include "dsl/suggest.h"
 
@@ -1347,6 +1348,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
     }
   }
   if (errors_ > 0 || sink_.errors() > 0 || !file.broken.empty()) return std::nullopt;
+  AnalyzeRuleset(ruleset_, source_, sink_);  // warnings only (dsl/internal/analysis.h)
   return std::move(ruleset_);
 }
 
