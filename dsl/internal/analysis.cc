@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <optional>
+#include <string_view>
 #include <set>
 #include <string>
 #include <vector>
@@ -54,10 +55,11 @@ bool Covers(const ir::HsRange& outer, const ir::HsRange& inner) {
   return inner.low.substr(0, l) >= outer.low && inner.high.substr(0, l) <= outer.high;
 }
 
-// Some code can have a prefix in both.
+// Some code can have a prefix in both (compared on the shorter length, without copies).
 bool Overlap(const ir::HsRange& a, const ir::HsRange& b) {
   const size_t l = std::min(a.low.size(), b.low.size());
-  return a.low.substr(0, l) <= b.high.substr(0, l) && b.low.substr(0, l) <= a.high.substr(0, l);
+  const auto cut = [l](const std::string& s) { return std::string_view(s).substr(0, l); };
+  return cut(a.low) <= cut(b.high) && cut(b.low) <= cut(a.high);
 }
 
 // A comparison as an interval of values: [low, high] with open or closed ends.
@@ -216,6 +218,8 @@ class Analyzer {
     }
     for (size_t x = 0; x < hs.size(); ++x) {
       for (size_t y = x + 1; y < hs.size(); ++y) {
+        // Long lists against long lists are not compared (cost; no warning is ever wrong).
+        if (hs[x]->hs_ranges.size() * hs[y]->hs_ranges.size() > kMaxHsPairs) continue;
         bool overlap = false;
         for (const auto& a : hs[x]->hs_ranges) {
           for (const auto& b : hs[y]->hs_ranges) overlap = overlap || Overlap(a, b);
@@ -305,6 +309,7 @@ class Analyzer {
   }
 
   static constexpr size_t kMaxRulesForShadowing = 2000;
+  static constexpr size_t kMaxHsPairs = 4096;
 
   const ir::Ruleset& rs_;
   DiagnosticSink& sink_;
