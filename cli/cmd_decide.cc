@@ -1,44 +1,43 @@
-// `bukong decide --db DIR --rules FILE [IN|-] [-o OUT] [--rejects FILE]` (SPEC §3-4, §6).
+// `bukong decide --db DIR --rules FILE [IN|-] [-o OUT] [--rejects FILE] [--dry-run]
+//  [--max-rejects N] [--max-line-bytes N]` (SPEC §3-4, §6).
 //
-// Streams declarations (JSON Lines) through the engine and prints one decision per line.
-// Every decision is in the synced audit log before it is printed: what was printed was
-// recorded, whenever the process dies.
-//
-// Three threads and a bounded pool of batches keep memory flat whatever the input size:
-//   decider (this thread)  read line -> parse -> profile (cached) -> decide -> encoded record
-//   writer                 WriteAudit(batch): chain hashes, one atomic write to the WAL
-//   syncer                 SyncAudit() (fsync) for every batch written so far -> print them
-// The fsync of one batch overlaps the writing of the next (with one recorder thread doing
-// both, the fsync latency was on the critical path and the decider waited for batches).
-// The pool holds kPoolBatches batches; the decider waits for a free one, so at most that
-// many batches of records exist at once. Output order is input order, and the output
-// depends only on the input, the rules and the database state (profiles, key).
+// Streams declarations (JSON Lines) through the audited decider (decider/decider.h) and
+// prints one decision per line. Every decision is in the synced audit log before it is
+// printed: what was printed was recorded, whenever the process dies. The decider's Stream
+// does the work: this thread reads, parses and decides into batches of 8192 records; the
+// decider's writer thread chains and writes each batch, its syncer thread fsyncs and hands
+// the batch back here (the sink below) to be printed, in input order. Memory stays flat
+// (at most four batches exist at once).
 //
 // A bad line (not JSON, a missing or mistyped field, a repeated key, a profile grade the
-// ruleset does not declare) is reported as `INPUT:LINE: error: MESSAGE` on stderr, copied
-// to --rejects, gets no decision and no audit record; the run goes on and exits 3. Lines
-// holding only white space are skipped.
+// ruleset does not declare) is reported as `INPUT:LINE: error: MESSAGE` on stderr (the
+// first three lines of each distinct message; the rest are counted and summarised at the
+// end: "INPUT: ... and 2,540 more lines: MESSAGE"), copied to --rejects, gets no decision
+// and no audit record; the run goes on and exits 3. With --max-rejects N the run stops at
+// the (N+1)th rejected line, and the decisions not yet handed to the audit log (at least
+// the current batch, so all of them when it happens in the first 8192) are dropped: never
+// recorded, never printed; exit 1. Lines holding only white space are skipped.
+//
+// Outputs are created only once the rules compiled and the database opened, so a typo in
+// the database path leaves an existing output file alone; an output that names the input,
+// the rule file, the other output or a file in the database folder is refused (exit 2)
+// before anything is read or written.
 #include <fmt/format.h>
 
-#include <algorithm>
-#include <atomic>
-#include <condition_variable>
 #include <cstdio>
-#include <deque>
+#include <filesystem>
 #include <fstream>
 #include <iostream>
-#include <mutex>
+#include <map>
 #include <optional>
-#include <span>
 #include <string>
-#include <thread>
 #include <vector>
 
-#include "absl/hash/hash.h"
 #include "cli/command.h"
 #include "cli/support_progress.h"
 #include "cli/support_rules.h"
 #include "cli/support_status.h"
+#include "decider/decider.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
 #include "ingest/input_error.h"
@@ -48,139 +47,95 @@
 namespace bukong::cli {
 namespace {
 
-// Records per AppendAudit call: one fsync per batch. 8192 records are ~40 ms of deciding,
-// so the sync (a few ms) is well amortised, and a batch is ~10 MB at most in memory.
-constexpr size_t kBatchRecords = 8192;
-// A batch is also closed when its printed decisions reach this size (very long lines).
-constexpr size_t kBatchBytes = size_t{8} << 20;
 // Lines read and parsed ahead, whose missing profiles are fetched together (one MultiGet).
 constexpr size_t kGroup = 64;
-// Batches in flight: one being filled, one being written, one being synced, one queued.
-constexpr size_t kPoolBatches = 4;
+// Rejected lines printed per distinct message before the rest are only counted.
+constexpr uint64_t kShownPerMessage = 3;
+// Distinct messages remembered for the summary; later new ones are counted together.
+constexpr size_t kMaxDistinctMessages = 1000;
 
-struct Batch {
-  // The audit records, encoded by the decider as it decides (the writer only chains and
-  // writes them); the buffers are reused from batch to batch.
-  storage::AuditBatch records;
-  std::string output;           // the decisions' JSON lines, each with its newline
-  bool written = false;         // set by the writer when WriteAudit succeeded
-  storage::AuditRange range{};  // the sequence numbers WriteAudit gave the records
-};
+std::string WithThousands(uint64_t n) {
+  std::string digits = std::to_string(n), out;
+  for (size_t i = 0; i < digits.size(); ++i) {
+    if (i > 0 && (digits.size() - i) % 3 == 0) out.push_back(',');
+    out.push_back(digits[i]);
+  }
+  return out;
+}
 
-// A blocking queue of batch pointers; Pop returns nullptr once closed and drained.
-class BatchQueue {
+// True when `a` and `b` name the same file, or `a` would be created inside folder `b`.
+bool SameFileOrInside(const std::string& a, const std::string& b) {
+  namespace fs = std::filesystem;
+  std::error_code ec;
+  if (fs::exists(a, ec) && fs::exists(b, ec) && fs::equivalent(a, b, ec)) return true;
+  const fs::path pa = fs::weakly_canonical(a, ec), pb = fs::weakly_canonical(b, ec);
+  if (ec) return false;
+  if (pa == pb) return true;
+  if (fs::is_directory(pb, ec)) {
+    auto mismatch = std::mismatch(pb.begin(), pb.end(), pa.begin(), pa.end());
+    return mismatch.first == pb.end();
+  }
+  return false;
+}
+
+// Reports rejected lines, summarising repeats of the same message.
+class RejectReport {
  public:
-  void Push(Batch* b) {
-    {
-      std::lock_guard lock(mu_);
-      items_.push_back(b);
+  explicit RejectReport(std::string input_name) : input_name_(std::move(input_name)) {}
+  void Add(uint64_t line_number, std::string_view message) {
+    auto it = seen_.find(message);
+    if (it == seen_.end()) {
+      if (seen_.size() >= kMaxDistinctMessages) {
+        ++unlisted_;
+        return;
+      }
+      it = seen_.emplace(std::string(message), Seen{0, order_++}).first;
     }
-    cv_.notify_one();
-  }
-  Batch* Pop() {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return !items_.empty() || closed_; });
-    if (items_.empty()) return nullptr;
-    Batch* b = items_.front();
-    items_.pop_front();
-    return b;
-  }
-  // The next batch if one is queued, else nullptr (does not wait).
-  Batch* TryPop() {
-    std::lock_guard lock(mu_);
-    if (items_.empty()) return nullptr;
-    Batch* b = items_.front();
-    items_.pop_front();
-    return b;
-  }
-  void Close() {
-    {
-      std::lock_guard lock(mu_);
-      closed_ = true;
+    if (++it->second.count <= kShownPerMessage) {
+      fmt::print(stderr, "{}\n", ingest::FormatInputError(input_name_, line_number, message));
     }
-    cv_.notify_all();
+  }
+  void Summarise() const {
+    std::vector<std::pair<uint64_t, const std::string*>> later;
+    for (const auto& [message, s] : seen_) {
+      if (s.count > kShownPerMessage) later.emplace_back(s.order, &message);
+    }
+    std::sort(later.begin(), later.end());
+    for (const auto& [order, message] : later) {
+      const uint64_t more = seen_.find(*message)->second.count - kShownPerMessage;
+      fmt::print(stderr, "{}: ... and {} more line{}: {}\n", input_name_, WithThousands(more),
+                 more == 1 ? "" : "s", *message);
+    }
+    if (unlisted_ > 0) {
+      fmt::print(stderr, "{}: ... and {} more lines with other messages\n", input_name_,
+                 WithThousands(unlisted_));
+    }
   }
 
  private:
-  std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<Batch*> items_;
-  bool closed_ = false;
-};
-
-// Profiles of the enterprises seen recently. Nothing else writes profiles while decide runs
-// (the database is open for writing by this process only), so a cached profile is the
-// stored one. A direct-mapped table of kSlots entries: fixed memory, and a slot's strings
-// are reused when it is overwritten, so a steady-state lookup allocates nothing. Traffic is
-// heavily skewed towards busy enterprises (on generated traffic with 1,000,000 profiles,
-// 394,844 distinct enterprises file 1,000,000 declarations: that many lookups must miss).
-// Misses on that traffic: 501,430 with 2^18 slots, 455,006 with 2^19, 427,480 with 2^20.
-// 2^19 slots of ~120 bytes (the profile's id is the slot's key) take about what 2^18 slots
-// with a separate key string took; 2^20 would cost 60 MB more for ~0.1 us per declaration.
-class ProfileCache {
- public:
-  static constexpr size_t kSlots = size_t{1} << 19;
-
-  explicit ProfileCache(const storage::Store& store) : store_(store), slots_(kSlots) {}
-
-  // Loads the profiles of those of `enterprises` that are not cached with one
-  // Store::GetProfiles (a RocksDB MultiGet) instead of one Get each in Lookup. Two missing
-  // enterprises of one call that share a slot: the second is left to Lookup.
-  absl::Status Prefetch(std::span<const std::string_view> enterprises) {
-    want_.clear();
-    want_slots_.clear();
-    for (std::string_view e : enterprises) {
-      Slot& slot = SlotOf(e);
-      if (slot.used && slot.profile.id == e) continue;
-      const size_t index = static_cast<size_t>(&slot - slots_.data());
-      if (std::find(want_slots_.begin(), want_slots_.end(), index) != want_slots_.end()) continue;
-      want_.push_back(e);
-      want_slots_.push_back(index);
-    }
-    if (want_.empty()) return absl::OkStatus();
-    if (absl::Status s = store_.GetProfiles(want_, &fetched_); !s.ok()) return s;
-    for (size_t i = 0; i < want_.size(); ++i) {
-      Fill(slots_[want_slots_[i]], want_[i], std::move(fetched_[i]));
-    }
-    return absl::OkStatus();
-  }
-
-  // The profile of `enterprise` (nullptr: it has none). Valid until the next call.
-  absl::StatusOr<const Profile*> Lookup(const std::string& enterprise) {
-    Slot& slot = SlotOf(enterprise);
-    if (!slot.used || slot.profile.id != enterprise) {
-      auto fetched = store_.GetProfile(enterprise);
-      if (!fetched.ok()) return fetched.status();
-      Fill(slot, enterprise, *std::move(fetched));
-    }
-    return slot.present ? &slot.profile : nullptr;
-  }
-
- private:
-  struct Slot {
-    bool used = false;
-    bool present = false;
-    Profile profile;  // profile.id is the slot's enterprise whether present or not
+  struct Seen {
+    uint64_t count;
+    uint64_t order;
   };
-  // Caches what the store answered for `enterprise`.
-  static void Fill(Slot& slot, std::string_view enterprise, std::optional<Profile> fetched) {
-    slot.used = true;
-    slot.present = fetched.has_value();
-    if (slot.present) {
-      slot.profile = *std::move(fetched);
-    } else {
-      slot.profile.id.assign(enterprise);  // the key, also for an enterprise without one
-    }
-  }
-  Slot& SlotOf(std::string_view enterprise) {
-    return slots_[absl::HashOf(enterprise) & (kSlots - 1)];
-  }
-  const storage::Store& store_;
-  std::vector<Slot> slots_;
-  std::vector<std::string_view> want_;  // Prefetch's scratch, reused
-  std::vector<size_t> want_slots_;
-  std::vector<std::optional<Profile>> fetched_;
+  std::string input_name_;
+  std::map<std::string, Seen, std::less<>> seen_;
+  uint64_t order_ = 0;
+  uint64_t unlisted_ = 0;
 };
+
+// Marks each decision line of a dry run: `{...}` becomes `{...,"dry_run":true}`.
+void AppendDryRunLines(std::string_view lines, std::string* out) {
+  size_t at = 0;
+  while (at < lines.size()) {
+    size_t nl = lines.find('\n', at);
+    if (nl == std::string_view::npos) nl = lines.size();
+    std::string_view line = lines.substr(at, nl - at);
+    if (!line.empty() && line.back() == '}') line.remove_suffix(1);
+    out->append(line);
+    out->append(",\"dry_run\":true}\n");
+    at = nl + 1;
+  }
+}
 
 class DecideCommand : public Command {
  public:
@@ -197,17 +152,44 @@ class DecideCommand : public Command {
     sub->add_option("input", input_, "Declarations, JSON Lines (default or `-`: standard input)");
     sub->add_option("-o,--output", output_, "Write decisions here instead of standard output");
     sub->add_option("--rejects", rejects_, "Copy every rejected line here (created or truncated)");
+    sub->add_flag("--dry-run", dry_run_,
+                  "Decide without recording anything (no audit record, no stored ruleset); "
+                  "each printed line carries \"dry_run\":true");
+    sub->add_option("--max-rejects", max_rejects_,
+                    "Stop at the (N+1)th rejected line; decisions not yet recorded are dropped");
+    sub->add_option("--max-line-bytes", max_line_bytes_,
+                    fmt::format("Longest declaration line accepted (default {})",
+                                max_line_bytes_))
+        ->check(CLI::PositiveNumber);
     sub->footer(
-        "Exit status: 0 all decided, 1 rule-file errors or an I/O/database error, 2 usage,\n"
-        "3 some lines rejected (each reported as INPUT:LINE: error: MESSAGE). See docs/CLI.md.");
+        "Exit status: 0 all decided, 1 rule-file errors, an I/O/database error or\n"
+        "--max-rejects reached, 2 usage (also: an output naming an input), 3 some lines\n"
+        "rejected (each reported as INPUT:LINE: error: MESSAGE). See docs/CLI.md.");
     return sub;
   }
 
   int Run() override {
+    // Paths first: an output naming an input is a usage error, found before anything runs.
+    std::vector<std::pair<std::string, std::string>> inputs = {{"--rules", rules_},
+                                                               {"--db", db_}};
+    if (!input_.empty() && input_ != "-") inputs.emplace_back("the input", input_);
+    if (!output_.empty() && !rejects_.empty()) inputs.emplace_back("--output", output_);
+    for (const auto& [flag, path] : {std::pair{"--output", output_}, {"--rejects", rejects_}}) {
+      if (path.empty()) continue;
+      for (const auto& [what, in] : inputs) {
+        if (in == path && what == std::string(flag)) continue;
+        if (SameFileOrInside(path, in)) {
+          fmt::print(stderr,
+                     "bukong decide: {} {} names {} ({}); refusing to overwrite it\n", flag,
+                     path, what, in);
+          return kExitUsage;
+        }
+      }
+    }
+
     std::unique_ptr<RulesetEntry> rules = LoadRuleFile(rules_);
     if (!rules) return kExitFailure;
 
-    // Inputs and outputs first: a typo in a path must not leave a stored ruleset behind.
     std::ios::sync_with_stdio(false);  // std::cin reads in blocks, not byte by byte
     std::ifstream file;
     std::istream* in = &std::cin;
@@ -221,6 +203,21 @@ class DecideCommand : public Command {
       in = &file;
       input_name = input_;
     }
+
+    // The database next (read-only on a dry run); only then are outputs created.
+    // No RocksDB row cache: the stream's profile cache already answers every repeated
+    // enterprise, so the row cache would only see first lookups, each paying an insert (and,
+    // later, an eviction) into a 64 MB LRU table for nothing.
+    storage::StoreOptions store_options;
+    store_options.row_cache_bytes = 0;
+    store_options.read_only = dry_run_;
+    auto opened = storage::Store::Open(db_, store_options);
+    if (!opened.ok()) {
+      fmt::print(stderr, "bukong decide: {}: {}\n", db_, Message(opened.status()));
+      return kExitFailure;
+    }
+    std::unique_ptr<storage::Store> store = *std::move(opened);
+
     std::FILE* out = stdout;
     if (!output_.empty()) {
       out = std::fopen(output_.c_str(), "wb");
@@ -234,10 +231,11 @@ class DecideCommand : public Command {
       rejects = std::fopen(rejects_.c_str(), "wb");
       if (rejects == nullptr) {
         fmt::print(stderr, "{}: error: cannot create the rejects file\n", rejects_);
+        if (out != stdout) std::fclose(out);
         return kExitFailure;
       }
     }
-    const int code = Decide(*rules, *in, input_name, out, rejects);
+    const int code = Decide(*store, *rules, *in, input_name, out, rejects);
     if (rejects != nullptr && std::fclose(rejects) != 0) {
       fmt::print(stderr, "{}: error: cannot write the rejects file\n", rejects_);
       return kExitFailure;
@@ -250,123 +248,61 @@ class DecideCommand : public Command {
   }
 
  private:
-  int Decide(const RulesetEntry& rules, std::istream& in, const std::string& input_name,
-             std::FILE* out, std::FILE* rejects) {
-    // No RocksDB row cache: ProfileCache below already answers every repeated enterprise,
-    // so the row cache would only see first lookups, each paying an insert (and, later, an
-    // eviction) into a 64 MB LRU table for nothing.
-    storage::StoreOptions store_options;
-    store_options.row_cache_bytes = 0;
-    auto opened = storage::Store::Open(db_, store_options);
-    if (!opened.ok()) {
-      fmt::print(stderr, "bukong decide: {}: {}\n", db_, Message(opened.status()));
+  int Decide(storage::Store& store, const RulesetEntry& rules, std::istream& in,
+             const std::string& input_name, std::FILE* out, std::FILE* rejects) {
+    decider::DeciderOptions options;
+    options.dry_run = dry_run_;
+    auto created = decider::Decider::Create(store, rules.text, rules.compiled, options);
+    if (!created.ok()) {
+      fmt::print(stderr, "bukong decide: storing the ruleset: {}\n", Message(created.status()));
       return kExitFailure;
     }
-    std::unique_ptr<storage::Store> store = *std::move(opened);
-    const ir::Ruleset& ir = rules.compiled->ir();
-    auto sha = store->PutRuleset(rules.text, ir.name, ir.version);
-    if (!sha.ok()) {
-      fmt::print(stderr, "bukong decide: storing the ruleset: {}\n", Message(sha.status()));
-      return kExitFailure;
-    }
-    if (*sha != rules.compiled->Sha256()) {  // both hash the same bytes; a bug otherwise
-      fmt::print(stderr, "bukong decide: internal error: ruleset hash mismatch\n");
-      return kExitFailure;
-    }
-    const SelectionKey key(store->key());
-    engine::Engine engine(key, rules.compiled);
-    ingest::DeclarationParser parser(rules.fields_read);
-    ProfileCache profiles(*store);
-    ingest::LineReader reader(&in);
-    Progress progress("declarations");
+    std::unique_ptr<decider::Decider> decider = *std::move(created);
 
-    std::vector<Batch> pool(kPoolBatches);
-    BatchQueue free_batches, full_batches, written_batches;
-    for (Batch& b : pool) free_batches.Push(&b);
-
-    std::mutex failure_mu;
-    absl::Status failure;  // guarded by failure_mu; the first failure of writer or syncer
-    std::atomic<bool> failed{false};
-    auto fail = [&](absl::Status status) {
-      std::lock_guard lock(failure_mu);
-      if (failure.ok()) failure = std::move(status);
-      failed.store(true);
-    };
-
-    // The writer: chains and writes each batch to the WAL, in input order, unsynced.
-    std::thread writer([&] {
-      while (Batch* b = full_batches.Pop()) {
-        b->written = false;
-        if (!failed.load(std::memory_order_relaxed)) {
-          auto range = store->WriteAudit(b->records);
-          if (range.ok()) {
-            b->written = true;
-            b->range = *range;
-          } else {
-            fail(range.status());
-          }
-        }
-        written_batches.Push(b);
-      }
-      written_batches.Close();
-    });
-
-    // The syncer: one fsync for every batch written so far, then prints them in order. A
-    // batch is printed only after a sync that started after its write returned: what was
-    // printed was recorded. After a failure nothing more is printed (the output stays a
-    // prefix of the decisions, all of them recorded).
+    // The sink runs on the decider's syncer thread, once per durable batch, in input order.
     uint64_t first_seq = 0, last_seq = 0;
-    std::thread syncer([&] {
-      std::vector<Batch*> group;
-      bool printing = true;
-      while (Batch* b = written_batches.Pop()) {
-        group.assign(1, b);
-        while (Batch* more = written_batches.TryPop()) group.push_back(more);
-        const bool any_written =
-            std::any_of(group.begin(), group.end(), [](const Batch* g) { return g->written; });
-        if (printing && any_written) {
-          if (absl::Status s = store->SyncAudit(); !s.ok()) {
-            fail(s);
-            printing = false;
+    std::string marked;  // dry run: the lines with their marker
+    const std::string out_name = output_.empty() ? "standard output" : output_;
+    decider::Decider::Stream stream(
+        *decider, [&](std::string_view lines, storage::AuditRange range) -> absl::Status {
+          if (dry_run_) {
+            marked.clear();
+            AppendDryRunLines(lines, &marked);
+            lines = marked;
+          } else {
+            if (first_seq == 0) first_seq = range.first;
+            last_seq = range.last;
           }
-        }
-        for (Batch* g : group) {
-          if (printing && !g->written) printing = false;
-          if (printing) {
-            if (first_seq == 0) first_seq = g->range.first;
-            last_seq = g->range.last;
-            if (std::fwrite(g->output.data(), 1, g->output.size(), out) != g->output.size() ||
-                std::fflush(out) != 0) {
-              fail(absl::DataLossError(
-                  fmt::format("cannot write the decisions to {} (they are recorded in the "
-                              "audit log up to record {})",
-                              output_.empty() ? "standard output" : output_, g->range.last)));
-              printing = false;
-            }
+          if (std::fwrite(lines.data(), 1, lines.size(), out) != lines.size() ||
+              std::fflush(out) != 0) {
+            return absl::DataLossError(
+                fmt::format("cannot write the decisions to {} (they are recorded in the audit "
+                            "log up to record {})",
+                            out_name, range.last));
           }
-          g->records.Clear();
-          g->output.clear();
-          free_batches.Push(g);
-        }
-      }
-    });
+          return absl::OkStatus();
+        });
 
-    uint64_t lines = 0, decided = 0, rejected = 0;
+    ingest::DeclarationParser parser(rules.fields_read);
+    // Lines over the limit that fit in the read buffer are rejected one by one; a line so
+    // long that it would have to be buffered beyond the limit stops the run (the reader
+    // never holds more than that).
+    ingest::LineReader reader(&in, ingest::InputBuffer::kDefaultChunk, {},
+                              std::max(max_line_bytes_, ingest::InputBuffer::kDefaultChunk));
+    Progress progress("declarations");
+    RejectReport report(input_name);
+
+    uint64_t lines = 0, decided = 0, rejected = 0, dropped = 0;
     absl::Status stop;  // an error that ends the run early (not a bad line)
-    Batch* batch = free_batches.Pop();
-    engine::Decision decision;
-    std::string decision_json;  // the line printed and recorded, built once
+    bool too_many_rejects = false;
     auto reject = [&](std::string_view line, uint64_t line_number, std::string_view message) {
       ++rejected;
-      fmt::print(stderr, "{}\n", ingest::FormatInputError(input_name, line_number, message));
+      report.Add(line_number, message);
       if (rejects != nullptr) {
         std::fwrite(line.data(), 1, line.size(), rejects);
         std::fputc('\n', rejects);
       }
-    };
-    auto submit = [&] {
-      full_batches.Push(batch);
-      batch = free_batches.Pop();
+      if (max_rejects_ && rejected > *max_rejects_) too_many_rejects = true;
     };
 
     // Lines are read and parsed kGroup at a time so that the profiles their enterprises
@@ -392,7 +328,14 @@ class DecideCommand : public Command {
         p.line.assign(line);
         p.line_number = line_number;
         p.blank = line.find_first_not_of(" \t\r") == std::string_view::npos;
-        if (!p.blank) p.parsed = parser.Parse(p.line, &p.declaration);
+        if (p.blank) continue;
+        if (line.size() > max_line_bytes_) {
+          p.parsed = absl::InvalidArgumentError(fmt::format(
+              "the line is longer than --max-line-bytes {} ({} bytes)", max_line_bytes_,
+              line.size()));
+        } else {
+          p.parsed = parser.Parse(p.line, &p.declaration);
+        }
       }
       if (n == 0) break;
       enterprises.clear();
@@ -401,7 +344,7 @@ class DecideCommand : public Command {
           enterprises.push_back(group[i].declaration.enterprise);
         }
       }
-      if (absl::Status s = profiles.Prefetch(enterprises); !s.ok()) {
+      if (absl::Status s = stream.Prefetch(enterprises); !s.ok()) {
         stop = s;
         break;
       }
@@ -412,33 +355,18 @@ class DecideCommand : public Command {
         if (p.blank) continue;
         if (!p.parsed.ok()) {
           reject(p.line, p.line_number, Message(p.parsed));
-          continue;
-        }
-        const Declaration& declaration = p.declaration;
-        auto profile = profiles.Lookup(declaration.enterprise);
-        if (!profile.ok()) {
-          stop = profile.status();
-          halt = true;
-          break;
-        }
-        if (absl::Status s = engine.DecideInto(declaration, *profile, &decision); !s.ok()) {
+        } else if (absl::Status s = stream.Add(p.declaration, p.line); s.ok()) {
+          ++decided;
+        } else if (s.code() == absl::StatusCode::kInvalidArgument) {
           reject(p.line, p.line_number, Message(s));
-          continue;
+        } else {
+          stop = s;
+          halt = true;
         }
-        decision_json.clear();
-        engine::AppendDecisionJson(decision, &decision_json);
-        batch->records.Add(declaration.id, declaration.enterprise, p.line, *profile, *sha,
-                           store->key_id(), decision_json);
-        batch->output.append(decision_json);
-        batch->output.push_back('\n');
-        ++decided;
-
-        if (batch->records.size() >= kBatchRecords || batch->output.size() >= kBatchBytes) {
-          if (failed.load(std::memory_order_relaxed)) {
-            halt = true;
-            break;
-          }
-          submit();
+        if (too_many_rejects) {
+          dropped = stream.DiscardCurrent();
+          decided -= dropped;
+          halt = true;
         }
       }
     }
@@ -447,31 +375,40 @@ class DecideCommand : public Command {
           ingest::FormatInputError(input_name, reader.line_number() + 1, Message(reader.status())));
     }
     // The decisions made so far are recorded and printed even when the run stops early.
-    if (!batch->records.empty()) {
-      full_batches.Push(batch);
-    } else {
-      free_batches.Push(batch);
-    }
-    full_batches.Close();
-    writer.join();
-    syncer.join();
+    absl::Status failure = stream.Finish();
+    if (absl::Status s = decider->Shutdown(); failure.ok()) failure = s;
     progress.Done();
+    report.Summarise();
 
     int code = kExitOk;
     if (!failure.ok()) {
       fmt::print(stderr, "bukong decide: {}\n", Message(failure));
       code = kExitFailure;
     }
-    if (!stop.ok()) {
+    if (!stop.ok() && stop != failure) {
       fmt::print(stderr, "bukong decide: {}\n", Message(stop));
+      code = kExitFailure;
+    }
+    if (too_many_rejects) {
+      fmt::print(stderr,
+                 "bukong decide: stopped at line {}: more than {} rejected line{} "
+                 "(--max-rejects); {} decision{} of this run dropped, never recorded\n",
+                 line_number, *max_rejects_, *max_rejects_ == 1 ? "" : "s",
+                 WithThousands(dropped), dropped == 1 ? "" : "s");
       code = kExitFailure;
     }
     if (code == kExitOk && rejected > 0) code = kExitRejected;
     if (failure.ok()) {
-      fmt::print(stderr, "bukong decide: {} line{} read, {} decided and recorded{}, {} rejected\n",
-                 lines, lines == 1 ? "" : "s", decided,
-                 decided > 0 ? fmt::format(" (audit records {}..{})", first_seq, last_seq) : "",
-                 rejected);
+      std::string recorded;
+      if (dry_run_) {
+        recorded = " (dry run: nothing recorded)";
+      } else if (decided > 0) {
+        recorded = fmt::format(" and recorded (audit records {}..{})", first_seq, last_seq);
+      } else {
+        recorded = " and recorded";
+      }
+      fmt::print(stderr, "bukong decide: {} line{} read, {} decided{}, {} rejected\n", lines,
+                 lines == 1 ? "" : "s", decided, recorded, rejected);
     }
     return code;
   }
@@ -481,6 +418,9 @@ class DecideCommand : public Command {
   std::string input_;
   std::string output_;
   std::string rejects_;
+  bool dry_run_ = false;
+  std::optional<uint64_t> max_rejects_;
+  size_t max_line_bytes_ = ingest::InputBuffer::kDefaultMaxRecord;
 };
 
 BUKONG_REGISTER_COMMAND(DecideCommand);

@@ -1,30 +1,29 @@
-// `bukong stats --db DIR [--json]`: realized inspection rates per grade (SPEC §4, §6).
+// `bukong stats --db DIR [--by rule|port|chapter|grade] [--period day|week] [--from DATE]
+// [--to DATE] [--port CODE] [--json | --csv TABLE] [--strict]`: what the audit log says
+// about the rulesets that made its decisions (SPEC §4, §6, §7.4; issue #15).
 //
-// Over the audit log — the latest decision of each declaration id (support_audit.h says
-// why) — per grade: declarations, the realized rate ((inspections + holds) / declarations),
-// split into discretionary (the winner is the baseline or a non-`fixed` rule) and mandated
-// (a `fixed` rule won, or a hold), the ratio of the discretionary rate to the reference
-// grade's (the first grade whose factor is exactly 1.0), site split and non-intrusive share
-// of inspections, holds. The figures come from the decisions as stored; whether the winner
-// was `fixed` is looked up in the stored ruleset the decision names.
-//
-// Decisions made under different rulesets are reported apart, one table per ruleset in the
-// order the log first uses them: grades, factors and the reference grade belong to a
-// ruleset, and mixing them would compare unlike things.
+// Over the latest decision of each declaration id (support_audit.h says why), per ruleset
+// (grades, factors and the reference grade belong to a ruleset; mixing them would compare
+// unlike things), in the order the log first uses them:
+//  - per grade: declarations, the realized rate ((inspections + holds) / declarations) and
+//    the discretionary rate with 95% Wilson intervals, mandated share, holds, the
+//    discretionary ratio to the reference grade with its 95% Katz log interval, site split
+//    and non-intrusive share;
+//  - the statutory checks with realized value, interval and verdict (report/statutory.h:
+//    derived from the regime's ratios for a v1 ruleset);
+//  - rule efficacy over the outcomes (report/efficacy.h), per rule or `--by` group;
+//  - workload per day or week of declaration date by site and method.
+// `--strict` exits 1 when any check is violated. Nothing is written.
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <map>
 #include <string>
-#include <vector>
 
 #include "cli/command.h"
-#include "cli/support_audit.h"
 #include "cli/support_status.h"
 #include "cli/support_store.h"
-#include "core/json.h"
-#include "report/report.h"
-#include "storage/store.h"
+#include "cli/support_supervision.h"
+#include "report/tables.h"
 
 namespace bukong::cli {
 namespace {
@@ -36,85 +35,139 @@ class StatsCommand : public Command {
   CLI::App* Setup(CLI::App& app) override {
     CLI::App* sub = app.add_subcommand(
         "stats",
-        "Realized inspection rates per grade (discretionary vs mandated, ratio to the "
-        "reference grade), site and method, over the audit log");
+        "Realized inspection rates per grade with 95% intervals, statutory checks with "
+        "verdicts, rule efficacy and workload, over the audit log");
     sub->add_option("--db", db_, "Database folder")->required();
-    sub->add_flag("--json", json_, "One JSON object instead of tables");
+    sub->add_option("--by", by_, "Efficacy per rule (default), port, chapter or grade")
+        ->check(CLI::IsMember({"rule", "port", "chapter", "grade"}));
+    sub->add_option("--period", period_, "Workload per day or week (default week)")
+        ->check(CLI::IsMember({"day", "week"}));
+    sub->add_option("--from", from_, "Only declarations dated on or after YYYY-MM-DD");
+    sub->add_option("--to", to_, "Only declarations dated on or before YYYY-MM-DD");
+    sub->add_option("--port", port_, "Only declarations at this port code");
+    auto* json = sub->add_flag("--json", json_, "One JSON object instead of tables");
+    sub->add_option("--csv", csv_, "One table as CSV: grades, checks, efficacy or workload")
+        ->check(CLI::IsMember({"grades", "checks", "efficacy", "workload"}))
+        ->excludes(json);
+    sub->add_flag("--strict", strict_, "Exit 1 when any statutory check is violated");
+    sub->footer("Definitions, intervals, verdicts and the JSON schema: docs/CLI.md.");
     return sub;
   }
 
   int Run() override {
+    SupervisionOptions options;
+    if (int rc = ParseOptions(&options); rc != kExitOk) return rc;
     std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "stats");
     if (!store) return kExitFailure;
-    StoredRulesets rulesets(*store);
-
-    struct PerRuleset {
-      const RulesetEntry* ruleset = nullptr;
-      std::string sha;
-      report::StatsAccumulator stats;
-    };
-    std::vector<PerRuleset> groups;  // in order of first use
-    std::map<const RulesetEntry*, size_t> group_of;
-    LatestScanStats scan;
-    absl::Status status =
-        ScanLatestDecisions(*store, rulesets, &scan,
-                            [&](const storage::AuditEntry& e, const RulesetEntry& ruleset,
-                                const StoredDecision& decision) {
-                              auto [it, inserted] = group_of.emplace(&ruleset, groups.size());
-                              if (inserted)
-                                groups.push_back({&ruleset, e.record.ruleset_sha256, {}});
-                              groups[it->second].stats.Add(FactsOf(decision, ruleset, ""));
-                              return absl::OkStatus();
-                            });
-    if (!status.ok()) {
-      fmt::print(stderr, "bukong stats: {}\n", Message(status));
+    absl::StatusOr<Supervision> s = CollectSupervision(*store, options);
+    if (!s.ok()) {
+      fmt::print(stderr, "bukong stats: {}\n", Message(s.status()));
       return kExitFailure;
     }
-
-    const uint64_t counted = scan.records - scan.superseded;
     std::string out;
     if (json_) {
-      out =
-          fmt::format("{{\"audit_records\":{},\"superseded\":{},\"declarations\":{},\"rulesets\":[",
-                      scan.records, scan.superseded, counted);
-      for (size_t i = 0; i < groups.size(); ++i) {
-        const PerRuleset& g = groups[i];
-        const report::StatsReport r =
-            g.stats.Finish(g.ruleset->GradeOrder(), g.ruleset->ReferenceGrade());
-        if (i) out += ',';
-        out += "{\"ruleset\":";
-        AppendJsonString(out, g.ruleset->compiled->Id());
-        out += ",\"sha256\":";
-        AppendJsonString(out, g.sha);
-        out += fmt::format(",\"declarations\":{},\"stats\":", r.total.declarations);
-        out += report::FormatStatsJson(r);
-        out += '}';
-      }
-      out += "]}\n";
+      out = SupervisionJson(*s, options) + "\n";
+    } else if (!csv_.empty()) {
+      out = Csv(*s);
     } else {
-      out = fmt::format("audit log: {} record{}, {} declaration{} counted", scan.records,
-                        scan.records == 1 ? "" : "s", counted, counted == 1 ? "" : "s");
-      if (scan.superseded > 0) {
-        out += fmt::format(" ({} earlier decision{} of re-decided declarations skipped)",
-                           scan.superseded, scan.superseded == 1 ? "" : "s");
-      }
-      out += '\n';
-      for (const PerRuleset& g : groups) {
-        const report::StatsReport r =
-            g.stats.Finish(g.ruleset->GradeOrder(), g.ruleset->ReferenceGrade());
-        out += fmt::format("\nruleset {} (sha256 {}…): {} declaration{}\n",
-                           g.ruleset->compiled->Id(), g.sha.substr(0, 12), r.total.declarations,
-                           r.total.declarations == 1 ? "" : "s");
-        out += report::FormatStatsText(r);
-      }
+      out = Text(*s, options);
     }
     std::fwrite(out.data(), 1, out.size(), stdout);
-    return std::fflush(stdout) == 0 ? kExitOk : kExitFailure;
+    if (std::fflush(stdout) != 0) return kExitFailure;
+    if (strict_) {
+      for (const SupervisionSection& sec : s->sections) {
+        for (const report::CheckResult& c : sec.checks) {
+          if (c.verdict == report::Verdict::kViolated) {
+            fmt::print(stderr, "bukong stats: {}: violated ({})\n",
+                       report::DescribeRequirement(c.requirement), sec.ruleset_id);
+            return kExitFailure;
+          }
+        }
+      }
+    }
+    return kExitOk;
   }
 
  private:
+  int ParseOptions(SupervisionOptions* options) {
+    ParsePeriod(period_, &options->period);
+    ParseEfficacyBy(by_, &options->by);
+    auto date = [](const std::string& flag, const std::string& text,
+                   std::optional<DayNumber>* out) {
+      if (text.empty()) return true;
+      *out = ParseIsoDate(text);
+      if (!*out) {
+        fmt::print(stderr, "bukong stats: {}: expected a date YYYY-MM-DD, found '{}'\n", flag,
+                   text);
+        return false;
+      }
+      return true;
+    };
+    if (!date("--from", from_, &options->from) || !date("--to", to_, &options->to)) {
+      return kExitUsage;
+    }
+    if (!port_.empty()) options->port = port_;
+    return kExitOk;
+  }
+
+  std::string Text(const Supervision& s, const SupervisionOptions& options) const {
+    const uint64_t counted = s.scan.records - s.scan.superseded - s.filtered_out;
+    std::string out =
+        fmt::format("audit log: {} record{}, {} declaration{} counted", s.scan.records,
+                    s.scan.records == 1 ? "" : "s", counted, counted == 1 ? "" : "s");
+    if (s.scan.superseded > 0) {
+      out += fmt::format(" ({} earlier decision{} of re-decided declarations skipped)",
+                         s.scan.superseded, s.scan.superseded == 1 ? "" : "s");
+    }
+    if (s.filtered_out > 0) out += fmt::format(", {} outside the filter", s.filtered_out);
+    out += fmt::format("; {} recorded outcome{}\n", s.outcomes, s.outcomes == 1 ? "" : "s");
+    for (const SupervisionSection& sec : s.sections) {
+      out += fmt::format("\nruleset {} (sha256 {}…): {} declaration{}\n", sec.ruleset_id,
+                         sec.sha256.substr(0, 12), sec.stats.total.declarations,
+                         sec.stats.total.declarations == 1 ? "" : "s");
+      out += report::FormatStatsText(sec.stats);
+      out += '\n';
+      out += report::FormatChecksText(sec.checks);
+      out += '\n';
+      out += report::FormatEfficacyText(sec.efficacy);
+      out += '\n';
+      out += report::FormatWorkloadText(sec.workload, options.period);
+    }
+    return out;
+  }
+
+  std::string Csv(const Supervision& s) const {
+    std::string out;
+    bool header = true;
+    for (const SupervisionSection& sec : s.sections) {
+      if (csv_ == "grades") {
+        out += report::GradesCsv(sec.stats, sec.ruleset_id, header);
+      } else if (csv_ == "checks") {
+        out += report::ChecksCsv(sec.checks, sec.ruleset_id, header);
+      } else if (csv_ == "efficacy") {
+        out += report::EfficacyCsv(sec.efficacy, sec.ruleset_id, header);
+      } else {
+        out += report::WorkloadCsv(sec.workload, sec.ruleset_id, header);
+      }
+      header = false;
+    }
+    if (header) {  // no decisions: the header line alone
+      if (csv_ == "grades") out = report::GradesCsv({}, "", true);
+      if (csv_ == "checks") out = report::ChecksCsv({}, "", true);
+      if (csv_ == "efficacy") out = report::EfficacyCsv({}, "", true);
+      if (csv_ == "workload") out = report::WorkloadCsv({}, "", true);
+      out.resize(out.find('\n') + 1);
+    }
+    return out;
+  }
+
   std::string db_;
+  std::string by_ = "rule";
+  std::string period_ = "week";
+  std::string from_, to_, port_;
   bool json_ = false;
+  std::string csv_;
+  bool strict_ = false;
 };
 
 BUKONG_REGISTER_COMMAND(StatsCommand);

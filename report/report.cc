@@ -3,8 +3,10 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 #include "core/json.h"
+#include "report/internal/format.h"
 
 namespace bukong::report {
 namespace {
@@ -14,6 +16,10 @@ double Ratio(uint64_t num, uint64_t den) {
 }
 
 bool Flagged(Outcome o) { return o != Outcome::kRelease; }
+
+}  // namespace
+
+namespace internal {
 
 void AppendTallyJson(std::string& out, const Tally& t) {
   out += fmt::format(
@@ -29,11 +35,63 @@ void AppendOptionalNumber(std::string& out, const std::optional<double>& v) {
   out += v ? fmt::format("{:.6f}", *v) : "null";
 }
 
+void AppendIntervalJson(std::string& out, const std::optional<Interval>& ci) {
+  if (!ci) {
+    out += "null";
+    return;
+  }
+  out += fmt::format("[{:.6f},", ci->low);
+  out += std::isinf(ci->high) ? std::string("null") : fmt::format("{:.6f}", ci->high);
+  out += ']';
+}
+
+void AppendProportionJson(std::string& out, const std::optional<Proportion>& p) {
+  if (!p) {
+    out += "null";
+    return;
+  }
+  out += fmt::format("{{\"value\":{:.6f},\"ci95\":", p->value);
+  AppendIntervalJson(out, p->ci);
+  out += '}';
+}
+
+void AppendRatioJson(std::string& out, const std::optional<RatioEstimate>& r) {
+  if (!r) {
+    out += "null";
+    return;
+  }
+  out += "{\"value\":";
+  AppendOptionalNumber(out, r->value);
+  out += ",\"ci95\":";
+  AppendIntervalJson(out, r->ci);
+  out += fmt::format(",\"corrected\":{}}}", r->corrected);
+}
+
 std::string Percent(double share) { return fmt::format("{:.2f}%", share * 100.0); }
 
-std::string OptionalPercent(const std::optional<double>& v) {
-  return v ? Percent(*v) : std::string("-");
+std::string ProportionText(const std::optional<Proportion>& p) {
+  if (!p) return "-";
+  return fmt::format("{:.2f}% [{:.2f}, {:.2f}]", p->value * 100, p->ci.low * 100,
+                     p->ci.high * 100);
 }
+
+std::string IntervalText(const Interval& ci) {
+  return fmt::format("[{:.2f}, {}]", ci.low * 100,
+                     std::isinf(ci.high) ? std::string("inf")
+                                         : fmt::format("{:.2f}", ci.high * 100));
+}
+
+std::string RatioText(const std::optional<RatioEstimate>& r) {
+  if (!r) return "-";
+  return fmt::format("{} {}", r->value ? Percent(*r->value) : std::string("-"),
+                     IntervalText(r->ci));
+}
+
+}  // namespace internal
+
+namespace {
+
+using namespace internal;
 
 // Merges `key`'s Change into `table`, keeping insertion by name.
 Change& Slot(std::map<std::string, Change, std::less<>>& table, std::string_view key) {
@@ -71,16 +129,28 @@ void AppendChangeJson(std::string& out, const Change& c) {
       c.newly_inspected, c.newly_released, c.with_outcome, c.hits, c.hits_before, c.hits_after);
 }
 
-void AppendChangeRow(std::string& out, std::string_view label, const Change& c) {
-  out += fmt::format("{:<14} {:>9} {:>9} {:>8} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>6} {:>6}\n",
-                     label, c.before.declarations, c.before.inspections,
-                     Percent(c.before.Rate()), c.after.inspections, Percent(c.after.Rate()),
-                     c.before.holds, c.after.holds, c.newly_inspected, c.newly_released,
-                     c.hits_before, c.hits_after);
+constexpr const char* kChangeHeader =
+    "{:<14} {:>8} {:>11} {:>22} {:>22} {:>8} {:>6} {:>8} {:>7} {:>11} {:>9} {:>9} {:>11}\n";
+
+std::string BeforeAfter(uint64_t before, uint64_t after) {
+  return fmt::format("{}/{}", before, after);
 }
 
-constexpr const char* kChangeHeader =
-    "{:<14} {:>9} {:>9} {:>8} {:>9} {:>8} {:>6} {:>6} {:>8} {:>8} {:>6} {:>6}\n";
+std::string RateCi(const Tally& t) {
+  return ProportionText(Wilson(t.inspections + t.holds, t.declarations));
+}
+
+void AppendChangeRow(std::string& out, std::string_view label, const Change& c) {
+  const Tally& b = c.before;
+  const Tally& a = c.after;
+  out += fmt::format(fmt::runtime(kChangeHeader), label, b.declarations,
+                     BeforeAfter(b.inspections, a.inspections), RateCi(b), RateCi(a),
+                     BeforeAfter(b.holds, a.holds), c.newly_inspected, c.newly_released,
+                     BeforeAfter(c.hits_before, c.hits_after),
+                     BeforeAfter(b.at_port, a.at_port),
+                     BeforeAfter(b.inspections - b.at_port, a.inspections - a.at_port),
+                     BeforeAfter(b.nii, a.nii), BeforeAfter(b.inspections - b.nii, a.inspections - a.nii));
+}
 
 }  // namespace
 
@@ -123,11 +193,17 @@ StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order
   report.reference_grade = reference_grade;
   for (const std::string& grade : grade_order) {
     auto it = by_grade_.find(grade);
-    report.grades.push_back({grade, it == by_grade_.end() ? Tally{} : it->second, {}, {}});
+    GradeStats g;
+    g.grade = grade;
+    if (it != by_grade_.end()) g.tally = it->second;
+    report.grades.push_back(std::move(g));
   }
   for (const auto& [grade, tally] : by_grade_) {
     if (std::find(grade_order.begin(), grade_order.end(), grade) == grade_order.end()) {
-      report.grades.push_back({grade, tally, {}, {}});
+      GradeStats g;
+      g.grade = grade;
+      g.tally = tally;
+      report.grades.push_back(std::move(g));
     }
   }
   const Tally* reference = nullptr;
@@ -135,6 +211,12 @@ StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order
     if (reference_grade && g.grade == *reference_grade) reference = &g.tally;
   }
   for (GradeStats& g : report.grades) {
+    g.rate = Wilson(g.tally.inspections + g.tally.holds, g.tally.declarations);
+    g.discretionary = Wilson(g.tally.discretionary, g.tally.declarations);
+    if (reference) {
+      g.ratio = KatzRatio(g.tally.discretionary, g.tally.declarations, reference->discretionary,
+                          reference->declarations);
+    }
     if (reference && reference->DiscretionaryRate() > 0) {
       g.ratio_to_reference = g.tally.DiscretionaryRate() / reference->DiscretionaryRate();
     }
@@ -147,31 +229,41 @@ StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order
 
 std::string FormatStatsText(const StatsReport& report) {
   std::string out;
-  out += fmt::format(
-      "{:<22} {:>10} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8}\n", "grade",
-      "declared", "rate", "discret.", "mandated", "holds", "ratio", "ratio all", "port",
-      "dest.", "nii");
-  auto row = [&](std::string_view name, const Tally& t, const std::optional<double>& ratio,
-                 const std::optional<double>& total_ratio) {
-    out += fmt::format("{:<22} {:>10} {:>9} {:>9} {:>9} {:>7} {:>9} {:>9} {:>7} {:>7} {:>8}\n",
-                       name, t.declarations, Percent(t.Rate()), Percent(t.DiscretionaryRate()),
-                       Percent(t.MandatedRate()), t.holds, OptionalPercent(ratio),
-                       OptionalPercent(total_ratio),
-                       Percent(Ratio(t.at_port, t.inspections)),
+  constexpr const char* kRow =
+      "{:<22} {:>9} {:>22} {:>22} {:>9} {:>6} {:>24} {:>7} {:>7} {:>7}\n";
+  out += fmt::format(fmt::runtime(kRow), "grade", "declared", "rate [95% CI]",
+                     "discret. [95% CI]", "mandated", "holds", "ratio to ref. [95% CI]",
+                     "port", "dest.", "nii");
+  auto row = [&](std::string_view name, const Tally& t, const std::optional<Proportion>& rate,
+                 const std::optional<Proportion>& discretionary, const std::string& ratio) {
+    out += fmt::format(fmt::runtime(kRow), name, t.declarations, ProportionText(rate),
+                       ProportionText(discretionary), Percent(t.MandatedRate()), t.holds,
+                       ratio, Percent(Ratio(t.at_port, t.inspections)),
                        Percent(Ratio(t.inspections - t.at_port, t.inspections)),
                        Percent(Ratio(t.nii, t.inspections)));
   };
   for (const GradeStats& g : report.grades) {
     std::string name = g.grade;
-    if (report.reference_grade && g.grade == *report.reference_grade) name += " (ref)";
-    row(name, g.tally, g.ratio_to_reference, g.total_ratio_to_reference);
+    std::string ratio = RatioText(g.ratio);
+    if (report.reference_grade && g.grade == *report.reference_grade) {
+      name += " (ref)";
+      ratio = "reference";
+    } else if (g.floor) {
+      ratio = fmt::format("rate vs floor {}", Percent(*g.floor));
+    }
+    row(name, g.tally, g.rate, g.discretionary, ratio);
   }
-  row("all", report.total, std::nullopt, std::nullopt);
+  row("all", report.total, Wilson(report.total.inspections + report.total.holds,
+                                  report.total.declarations),
+      Wilson(report.total.discretionary, report.total.declarations), "-");
   out +=
       "rate = (inspections + holds) / declarations; discret. = inspections won by the baseline\n"
-      "or a non-fixed rule; mandated = fixed-rule inspections and holds; ratio = discretionary\n"
-      "rate / the reference grade's (law: advanced < 20%); port/dest./nii are shares of "
-      "inspections.\n";
+      "or a non-fixed rule; mandated = fixed-rule inspections and holds; ratio to ref. =\n"
+      "discretionary rate / the reference grade's (a grade with a floor is held to its floor\n"
+      "on `rate` instead); port/dest./nii are shares of inspections.\n"
+      "[95% CI]: Wilson score interval for a rate, Katz log interval for a ratio (with 0.5\n"
+      "added to each cell when a count is 0). A figure is a finding only when its whole\n"
+      "interval is on one side of the line it is compared with (see the statutory checks).\n";
   return out;
 }
 
@@ -194,6 +286,14 @@ std::string FormatStatsJson(const StatsReport& report) {
     AppendOptionalNumber(out, g.ratio_to_reference);
     out += ",\"total_ratio_to_reference\":";
     AppendOptionalNumber(out, g.total_ratio_to_reference);
+    out += ",\"rate\":";
+    AppendProportionJson(out, g.rate);
+    out += ",\"discretionary_rate\":";
+    AppendProportionJson(out, g.discretionary);
+    out += ",\"ratio\":";
+    AppendRatioJson(out, g.ratio);
+    out += ",\"floor\":";
+    AppendOptionalNumber(out, g.floor);
     out += '}';
   }
   out += "],\"total\":";
@@ -233,18 +333,36 @@ WhatIfReport WhatIfAccumulator::Finish(const std::vector<std::string>& grade_ord
   return report;
 }
 
-std::string FormatWhatIfText(const WhatIfReport& report) {
+bool ChangeIsVisible(const Change& c) {
+  return c.newly_inspected > 0 || c.newly_released > 0 ||
+         c.before.inspections != c.after.inspections || c.before.holds != c.after.holds ||
+         c.before.at_port != c.after.at_port || c.before.nii != c.after.nii;
+}
+
+std::string FormatWhatIfText(const WhatIfReport& report, bool all_chapters) {
   std::string out;
-  auto table = [&](std::string_view title, const auto& rows) {
-    out += fmt::format(fmt::runtime(kChangeHeader), title, "declared", "insp.bef", "rate.bef",
-                       "insp.aft", "rate.aft", "hold.b", "hold.a", "+insp", "+release",
-                       "hit.b", "hit.a");
-    for (const auto& [label, change] : rows) AppendChangeRow(out, label, change);
+  auto table = [&](std::string_view title, const auto& rows, bool changed_only) {
+    out += fmt::format(fmt::runtime(kChangeHeader), title, "declared", "insp b/a",
+                       "rate before [95% CI]", "rate after [95% CI]", "hold b/a", "+insp",
+                       "+release", "hit b/a", "port b/a", "dest. b/a", "nii b/a",
+                       "manual b/a");
+    size_t hidden = 0;
+    for (const auto& [label, change] : rows) {
+      if (changed_only && !ChangeIsVisible(change)) {
+        ++hidden;
+        continue;
+      }
+      AppendChangeRow(out, label, change);
+    }
     AppendChangeRow(out, "all", report.total);
+    if (hidden > 0) {
+      out += fmt::format("({} unchanged chapter{} not shown; --all shows every one)\n", hidden,
+                         hidden == 1 ? "" : "s");
+    }
     out += '\n';
   };
-  table("grade", report.by_grade);
-  table("HS chapter", report.by_chapter);
+  table("grade", report.by_grade, false);
+  table("HS chapter", report.by_chapter, !all_chapters);
   out += fmt::format(
       "newly inspected {}, newly released {}; over {} declarations with outcomes ({} hits): "
       "hits found before {}, after {}\n",
@@ -255,9 +373,11 @@ std::string FormatWhatIfText(const WhatIfReport& report) {
     for (const std::string& id : report.undecidable_examples) out += " " + id;
     out += report.undecidable > report.undecidable_examples.size() ? " ...\n" : "\n";
   }
-  out += "rate = (inspections + holds) / declarations; holds are counted apart (hold.b/a);\n"
-         "+insp = released before, inspected or held after; hit.b/a = recorded hits that the\n"
-         "old/new ruleset inspects or holds.\n";
+  out += "b/a = before / after. rate = (inspections + holds) / declarations with its 95% Wilson\n"
+         "interval; holds are counted apart from inspections; +insp = released before,\n"
+         "inspected or held after; +release = the reverse; hit b/a = recorded hits that the\n"
+         "old / new ruleset inspects or holds; port, dest., nii, manual: inspections by site\n"
+         "and method.\n";
   return out;
 }
 

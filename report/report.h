@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "core/outcome.h"
+#include "report/interval.h"
 
 namespace bukong::report {
 
@@ -57,6 +58,16 @@ struct Tally {
 struct GradeStats {
   std::string grade;
   Tally tally;
+  // 95% Wilson intervals of Rate() and DiscretionaryRate(); nullopt without declarations.
+  std::optional<Proportion> rate;
+  std::optional<Proportion> discretionary;
+  // The discretionary ratio to the reference grade with its Katz log interval (nullopt as
+  // for ratio_to_reference, or when neither grade has a discretionary inspection).
+  std::optional<RatioEstimate> ratio;
+  // The grade's floor (a fraction), when the ruleset gives it one (set by the caller after
+  // Finish): its statutory measure is its rate against the floor, and a ratio to the
+  // reference grade means nothing, so the text shows "floor 80%" instead.
+  std::optional<double> floor;
   // Discretionary rate over the reference grade's; nullopt without a reference grade or
   // when the reference grade has no discretionary inspections.
   std::optional<double> ratio_to_reference;
@@ -82,6 +93,8 @@ class StatsAccumulator {
   Tally total_;
 };
 
+// The grade table: every rate with its 95% interval, every ratio with its Katz interval,
+// and a legend naming both methods.
 std::string FormatStatsText(const StatsReport& report);
 std::string FormatStatsJson(const StatsReport& report);
 
@@ -121,7 +134,11 @@ class WhatIfAccumulator {
   std::vector<std::string> undecidable_examples_;
 };
 
-std::string FormatWhatIfText(const WhatIfReport& report);
+// The grade table and the HS chapter table (only the chapters where something changes, unless
+// `all_chapters`), the summary and a legend. Rates carry their 95% Wilson interval.
+std::string FormatWhatIfText(const WhatIfReport& report, bool all_chapters = true);
+// True when the line's decisions differ between before and after in any counted way.
+bool ChangeIsVisible(const Change& c);
 std::string FormatWhatIfJson(const WhatIfReport& report);
 
 }  // namespace bukong::report

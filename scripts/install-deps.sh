@@ -14,6 +14,11 @@ packages=(
   libssl-dev            # SHA-256 (libcrypto)
   libsimdjson-dev       # JSON Lines input
   libcli11-dev          # command line
+  curl openssl python3-yaml wrk  # serve: its tests' clients, TLS certs, OpenAPI check, load test
+  libjs-chart.js        # bukong report: Chart.js, inlined into the HTML report
+  chromium              # tests/report: the report rendered in headless chromium
+  python3               # tests/report: the browser test's driver
+  fonts-wqy-zenhei      # tests/report: CJK glyphs in the report's screenshot
 )
 
 missing=()

@@ -204,6 +204,7 @@ class Store {
   struct Impl;
 
  private:
+  friend class OutcomeLog;  // storage/outcome_log.h: corrections of outcomes (issue #15)
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };

@@ -1,0 +1,379 @@
+// The audited decider (decider/decider.h): what a caller gets back is in the audit log at the
+// sequence number it was given; callers share syncs; the queue is bounded; rulesets are
+// stored before they go live; shutdown drains. Runs under ThreadSanitizer (label tsan).
+#include "decider/decider.h"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <map>
+#include <mutex>
+#include <set>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "engine/compile_text.h"
+#include "ingest/declaration_json.h"
+#include "storage/store.h"
+#include "tests/testing/spec_example.h"
+#include "tests/testing/status_matchers.h"
+#include "tests/testing/temp_dir.h"
+
+namespace bukong::decider {
+namespace {
+
+using ::bukong::engine::CompiledRuleset;
+using ::bukong::engine::CompileRulesetText;
+using ::bukong::engine::CompileTextResult;
+using ::bukong::engine::DecisionToJson;
+using ::bukong::testing::IsOk;
+using ::bukong::testing::StatusIs;
+
+std::shared_ptr<const CompiledRuleset> Compile(std::string_view text) {
+  CompileTextResult r = CompileRulesetText(text, "test.rules");
+  EXPECT_TRUE(r.ok()) << (r.diagnostics.empty() ? "" : r.diagnostics[0].message);
+  return r.ruleset;
+}
+
+// A declaration line of enterprise E<n % 5>; E3 has the grade `bogus`, which the SPEC
+// example does not declare (an input error), E4 has no profile.
+std::string Line(int n) {
+  return fmt::format(
+      R"({{"id":"D{:06d}","enterprise":"E{}","date":"2021-06-01","direction":"import",)"
+      R"("hs":"0303.89","origin":"NO","trade_country":"NO","port":"3100","mode":"sea",)"
+      R"("value":{},"weight":10,"two_step":false}})",
+      n, n % 5, 1000 + n);
+}
+
+class DeciderTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_THAT(storage::InitStore(dir_.path() + "/db", {}).status(), IsOk());
+    auto opened = storage::Store::Open(dir_.path() + "/db");
+    ASSERT_THAT(opened.status(), IsOk());
+    store_ = *std::move(opened);
+    const char* grades[] = {"advanced", "certified", "general", "bogus"};
+    for (int i = 0; i < 4; ++i) {
+      Profile p;
+      p.id = fmt::format("E{}", i);
+      p.grade = grades[i];
+      p.registered = *ParseIsoDate("2015-01-01");
+      ASSERT_THAT(store_->PutProfile(p), IsOk());
+    }
+    ruleset_ = Compile(bukong::testing::kSpecExample);
+  }
+
+  Declaration Parse(const std::string& line) {
+    ingest::DeclarationParser parser(ingest::AllDeclarationFields());
+    Declaration d;
+    EXPECT_THAT(parser.Parse(line, &d), IsOk());
+    return d;
+  }
+
+  std::unique_ptr<Decider> Make(const DeciderOptions& options = {}) {
+    auto d = Decider::Create(*store_, bukong::testing::kSpecExample, ruleset_, options);
+    EXPECT_THAT(d.status(), IsOk());
+    return d.ok() ? *std::move(d) : nullptr;
+  }
+
+  // The record at `seq` holds this line and this decision.
+  void ExpectRecorded(uint64_t seq, const std::string& line, const std::string& json) {
+    auto entry = store_->GetAudit(seq);
+    ASSERT_THAT(entry.status(), IsOk());
+    ASSERT_TRUE(entry->has_value()) << "no record " << seq;
+    EXPECT_EQ((*entry)->record.declaration, line) << seq;
+    EXPECT_EQ((*entry)->record.decision, json) << seq;
+  }
+
+  void ExpectChainIntact() {
+    auto problems = store_->VerifyChain();
+    ASSERT_THAT(problems.status(), IsOk());
+    EXPECT_TRUE(problems->empty()) << problems->front().message;
+  }
+
+  bukong::testing::TempDir dir_;
+  std::unique_ptr<storage::Store> store_;
+  std::shared_ptr<const CompiledRuleset> ruleset_;
+};
+
+TEST_F(DeciderTest, ADecisionComesBackWithTheRecordThatHoldsIt) {
+  auto decider = Make();
+  const std::string line = Line(0);
+  auto d = decider->Decide(Parse(line), line);
+  ASSERT_THAT(d.status(), IsOk());
+  EXPECT_EQ(d->seq, 1u);
+  EXPECT_EQ(d->json, DecisionToJson(d->decision));
+  EXPECT_EQ(d->decision.GradeName(), "advanced");
+  ExpectRecorded(1, line, d->json);
+  // The record names the stored ruleset, which decides the same on its own (replay).
+  auto entry = store_->GetAudit(1);
+  auto stored = store_->GetRuleset((*entry)->record.ruleset_sha256);
+  ASSERT_THAT(stored.status(), IsOk());
+  ASSERT_TRUE(stored->has_value());
+  EXPECT_EQ((*stored)->text, bukong::testing::kSpecExample);
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+}
+
+TEST_F(DeciderTest, AnInputErrorRecordsNothing) {
+  auto decider = Make();
+  const std::string line = Line(3);  // grade `bogus`
+  auto d = decider->Decide(Parse(line), line);
+  EXPECT_THAT(d.status(), StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_THAT(std::string(d.status().message()), ::testing::HasSubstr("bogus"));
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(store_->Head().seq, 0u);
+  EXPECT_EQ(decider->metrics().input_errors, 1u);
+}
+
+TEST_F(DeciderTest, ConcurrentCallersShareSyncsAndEveryAnswerIsRecordedAtItsSeq) {
+  DeciderOptions options;
+  options.max_batch_records = 64;
+  auto decider = Make(options);
+  constexpr int kThreads = 8, kPerThread = 300;
+  std::mutex mu;
+  std::map<uint64_t, std::pair<std::string, std::string>> answers;  // seq -> line, json
+  std::atomic<int> errors{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      ingest::DeclarationParser parser(ingest::AllDeclarationFields());
+      for (int i = 0; i < kPerThread; ++i) {
+        const int n = t * kPerThread + i;
+        if (n % 5 == 3) continue;  // the undeclared grade: tested above
+        const std::string line = Line(n);
+        Declaration d;
+        if (!parser.Parse(line, &d).ok()) {
+          ++errors;
+          continue;
+        }
+        auto r = decider->Decide(d, line);
+        if (!r.ok()) {
+          ++errors;
+          continue;
+        }
+        std::lock_guard lock(mu);
+        if (!answers.emplace(r->seq, std::make_pair(line, r->json)).second) ++errors;
+      }
+    });
+  }
+  for (auto& t : threads) t.join();
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(errors.load(), 0);
+  const uint64_t n = answers.size();
+  EXPECT_EQ(n, kThreads * kPerThread * 4 / 5);
+  // Sequence numbers 1..n, no gaps, each record what its caller was told.
+  EXPECT_EQ(answers.begin()->first, 1u);
+  EXPECT_EQ(answers.rbegin()->first, n);
+  EXPECT_EQ(store_->Head().seq, n);
+  for (const auto& [seq, a] : answers) ExpectRecorded(seq, a.first, a.second);
+  ExpectChainIntact();
+  const DeciderMetrics m = decider->metrics();
+  EXPECT_EQ(m.recorded, n);
+  // Group commit: fewer writes and syncs than decisions, no batch above the limit.
+  EXPECT_LT(m.batch_records.count, n);
+  EXPECT_LT(m.sync_seconds.count, n);
+  EXPECT_EQ(m.batch_records.sum, static_cast<double>(n));
+  const size_t at_64 = 6;  // bounds 1, 2, 4, ..., 64
+  EXPECT_EQ(m.batch_records.bounds[at_64], 64);
+  EXPECT_EQ(m.batch_records.counts[at_64], m.batch_records.count);
+}
+
+TEST_F(DeciderTest, ABatchAnswersEachEntryAndRecordsOnlyTheGoodOnes) {
+  auto decider = Make();
+  std::vector<std::string> lines;
+  std::vector<Declaration> ds;
+  for (int i = 0; i < 10; ++i) {
+    lines.push_back(Line(i));  // i % 5 == 3: the undeclared grade
+    ds.push_back(Parse(lines.back()));
+  }
+  std::vector<std::string_view> views(lines.begin(), lines.end());
+  auto results = decider->DecideBatch(ds, views);
+  ASSERT_EQ(results.size(), 10u);
+  uint64_t recorded = 0;
+  for (int i = 0; i < 10; ++i) {
+    if (i % 5 == 3) {
+      EXPECT_THAT(results[i].status(), StatusIs(absl::StatusCode::kInvalidArgument));
+      continue;
+    }
+    ASSERT_THAT(results[i].status(), IsOk());
+    EXPECT_EQ(results[i]->decision.id, ds[i].id);
+    ExpectRecorded(results[i]->seq, lines[i], results[i]->json);
+    ++recorded;
+  }
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(store_->Head().seq, recorded);
+  ExpectChainIntact();
+}
+
+TEST_F(DeciderTest, AFullQueueRefusesWithResourceExhaustedAndRecordsOnlyWhatItAcknowledged) {
+  DeciderOptions options;
+  options.max_batch_records = 1;
+  options.max_pending_batches = 1;
+  options.wait_when_full = false;
+  auto decider = Make(options);
+  constexpr int kCalls = 5000;
+  std::mutex mu;
+  std::vector<uint64_t> seqs;
+  std::atomic<int> refused{0}, other{0};
+  std::vector<Declaration> ds;
+  std::vector<std::string> lines;
+  for (int i = 0; i < kCalls; ++i) {
+    lines.push_back(Line(i * 5));  // enterprise E0
+    ds.push_back(Parse(lines.back()));
+  }
+  std::atomic<int> done{0};
+  for (int i = 0; i < kCalls; ++i) {
+    decider->DecideAsync(ds[i], lines[i], [&](absl::StatusOr<Decided> r) {
+      if (r.ok()) {
+        std::lock_guard lock(mu);
+        seqs.push_back(r->seq);
+      } else if (r.status().code() == absl::StatusCode::kResourceExhausted) {
+        ++refused;
+      } else {
+        ++other;
+      }
+      ++done;
+    });
+    const DeciderMetrics m = decider->metrics();
+    ASSERT_LE(m.pending_batches, 2u);  // one queued or in flight, one filling
+    ASSERT_LE(m.queued_records, 2u);
+  }
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(done.load(), kCalls);
+  EXPECT_EQ(other.load(), 0);
+  EXPECT_GT(refused.load(), 0);
+  EXPECT_EQ(seqs.size() + refused.load(), static_cast<size_t>(kCalls));
+  EXPECT_EQ(store_->Head().seq, seqs.size());  // nothing refused was recorded
+  EXPECT_EQ(decider->metrics().refused_full, static_cast<uint64_t>(refused.load()));
+  ExpectChainIntact();
+}
+
+TEST_F(DeciderTest, ANewRulesetIsStoredBeforeItDecides) {
+  auto decider = Make();
+  std::string stricter(bukong::testing::kSpecExample);
+  stricter.replace(stricter.find("baseline 3%"), 11, "baseline 9%");
+  auto next = Compile(stricter);
+  ASSERT_THAT(decider->SetRuleset(stricter, next), IsOk());
+  EXPECT_EQ(decider->ruleset(), next);
+  const std::string line = Line(2);
+  auto d = decider->Decide(Parse(line), line);
+  ASSERT_THAT(d.status(), IsOk());
+  EXPECT_EQ(d->decision.ruleset, next);
+  auto entry = store_->GetAudit(d->seq);
+  EXPECT_EQ((*entry)->record.ruleset_sha256, next->Sha256());
+  auto stored = store_->GetRuleset(next->Sha256());
+  ASSERT_TRUE(stored.ok() && stored->has_value());
+  EXPECT_EQ((*stored)->text, stricter);
+  // Text that is not the compiled ruleset's is refused; the live one stays.
+  EXPECT_THAT(decider->SetRuleset("something else", ruleset_),
+              StatusIs(absl::StatusCode::kInvalidArgument));
+  EXPECT_EQ(decider->ruleset(), next);
+}
+
+TEST_F(DeciderTest, ShutdownAnswersEveryQueuedCallThenRefusesNewOnes) {
+  auto decider = Make();
+  constexpr int kCalls = 2000;
+  std::vector<std::string> lines;
+  std::vector<Declaration> ds;
+  for (int i = 0; i < kCalls; ++i) {
+    lines.push_back(Line(i * 5 + 1));
+    ds.push_back(Parse(lines.back()));
+  }
+  std::atomic<int> ok{0}, failed{0};
+  for (int i = 0; i < kCalls; ++i) {
+    decider->DecideAsync(ds[i], lines[i], [&](absl::StatusOr<Decided> r) {
+      (r.ok() ? ok : failed)++;
+    });
+  }
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(ok.load(), kCalls);
+  EXPECT_EQ(failed.load(), 0);
+  EXPECT_EQ(store_->Head().seq, static_cast<uint64_t>(kCalls));
+  auto late = decider->Decide(ds[0], lines[0]);
+  EXPECT_THAT(late.status(), StatusIs(absl::StatusCode::kUnavailable));
+  ExpectChainIntact();
+}
+
+TEST_F(DeciderTest, AStreamDeliversDurableBatchesInInputOrder) {
+  DeciderOptions options;
+  options.max_batch_records = 100;
+  auto decider = Make(options);
+  std::string printed;
+  std::vector<storage::AuditRange> ranges;
+  std::string expected;
+  {
+    Decider::Stream stream(*decider, [&](std::string_view lines, storage::AuditRange r) {
+      EXPECT_GE(store_->Head().seq, r.last);  // written before it is handed out
+      printed.append(lines);
+      ranges.push_back(r);
+      return absl::OkStatus();
+    });
+    ingest::DeclarationParser parser(ingest::AllDeclarationFields());
+    int rejected = 0;
+    for (int i = 0; i < 1000; ++i) {
+      const std::string line = Line(i);
+      Declaration d;
+      ASSERT_THAT(parser.Parse(line, &d), IsOk());
+      absl::Status s = stream.Add(d, line);
+      if (i % 5 == 3) {
+        EXPECT_THAT(s, StatusIs(absl::StatusCode::kInvalidArgument));
+        ++rejected;
+        continue;
+      }
+      ASSERT_THAT(s, IsOk());
+    }
+    ASSERT_THAT(stream.Finish(), IsOk());
+    EXPECT_EQ(rejected, 200);
+  }
+  EXPECT_EQ(ranges.size(), 8u);
+  uint64_t next = 1;
+  for (const auto& r : ranges) {
+    EXPECT_EQ(r.first, next);
+    next = r.last + 1;
+  }
+  EXPECT_EQ(next, 801u);
+  // Line k of the output is the record k.
+  size_t at = 0;
+  for (uint64_t seq = 1; seq <= 800; ++seq) {
+    const size_t nl = printed.find('\n', at);
+    auto entry = store_->GetAudit(seq);
+    ASSERT_TRUE(entry.ok() && entry->has_value());
+    EXPECT_EQ(printed.substr(at, nl - at), (*entry)->record.decision);
+    at = nl + 1;
+  }
+  ExpectChainIntact();
+}
+
+TEST_F(DeciderTest, ADryRunRecordsNothingAndDiscardedDecisionsNeverAppear) {
+  DeciderOptions options;
+  options.dry_run = true;
+  auto decider = Make(options);
+  const std::string line = Line(1);
+  auto d = decider->Decide(Parse(line), line);
+  ASSERT_THAT(d.status(), IsOk());
+  EXPECT_EQ(d->seq, 0u);
+  std::string printed;
+  {
+    Decider::Stream stream(*decider, [&](std::string_view lines, storage::AuditRange) {
+      printed.append(lines);
+      return absl::OkStatus();
+    });
+    ASSERT_THAT(stream.Add(Parse(line), line), IsOk());
+    EXPECT_EQ(stream.DiscardCurrent(), 1u);
+    ASSERT_THAT(stream.Finish(), IsOk());
+  }
+  EXPECT_EQ(printed, "");
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  EXPECT_EQ(store_->Head().seq, 0u);
+  // Nor was the ruleset stored.
+  auto stored = store_->GetRuleset(ruleset_->Sha256());
+  ASSERT_THAT(stored.status(), IsOk());
+  EXPECT_FALSE(stored->has_value());
+}
+
+}  // namespace
+}  // namespace bukong::decider
