@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "cli/support_lists.h"
+#include "cli/support_files.h"
 #include "cli/support_status.h"
 #include "dsl/compiler.h"
 #include "engine/compile_text.h"
@@ -46,14 +47,12 @@ std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
 }
 
 std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
-    fmt::print(stderr, "{}: error: cannot read the rule file\n", path);
+  auto read = ReadWholeFile(path, "rule file");  // the message says why
+  if (!read.ok()) {
+    fmt::print(stderr, "{}: error: {}\n", path, Message(read.status()));
     return nullptr;
   }
-  std::string text = std::move(buffer).str();
+  std::string text = *std::move(read);
   // Compiled in two steps (not CompileRulesetText) so that a ruleset that declares lists
   // (SPEC §7.1) compiles with empty stand-ins; the command binds the database's versions
   // (cli/support_lists.h) before deciding anything.

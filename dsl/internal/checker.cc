@@ -12,7 +12,9 @@
 #include "core/dates.h"
 #include "core/declaration.h"
 #include "core/hs2022.h"
+#include "dsl/internal/analysis.h"
 #include "dsl/internal/source.h"
+#include "dsl/suggest.h"
 
 namespace bukong::dsl::internal {
 
@@ -407,8 +409,63 @@ class Checker {
   std::optional<uint32_t> sample_line_;
 };
 
+// `1e6` written out: "1_000_000" (digits grouped by three), or "" when it would not be a
+// plain number (a huge exponent, a malformed mantissa).
+std::string WrittenOut(std::string_view text) {
+  size_t e = text.find_first_of("eE");
+  std::string_view mantissa = text.substr(0, e), exponent_text = text.substr(e + 1);
+  bool negative = !mantissa.empty() && mantissa[0] == '-';
+  if (negative) mantissa.remove_prefix(1);
+  int exponent = 0;
+  bool exponent_negative = false;
+  if (!exponent_text.empty() && (exponent_text[0] == '+' || exponent_text[0] == '-')) {
+    exponent_negative = exponent_text[0] == '-';
+    exponent_text.remove_prefix(1);
+  }
+  if (exponent_text.empty() || exponent_text.size() > 2) return "";
+  for (char c : exponent_text) exponent = exponent * 10 + (c - '0');
+  if (exponent_negative) exponent = -exponent;
+  std::string digits;
+  int point = -1;
+  for (char c : mantissa) {
+    if (c == '_') continue;
+    if (c == '.') {
+      if (point >= 0) return "";
+      point = static_cast<int>(digits.size());
+      continue;
+    }
+    digits.push_back(c);
+  }
+  if (digits.empty()) return "";
+  if (point < 0) point = static_cast<int>(digits.size());
+  point += exponent;
+  if (point > 24 || point < -18) return "";
+  while (point > static_cast<int>(digits.size())) digits.push_back('0');
+  while (point <= 0) digits.insert(digits.begin(), '0'), ++point;
+  std::string whole = digits.substr(0, static_cast<size_t>(point));
+  std::string fraction = digits.substr(static_cast<size_t>(point));
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  while (whole.size() > 1 && whole[0] == '0') whole.erase(0, 1);
+  std::string grouped;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped.push_back('_');
+    grouped.push_back(whole[i]);
+  }
+  return (negative ? "-" : "") + grouped + (fraction.empty() ? "" : "." + fraction);
+}
+
 std::optional<ir::Decimal> Checker::Number(const ast::NumberLit& literal) {
   uint32_t at = ast::Begin(literal);
+  if (literal.text.find_first_of("eE") != std::string::npos) {
+    std::string written = WrittenOut(literal.text);
+    Error(at, written.empty()
+                  ? fmt::format("number '{}' has an exponent: write the number out in digits "
+                                "('_' may group them)",
+                                Excerpt(literal.text))
+                  : fmt::format("number '{}' has an exponent: write it out, {}",
+                                Excerpt(literal.text), written));
+    return std::nullopt;
+  }
   auto parts = SplitNumber(literal.text);
   if (!parts) {
     Error(at,
@@ -686,7 +743,9 @@ std::optional<uint32_t> Checker::ResolveGrade(std::string_view name, uint32_t of
   auto it = grades_.find(name);
   if (it != grades_.end()) return static_cast<uint32_t>(it->second.index);
   if (broken_grades_.count(name) == 0) {
-    Error(offset, fmt::format("unknown grade '{}'", Excerpt(name)));
+    std::vector<std::string_view> known;
+    for (const auto& [grade, declared] : grades_) known.push_back(grade);
+    Error(offset, fmt::format("unknown grade '{}'{}", Excerpt(name), DidYouMean(name, known)));
   } else {
     ++errors_;  // already reported where the grade was declared
   }
@@ -918,8 +977,10 @@ std::optional<ir::Condition> Checker::Commodity(const ast::CommodityTest& test) 
             fmt::format("'{}' is a list, not a commodity set (write 'hs in {}')",
                         Excerpt(test.set.text), Excerpt(test.set.text)));
     } else if (broken_sets_.count(test.set.text) == 0) {
-      Error(ast::Begin(test.set),
-            fmt::format("unknown commodity set '{}'", Excerpt(test.set.text)));
+      std::vector<std::string_view> known;
+      for (const auto& [set, declared] : sets_) known.push_back(set);
+      Error(ast::Begin(test.set), fmt::format("unknown commodity set '{}'{}", Excerpt(test.set.text),
+                                              DidYouMean(test.set.text, known)));
     } else {
       ++errors_;
     }
@@ -1044,8 +1105,11 @@ std::optional<ir::Condition> Checker::CompareOne(const FieldInfo& field, ast::Op
 std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison) {
   const FieldInfo* field = FindField(comparison.field.text);
   if (field == nullptr) {
-    Error(ast::Begin(comparison.field),
-          fmt::format("unknown field '{}'", Excerpt(comparison.field.text)));
+    std::vector<std::string_view> known;
+    for (const FieldInfo& info : kFields) known.push_back(info.name);
+    Error(ast::Begin(comparison.field), fmt::format("unknown field '{}'{}",
+                                                    Excerpt(comparison.field.text),
+                                                    DidYouMean(comparison.field.text, known)));
     return std::nullopt;
   }
   ruleset_.fields_read[static_cast<int>(field->field)] = true;
@@ -1549,6 +1613,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
     }
   }
   if (errors_ > 0 || sink_.errors() > 0 || !file.broken.empty()) return std::nullopt;
+  AnalyzeRuleset(ruleset_, source_, sink_);  // warnings only (dsl/internal/analysis.h)
   return std::move(ruleset_);
 }
 
