@@ -4,13 +4,12 @@
 #include <fmt/format.h>
 
 #include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/support_files.h"
+#include "cli/support_status.h"
 #include "dsl/compiler.h"
 
 namespace bukong::cli {
@@ -32,13 +31,14 @@ class CheckCommand : public Command {
     int total_errors = 0, total_warnings = 0;
     bool failed = false;
     for (const std::string& file : files_) {
-      std::string text;
-      if (!ReadFile(file, &text)) {
-        fmt::print(stderr, "{}: error: cannot read file\n", file);
+      auto read = ReadWholeFile(file, "rule file");  // the message says why
+      if (!read.ok()) {
+        fmt::print(stderr, "{}: error: {}\n", file, Message(read.status()));
         failed = true;
         ++total_errors;
         continue;
       }
+      const std::string& text = *read;
       dsl::CompileResult result = dsl::Compile(text, file);
       std::string report = dsl::FormatDiagnostics(file, text, result);
       std::fwrite(report.data(), 1, report.size(), stderr);
@@ -55,18 +55,6 @@ class CheckCommand : public Command {
   }
 
  private:
-  static bool ReadFile(const std::string& path, std::string* text) {
-    std::error_code error;
-    if (std::filesystem::is_directory(path, error)) return false;  // opens, but cannot be read
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return false;
-    std::ostringstream buffer;
-    buffer << in.rdbuf();
-    if (in.bad()) return false;
-    *text = std::move(buffer).str();
-    return true;
-  }
-
   std::vector<std::string> files_;
   bool werror_ = false;
 };

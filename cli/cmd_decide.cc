@@ -35,6 +35,7 @@
 
 #include "cli/command.h"
 #include "cli/support_progress.h"
+#include "cli/support_lists.h"
 #include "cli/support_rules.h"
 #include "cli/support_status.h"
 #include "decider/decider.h"
@@ -217,6 +218,12 @@ class DecideCommand : public Command {
       return kExitFailure;
     }
     std::unique_ptr<storage::Store> store = *std::move(opened);
+    // SPEC §7.1: bind the current version of every list the ruleset declares, or refuse it
+    // before any output file exists or anything is stored.
+    if (absl::Status s = BindCurrentListsInto(*store, rules.get()); !s.ok()) {
+      fmt::print(stderr, "bukong decide: {}; nothing was decided\n", Message(s));
+      return kExitFailure;
+    }
 
     std::FILE* out = stdout;
     if (!output_.empty()) {

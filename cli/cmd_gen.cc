@@ -4,6 +4,8 @@
 //   bukong gen declarations --seed 7 --count 1000000 --profiles 100000 [-o decl.jsonl]
 //   bukong gen rules        --seed 7 --count 200 [-o generated.rules]
 //   bukong gen all --out DIR --seed 7 --profiles 100000 --declarations 1000000 --rules 200
+//   bukong gen rules --v2 ...            also lists, unit_value, sample, require (SPEC §7)
+//   bukong gen lists --out DIR --seed 7 --profiles 100000 [--enterprises 1000000]
 //
 // The same arguments always give the same bytes. Declarations draw their enterprises from
 // the profiles of the same seed, so use one seed (and the same --profiles) for a data set.
@@ -20,6 +22,7 @@
 #include "cli/command.h"
 #include "cli/support_progress.h"
 #include "gen/declarations.h"
+#include "gen/lists.h"
 #include "gen/profiles.h"
 #include "gen/rules.h"
 
@@ -56,6 +59,9 @@ int WriteOutput(const std::string& path, Writer write) {
   }
   return kExitOk;
 }
+
+constexpr char kV2Help[] =
+    "Also the v2 constructs of SPEC §7: lists (see `gen lists`), unit_value, sample, require";
 
 class GenCommand : public Command {
  public:
@@ -94,7 +100,19 @@ class GenCommand : public Command {
     rules_->add_option("--seed", seed_, "Random seed")->capture_default_str();
     rules_->add_option("--count", rule_count_, "Number of rules")->capture_default_str();
     rules_->add_option("--grades", grades_text_, kGradesHelp);
+    rules_->add_flag("--v2", v2_, kV2Help);
     rules_->add_option("-o,--output", output_, "Output file (default: standard output)");
+
+    lists_ = gen->add_subcommand(
+        "lists", "The list files a --v2 ruleset declares (SPEC §7.1), into a folder");
+    lists_->add_option("--out", out_dir_, "Output folder (created if missing)")->required();
+    lists_->add_option("--seed", seed_, "Random seed")->capture_default_str();
+    lists_
+        ->add_option("--profiles", profile_count_,
+                     "Number of profiles generated with the same seed")
+        ->capture_default_str();
+    lists_->add_option("--enterprises", enterprise_count_,
+                       "Entries of the enterprise list (default: 1% of the profiles)");
 
     all_ = gen->add_subcommand(
         "all", "All three into a folder: profiles.csv, declarations.jsonl, generated.rules");
@@ -109,6 +127,7 @@ class GenCommand : public Command {
         ->check(CLI::Range(0.0, 1.0))
         ->capture_default_str();
     all_->add_option("--grades", grades_text_, kGradesHelp);
+    all_->add_flag("--v2", v2_, "A v2 ruleset (SPEC §7) and its list files (NAME.txt) too");
     return gen;
   }
 
@@ -125,19 +144,25 @@ class GenCommand : public Command {
     if (profiles_->parsed()) return Profiles(output_, grades);
     if (declarations_->parsed()) return Declarations(output_);
     if (rules_->parsed()) return Rules(output_, grades);
-    if (all_->parsed()) {
+    if (lists_->parsed() || all_->parsed()) {
       std::error_code error;
       std::filesystem::create_directories(out_dir_, error);
       if (error) {
         fmt::print(stderr, "{}: error: cannot create folder: {}\n", out_dir_, error.message());
         return kExitFailure;
       }
+    }
+    if (lists_->parsed()) return Lists();
+    if (all_->parsed()) {
       auto path = [&](const char* name) {
         return (std::filesystem::path(out_dir_) / name).string();
       };
       if (int rc = Profiles(path("profiles.csv"), grades); rc != kExitOk) return rc;
       if (int rc = Declarations(path("declarations.jsonl")); rc != kExitOk) return rc;
       if (int rc = Rules(path("generated.rules"), grades); rc != kExitOk) return rc;
+      if (v2_) {
+        if (int rc = Lists(); rc != kExitOk) return rc;
+      }
       fmt::print(stderr,
                  "wrote {}/profiles.csv ({} profiles), declarations.jsonl ({}), "
                  "generated.rules ({} rules)\n",
@@ -167,14 +192,31 @@ class GenCommand : public Command {
   }
   int Rules(const std::string& path, const std::vector<gen::GradeShare>& grades) {
     std::string text =
-        gen::GenerateRuleset({.seed = seed_, .rules = rule_count_, .grades = grades});
+        gen::GenerateRuleset({.seed = seed_, .rules = rule_count_, .grades = grades, .v2 = v2_});
     return WriteOutput(path, [&](std::ostream& out) { out << text; });
+  }
+  int Lists() {
+    for (const gen::GeneratedList& list : gen::GenerateLists(
+             {.seed = seed_, .profiles = profile_count_, .enterprises = enterprise_count_})) {
+      const std::string path = (std::filesystem::path(out_dir_) / list.file_name).string();
+      if (int rc = WriteOutput(path, [&](std::ostream& out) { out << list.text; }); rc != kExitOk)
+        return rc;
+    }
+    if (lists_->parsed()) {
+      fmt::print(stderr, "wrote into {}:", out_dir_);
+      for (const auto& spec : gen::kGeneratedLists) fmt::print(stderr, " {}.txt", spec.name);
+      fmt::print(stderr, "\n");
+    }
+    return kExitOk;
   }
 
   CLI::App* profiles_ = nullptr;
   CLI::App* declarations_ = nullptr;
   CLI::App* rules_ = nullptr;
   CLI::App* all_ = nullptr;
+  CLI::App* lists_ = nullptr;
+  bool v2_ = false;
+  uint64_t enterprise_count_ = 0;
   uint64_t seed_ = 1;
   uint64_t profile_count_ = 1000;
   uint64_t declaration_count_ = 10000;

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include <cstdio>
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
@@ -32,6 +33,14 @@ class InitCommand : public Command {
   int Run() override {
     storage::InitOptions options;
     if (!key_file_.empty()) {
+      std::error_code ec;
+      if (std::filesystem::is_directory(key_file_, ec)) {
+        fmt::print(stderr,
+                   "{}: error: is a folder; --key-file wants a file holding the selection key "
+                   "as 32 hex digits (for example the selection.key of another database)\n",
+                   key_file_);
+        return kExitFailure;
+      }
       std::ifstream in(key_file_, std::ios::binary);
       if (!in) {
         fmt::print(stderr, "{}: error: cannot read the key file\n", key_file_);

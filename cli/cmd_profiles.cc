@@ -14,6 +14,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/support_profile_json.h"
 #include "core/dates.h"
 #include "core/json.h"
 #include "ingest/profile_reader.h"
@@ -58,20 +59,6 @@ class ReaderSource : public storage::ProfileSource {
   ingest::ProfileRow row_;
   uint64_t errors_ = 0;
 };
-
-std::string ProfileJson(const Profile& p) {
-  std::string out = "{\"id\":";
-  AppendJsonString(out, p.id);
-  out += ",\"grade\":";
-  AppendJsonString(out, p.grade);
-  out += fmt::format(",\"registered\":\"{}\",\"flags\":[", FormatIsoDate(p.registered));
-  for (size_t i = 0; i < p.flags.size(); ++i) {
-    if (i) out += ',';
-    AppendJsonString(out, p.flags[i]);
-  }
-  out += fmt::format("],\"inspections\":{},\"hits\":{}}}", p.inspections, p.hits);
-  return out;
-}
 
 class ProfilesCommand : public Command {
  public:

@@ -217,12 +217,14 @@ class ReplayCommand : public Command {
         fmt::print(stderr, "bukong replay: --from {} is after --to {}\n", from, to);
         return kExitUsage;
       }
-      if (head.seq == 0) {
+      if (head.seq == 0 && from_ == 1) {
         fmt::print("replay: the audit log is empty; nothing to verify\n");
-      } else {
-        fmt::print("replay: the audit log ends at record {}; nothing from {} on\n", head.seq, from);
+        return kExitOk;
       }
-      return kExitOk;
+      // A start past the end verifies nothing: that must not look like success.
+      fmt::print(stderr, "bukong replay: --from {} is past the end of the audit log (last record {})\n",
+                 from, head.seq);
+      return kExitUsage;
     }
     const SelectionKey key(store->key());
     Problems problems;

@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "cli/support_store.h"
 #include "cli/support_whatif.h"
@@ -88,6 +89,11 @@ class WhatIfCommand : public Command {
     if (!next) return kExitFailure;
     std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "what-if");
     if (!store) return kExitFailure;
+    // SPEC §7.1: the new ruleset takes the current version of each list it declares.
+    if (absl::Status s = BindCurrentListsInto(*store, next.get()); !s.ok()) {
+      fmt::print(stderr, "bukong what-if: {}\n", Message(s));
+      return kExitFailure;
+    }
 
     // --changed: written to FILE.tmp-PID, renamed over FILE once complete.
     std::ofstream changed;

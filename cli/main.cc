@@ -6,6 +6,8 @@
 #include <exception>
 
 #include "cli/command.h"
+#include "cli/version.h"
+#include "dsl/suggest.h"
 
 namespace bukong::cli {
 
@@ -29,6 +31,20 @@ int Main(int argc, char** argv) {
                    [](const auto& a, const auto& b) { return a->Order() < b->Order(); });
   std::vector<std::pair<CLI::App*, Command*>> subcommands;
   for (auto& command : registry) subcommands.emplace_back(command->Setup(app), command.get());
+  app.set_version_flag("--version", std::string("bukong ") + kVersion + " (commit " + kGitCommit + ")",
+                       "Print the version and the git commit this program was built from");
+
+  // A first word that is no command gets "did you mean", not "A subcommand is required".
+  if (argc > 1 && argv[1][0] != '-') {
+    std::string_view word = argv[1];
+    std::vector<std::string> names;
+    for (auto& [sub, command] : subcommands) names.push_back(sub->get_name());
+    if (std::find(names.begin(), names.end(), word) == names.end()) {
+      fmt::print(stderr, "bukong: unknown command '{}'{}; see bukong --help\n", word,
+                 dsl::DidYouMean(word, names));
+      return kExitUsage;
+    }
+  }
 
   try {
     app.parse(argc, argv);

@@ -6,6 +6,8 @@
 #include <fstream>
 #include <sstream>
 
+#include "cli/support_lists.h"
+#include "cli/support_files.h"
 #include "cli/support_status.h"
 #include "dsl/compiler.h"
 #include "engine/compile_text.h"
@@ -45,29 +47,32 @@ std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
 }
 
 std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  std::ostringstream buffer;
-  if (in) buffer << in.rdbuf();
-  if (!in || in.bad()) {
-    fmt::print(stderr, "{}: error: cannot read the rule file\n", path);
+  auto read = ReadWholeFile(path, "rule file");  // the message says why
+  if (!read.ok()) {
+    fmt::print(stderr, "{}: error: {}\n", path, Message(read.status()));
     return nullptr;
   }
-  std::string text = std::move(buffer).str();
-  engine::CompileTextResult result = engine::CompileRulesetText(text, path);
-  for (const dsl::Diagnostic& d : result.diagnostics) {
+  std::string text = *std::move(read);
+  // Compiled in two steps (not CompileRulesetText) so that a ruleset that declares lists
+  // (SPEC §7.1) compiles with empty stand-ins; the command binds the database's versions
+  // (cli/support_lists.h) before deciding anything.
+  dsl::CompileResult checked = dsl::Compile(text, path);
+  for (const dsl::Diagnostic& d : checked.diagnostics) {
     const std::string message = dsl::FormatDiagnostic(path, text, d);
     std::fwrite(message.data(), 1, message.size(), stderr);
   }
-  if (!result.status.ok()) {  // the checked IR was refused: a compiler bug, not the user's
-    fmt::print(stderr, "{}: error: {}\n", path, Message(result.status));
+  if (checked.HasErrors() || !checked.ruleset) {
+    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, checked.ErrorCount(),
+               checked.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  if (!result.ok()) {
-    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, result.ErrorCount(),
-               result.ErrorCount() == 1 ? "" : "s");
+  engine::ListBindings stand_ins = UnboundLists(*checked.ruleset);
+  auto compiled = engine::CompileRuleset(*std::move(checked.ruleset), std::move(stand_ins));
+  if (!compiled.ok()) {  // the checked IR was refused: a compiler bug, not the user's
+    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
     return nullptr;
   }
-  return MakeRulesetEntry(std::move(text), std::move(result.ruleset));
+  return MakeRulesetEntry(std::move(text), *std::move(compiled));
 }
 
 absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {

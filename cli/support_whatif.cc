@@ -8,6 +8,7 @@
 #include "cli/support_facts.h"
 #include "cli/support_status.h"
 #include "cli/support_supervision.h"
+#include "core/outcome.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
 #include "ingest/input_error.h"
@@ -16,18 +17,6 @@ namespace bukong::cli {
 namespace {
 
 constexpr uint64_t kUndecidableShown = 100;
-
-std::string_view OutcomeWord(report::Outcome o) {
-  switch (o) {
-    case report::Outcome::kRelease:
-      return "release";
-    case report::Outcome::kInspect:
-      return "inspect";
-    case report::Outcome::kHold:
-      return "hold";
-  }
-  return "?";
-}
 
 }  // namespace
 
@@ -99,8 +88,8 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
           ChangedDecision c;
           c.id = r.declaration_id;
           c.grade = before_facts.grade;
-          c.before = OutcomeWord(before_facts.outcome);
-          c.after = OutcomeWord(after_facts.outcome);
+          c.before = OutcomeName(before_facts.outcome);
+          c.after = OutcomeName(after_facts.outcome);
           c.rule_before = stored.rule;
           c.rule_after = std::string(after->RuleName());
           return on_changed(c);

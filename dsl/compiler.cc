@@ -32,8 +32,8 @@ using internal::BrokenStatement;
 using internal::DiagnosticSink;
 using internal::ParsedFile;
 
-constexpr std::string_view kStatementKeywords[] = {"ruleset",  "grade",     "unknown",
-                                                   "baseline", "commodity", "rule"};
+constexpr std::string_view kStatementKeywords[] = {
+    "ruleset", "grade", "unknown", "baseline", "commodity", "rule", "list", "sample", "require"};
 
 bool IsIdentChar(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
@@ -129,7 +129,7 @@ void ParseFile(std::string_view source, uint32_t start, const CompileOptions& op
     switch (result.outcome) {
       case grammar::ParseOutcome::kNoStatement:
         sink.Error(where, fmt::format("expected a statement (ruleset, grade, unknown, baseline, "
-                                      "commodity or rule), found {}",
+                                      "commodity, rule, list, sample or require), found {}",
                                       internal::DescribeAt(source, where)));
         break;
       case grammar::ParseOutcome::kExpected:

@@ -50,12 +50,18 @@ enum class Field : uint8_t {
   kInspections,  // number
   kHits,         // number
   kHitRate,      // number in [0,1]: hits / inspections, 0 when none
+  // SPEC §7 (v2).
+  kEnterprise,  // string: the declaration's `enterprise` id (always present)
+  kUnitValue,   // number: value / weight, exact; every comparison false when weight is 0
 };
-inline constexpr int kFieldCount = static_cast<int>(Field::kHitRate) + 1;
+inline constexpr int kFieldCount = static_cast<int>(Field::kUnitValue) + 1;
 
 // True for the fields that come from the declaration (and so must be present on input when
-// the ruleset reads them).
-inline constexpr bool IsDeclarationField(Field f) { return f <= Field::kDate; }
+// the ruleset reads them). unit_value is computed from two of them: a ruleset that names it
+// reads value and weight (Ruleset::fields_read marks both).
+inline constexpr bool IsDeclarationField(Field f) {
+  return f <= Field::kDate || f == Field::kEnterprise;
+}
 
 // The field's name as written in rule files (`trade_country`, `enterprise.hit_rate`, ...),
 // indexed by Field. Header-only so that engine/, which does not link the compiler, names
@@ -64,7 +70,8 @@ inline constexpr const char* kFieldNames[kFieldCount] = {
     "direction",           "hs",                     "origin",          "trade_country",
     "port",                "mode",                   "value",           "weight",
     "two_step",            "date",                   "grade",           "enterprise.flags",
-    "enterprise.age_days", "enterprise.inspections", "enterprise.hits", "enterprise.hit_rate"};
+    "enterprise.age_days", "enterprise.inspections", "enterprise.hits", "enterprise.hit_rate",
+    "enterprise",          "unit_value"};
 static_assert(kFieldNames[kFieldCount - 1] != nullptr, "every Field needs its name here");
 
 inline constexpr const char* FieldName(Field f) {
@@ -73,6 +80,32 @@ inline constexpr const char* FieldName(Field f) {
 }
 
 enum class CompareOp : uint8_t { kEq, kNe, kLt, kLe, kGt, kGe };
+
+// SPEC §7.1: the four list types. A list's entries are not in the rule file: they are bound
+// (engine/lists.h) when the ruleset is compiled.
+enum class ListType : uint8_t { kEnterprise, kCountry, kPort, kHs };
+inline const char* ListTypeName(ListType t) {
+  static constexpr const char* kNames[] = {"enterprise", "country", "port", "hs"};
+  return kNames[static_cast<int>(t)];
+}
+
+// `list NAME of TYPE`.
+struct ListDecl {
+  std::string name;
+  ListType type = ListType::kEnterprise;
+  uint32_t line = 0;
+  friend bool operator==(const ListDecl&, const ListDecl&) = default;
+};
+
+// `require GRADE OP P% [of GRADE2]` (SPEC §7.4). Never changes a decision: `check` proved it
+// against the factors (ratio form), `stats` evaluates it on the audit log.
+struct Requirement {
+  uint32_t grade = 0;             // index into Ruleset::grades
+  CompareOp op = CompareOp::kLt;  // ratio form: kLt, kLe; rate form: kLt, kLe, kGt, kGe
+  Ppm value = 0;                  // P% in ppm
+  std::optional<uint32_t> of;     // ratio form: the other grade
+  uint32_t line = 0;
+};
 
 // One alternative of an HS code list: a declared code matches when it has at least
 // `low.size()` digits and its prefix of that length lies in [low, high] (compared as digit
@@ -99,6 +132,9 @@ struct Condition {
                      // port (string), grade (declared grade names).
     kHsIn,           // field(kHs) in hs_ranges (negated: not in); `commodity in SET` lowers here
     kFlagHas,        // enterprise.flags has `flag`
+    kListIn,         // field in the bound version of Ruleset::lists[list] (negated: not in),
+                     // SPEC §7.1: enterprise, origin/trade_country, port (exact entries) or hs
+                     // (by prefix, like a commodity set)
   };
   Kind kind = Kind::kTrue;
   Field field = Field::kDirection;
@@ -112,6 +148,7 @@ struct Condition {
   std::vector<HsRange> hs_ranges;      // kHsIn
   std::string commodity_set;           // kHsIn from `commodity in SET`: the set's name, else ""
   std::string flag;                    // kFlagHas
+  uint32_t list = 0;                   // kListIn: index into Ruleset::lists
 };
 
 enum class Site : uint8_t { kPort, kDestination };
@@ -162,6 +199,10 @@ struct Ruleset {
   Action baseline;             // rate 0 with a warning when the file has no `baseline`
   std::vector<CommoditySet> commodity_sets;  // in source order
   std::vector<Rule> rules;                   // in file order (ties go to the earlier rule)
+  // SPEC §7 (v2). A ruleset with none of these decides exactly as in v1.
+  std::vector<ListDecl> lists;               // in declaration order
+  std::optional<Action> sample;              // `sample P% ...` (never fixed, never hold)
+  std::vector<Requirement> requirements;     // in file order
   // fields_read[static_cast<int>(f)] is true when any condition names field f.
   std::array<bool, kFieldCount> fields_read{};
   std::string source_sha256;   // lower-case hex SHA-256 of the exact source bytes

@@ -64,6 +64,7 @@ absl::Status DeclarationFacts(const Plan& p, const Declaration& d, Facts* f) {
   f->number[kNumWeight] = d.weight.twice_scaled;
   f->date = d.date;
   f->two_step = d.two_step;
+  f->enterprise = d.enterprise;
   return absl::OkStatus();
 }
 
@@ -125,6 +126,62 @@ bool CompareNumber(__int128 a, ir::CompareOp op, __int128 b) {
   return false;
 }
 
+// |a| * |b| as 256 bits (hi, lo), for the exact comparison of unit_value.
+struct U256 {
+  unsigned __int128 hi = 0, lo = 0;
+};
+U256 Multiply(unsigned __int128 a, unsigned __int128 b) {
+  const uint64_t a0 = static_cast<uint64_t>(a), a1 = static_cast<uint64_t>(a >> 64);
+  const uint64_t b0 = static_cast<uint64_t>(b), b1 = static_cast<uint64_t>(b >> 64);
+  const unsigned __int128 p00 = static_cast<unsigned __int128>(a0) * b0;
+  const unsigned __int128 p01 = static_cast<unsigned __int128>(a0) * b1;
+  const unsigned __int128 p10 = static_cast<unsigned __int128>(a1) * b0;
+  const unsigned __int128 p11 = static_cast<unsigned __int128>(a1) * b1;
+  const unsigned __int128 mid =
+      (p00 >> 64) + static_cast<uint64_t>(p01) + static_cast<uint64_t>(p10);
+  return {p11 + (p01 >> 64) + (p10 >> 64) + (mid >> 64),
+          (mid << 64) | static_cast<uint64_t>(p00)};
+}
+int Sign(__int128 v) { return v > 0 ? 1 : v < 0 ? -1 : 0; }
+unsigned __int128 Magnitude(__int128 v) {
+  return v < 0 ? static_cast<unsigned __int128>(-v) : static_cast<unsigned __int128>(v);
+}
+// The sign of a*b - c*d, exactly (products of two 128-bit values need 256 bits).
+int CompareProducts(__int128 a, __int128 b, __int128 c, __int128 d) {
+  const int s1 = Sign(a) * Sign(b), s2 = Sign(c) * Sign(d);
+  if (s1 != s2) return s1 < s2 ? -1 : 1;
+  if (s1 == 0) return 0;
+  const U256 x = Multiply(Magnitude(a), Magnitude(b));
+  const U256 y = Multiply(Magnitude(c), Magnitude(d));
+  const int m = x.hi != y.hi ? (x.hi < y.hi ? -1 : 1) : x.lo != y.lo ? (x.lo < y.lo ? -1 : 1) : 0;
+  return s1 > 0 ? m : -m;
+}
+
+// SPEC §7.2: value / weight OP literal, compared as the rational number it is. `value` and
+// `weight` are twice scaled (ExactDecimal), `literal` once (ir::Decimal::scaled), so
+// value / weight OP literal is value * 10^18 OP literal * weight for a positive weight, with
+// the comparison turned round for a negative one. A zero weight makes every comparison false.
+bool UnitValueHolds(__int128 value, __int128 weight, ir::CompareOp op, __int128 literal) {
+  if (weight == 0) return false;
+  int cmp = CompareProducts(value, ir::Decimal::kScale, literal, weight);
+  if (weight < 0) cmp = -cmp;
+  switch (op) {
+    case ir::CompareOp::kEq:
+      return cmp == 0;
+    case ir::CompareOp::kNe:
+      return cmp != 0;
+    case ir::CompareOp::kLt:
+      return cmp < 0;
+    case ir::CompareOp::kLe:
+      return cmp <= 0;
+    case ir::CompareOp::kGt:
+      return cmp > 0;
+    case ir::CompareOp::kGe:
+      return cmp >= 0;
+  }
+  return false;
+}
+
 // Whether condition node `index` holds for the facts.
 bool Eval(const Plan& p, uint32_t index, const Facts& f) {
   const Node& n = p.nodes[index];
@@ -172,6 +229,10 @@ bool Eval(const Plan& p, uint32_t index, const Facts& f) {
       }
       return in != n.negated;
     }
+    case NodeKind::kUnitValue:
+      return UnitValueHolds(f.number[kNumValue], f.number[kNumWeight], n.op, n.number);
+    case NodeKind::kEnterpriseList:
+      return p.enterprise_lists[n.begin].contains(f.enterprise) != n.negated;
     case NodeKind::kFlag: {
       if (f.flags == nullptr) return false;
       const std::string& flag = p.flags[n.begin];
@@ -313,7 +374,18 @@ absl::Status DecideInto(const CompiledRuleset& compiled, const SelectionKey& key
   out->site_draw.reset();
   out->method_draw.reset();
 
-  // 3. A matching hold rule decides: hold, no draw.
+  // SPEC §7.3: the random compliance sample, drawn for every declaration (holds too) under a
+  // ruleset with a `sample` statement, at the sample rate times the grade factor.
+  out->sample_draw.reset();
+  out->sampled.reset();
+  out->selected_by_sample = false;
+  if (p.has_sample) {
+    const uint64_t sample = Draw(key, "sample:", d.id);
+    out->sample_draw = sample;
+    out->sampled = p.sample_select[grade].Passes(sample);
+  }
+
+  // 3. A matching hold rule decides: hold, no draw (but the sample's).
   if (m.first_hold >= 0) {
     Hold(m.first_hold, out);
     return absl::OkStatus();
@@ -327,6 +399,19 @@ absl::Status DecideInto(const CompiledRuleset& compiled, const SelectionKey& key
 
   // 5-6. The keyed draws decide release or inspect, and the site and method.
   DrawAndDecide(key, d.id, w, out);
+
+  // SPEC §7.3: what risk selection released, the sample inspects, with the sample's own site
+  // and method shares; rate, rule and matched still describe risk selection.
+  if (out->outcome == Outcome::kRelease && out->sampled.value_or(false)) {
+    out->outcome = Outcome::kInspect;
+    out->selected_by_sample = true;
+    const uint64_t site = Draw(key, "site:", d.id);
+    const uint64_t method = Draw(key, "method:", d.id);
+    out->site_draw = site;
+    out->method_draw = method;
+    out->site = p.sample_port.Passes(site) ? ir::Site::kPort : ir::Site::kDestination;
+    out->method = p.sample_nii.Passes(method) ? ir::Method::kNii : ir::Method::kManual;
+  }
   return absl::OkStatus();
 }
 

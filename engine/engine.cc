@@ -51,15 +51,132 @@ std::optional<uint32_t> CompiledRuleset::FindGrade(std::string_view name) const 
   return it->second;
 }
 
-absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset ruleset) {
+namespace {
+
+// SPEC §7.1: replaces every lookup in a country, port or hs list by the bound entries (a
+// symbol set or HS intervals, which the plan and the candidate index already know); lookups
+// in enterprise lists stay (the plan keeps a hash set per enterprise list).
+//
+// `enterprise = "X"` and `enterprise in ["X", ...]` (literal lists) become lookups in extra
+// enterprise sets, appended to `literal_sets` (their index continues after the declared lists).
+absl::Status BindListLookups(ir::Condition& c, const ir::Ruleset& rs,
+                             const std::vector<const ListVersion*>& bound,
+                             std::vector<std::vector<std::string>>* literal_sets) {
+  using K = ir::Condition::Kind;
+  for (ir::Condition& child : c.children)
+    BUKONG_RETURN_IF_ERROR(BindListLookups(child, rs, bound, literal_sets));
+  if (c.kind == K::kSymbolIn && c.field == ir::Field::kEnterprise) {
+    c.kind = K::kListIn;
+    c.list = static_cast<uint32_t>(rs.lists.size() + literal_sets->size());
+    literal_sets->push_back(std::move(c.symbols));
+    c.symbols.clear();
+    return absl::OkStatus();
+  }
+  if (c.kind != K::kListIn) return absl::OkStatus();
+  if (c.list >= rs.lists.size()) return absl::InvalidArgumentError("list index out of range");
+  const ir::ListDecl& decl = rs.lists[c.list];
+  const ListVersion& v = *bound[c.list];
+  const bool fits = decl.type == ir::ListType::kEnterprise ? c.field == ir::Field::kEnterprise
+                    : decl.type == ir::ListType::kCountry
+                        ? c.field == ir::Field::kOrigin || c.field == ir::Field::kTradeCountry
+                    : decl.type == ir::ListType::kPort ? c.field == ir::Field::kPort
+                                                       : c.field == ir::Field::kHs;
+  if (!fits)
+    return absl::InvalidArgumentError(Cat("list ", decl.name, " of ", ir::ListTypeName(decl.type),
+                                          " looked up by ", ir::FieldName(c.field)));
+  switch (decl.type) {
+    case ir::ListType::kEnterprise:
+      return absl::OkStatus();
+    case ir::ListType::kCountry:
+    case ir::ListType::kPort:
+      c.kind = K::kSymbolIn;
+      c.symbols.clear();
+      for (size_t i = 0; i < v.size(); ++i) c.symbols.emplace_back(v.entry(i));
+      break;
+    case ir::ListType::kHs:
+      c.kind = K::kHsIn;
+      c.hs_ranges.clear();
+      for (size_t i = 0; i < v.size(); ++i) {
+        const std::string code(v.entry(i));
+        c.hs_ranges.push_back({code, code});
+      }
+      break;
+  }
+  // An empty list matches nothing: `in` is false, `not in` true.
+  if (v.size() == 0) {
+    const bool holds = c.negated;
+    c = ir::Condition();
+    if (!holds) {
+      ir::Condition t;
+      c.kind = K::kNot;
+      c.children.push_back(std::move(t));
+    }
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Ruleset ruleset,
+                                                                      ListBindings lists) {
   std::shared_ptr<CompiledRuleset> compiled(new CompiledRuleset());
+  // Bind the lists (SPEC §7.1) before anything reads the conditions.
+  std::vector<const ListVersion*> bound;
+  for (const ir::ListDecl& decl : ruleset.lists) {
+    auto it = lists.find(decl.name);
+    if (it == lists.end() || it->second == nullptr)
+      return absl::InvalidArgumentError(Cat("list ", decl.name, " is not bound to a version"));
+    bound.push_back(it->second.get());
+  }
+  if (lists.size() != bound.size())
+    return absl::InvalidArgumentError("a bound list is not declared by the ruleset");
+  // The plan is built from a copy whose list lookups are replaced by the bound entries; ir()
+  // keeps the conditions as written (so the ruleset can be bound again to other versions).
+  std::optional<ir::Ruleset> bound_ir;
+  std::vector<std::vector<std::string>> literal_sets;
+  if (!ruleset.lists.empty() || ruleset.Reads(ir::Field::kEnterprise)) {
+    bound_ir = ruleset;
+    for (ir::Rule& rule : bound_ir->rules)
+      BUKONG_RETURN_IF_ERROR(BindListLookups(rule.when, *bound_ir, bound, &literal_sets));
+  }
+  internal::Plan& plan0 = *compiled->plan_;
+  plan0.enterprise_lists.resize(ruleset.lists.size() + literal_sets.size());
+  for (size_t i = 0; i < ruleset.lists.size(); ++i) {
+    if (ruleset.lists[i].type != ir::ListType::kEnterprise) continue;
+    auto& set = plan0.enterprise_lists[i];
+    set.reserve(bound[i]->size());
+    for (size_t k = 0; k < bound[i]->size(); ++k) set.insert(bound[i]->entry(k));
+  }
+  // Literal enterprise lists: their strings live in the rewritten IR, which is dropped after
+  // the plan is built, so the plan keeps its own copies.
+  plan0.literal_enterprises = std::move(literal_sets);
+  for (size_t i = 0; i < plan0.literal_enterprises.size(); ++i) {
+    auto& set = plan0.enterprise_lists[ruleset.lists.size() + i];
+    for (const std::string& e : plan0.literal_enterprises[i]) set.insert(e);
+  }
+  if (!ruleset.lists.empty()) {
+    plan0.lists_json = ",\"lists\":{";
+    for (size_t i = 0; i < ruleset.lists.size(); ++i) {
+      if (i) plan0.lists_json.push_back(',');
+      plan0.lists_json += JsonString(ruleset.lists[i].name);
+      plan0.lists_json += ':';
+      plan0.lists_json += JsonString(std::string_view(bound[i]->digest()).substr(0, 16));
+    }
+    plan0.lists_json.push_back('}');
+  }
+  compiled->lists_ = std::move(lists);
+
   compiled->ir_ = std::move(ruleset);
   compiled->id_ = compiled->ir_.Id();
   compiled->fields_read_ = compiled->ir_.fields_read;
   for (const ir::Rule& rule : compiled->ir_.rules)
     CollectFields(rule.when, &compiled->fields_read_);
-  BUKONG_RETURN_IF_ERROR(
-      internal::BuildPlan(compiled->ir_, compiled->fields_read_, compiled->plan_.get()));
+  if (compiled->fields_read_[static_cast<int>(ir::Field::kUnitValue)]) {
+    compiled->fields_read_[static_cast<int>(ir::Field::kValue)] = true;  // SPEC §7.2
+    compiled->fields_read_[static_cast<int>(ir::Field::kWeight)] = true;
+  }
+  BUKONG_RETURN_IF_ERROR(internal::BuildPlan(bound_ir ? *bound_ir : compiled->ir_,
+                                             compiled->fields_read_, compiled->plan_.get()));
   internal::Plan& plan = *compiled->plan_;
   for (const ir::Rule& rule : compiled->ir_.rules) {
     plan.rule_name_json.push_back(JsonString(rule.name));
@@ -105,7 +222,8 @@ std::vector<std::string_view> Decision::Reasons() const {
 bool operator==(const Decision& a, const Decision& b) {
   if (a.id != b.id || a.outcome != b.outcome || a.site != b.site || a.method != b.method ||
       a.rate_ppm != b.rate_ppm || a.select_draw != b.select_draw || a.site_draw != b.site_draw ||
-      a.method_draw != b.method_draw)
+      a.method_draw != b.method_draw || a.sample_draw != b.sample_draw ||
+      a.sampled != b.sampled || a.selected_by_sample != b.selected_by_sample)
     return false;
   if (a.ruleset == b.ruleset)
     return a.grade == b.grade && a.rule == b.rule && a.matched == b.matched;
@@ -178,11 +296,21 @@ void AppendDecisionJson(const Decision& d, std::string* out) {
     }
     out->push_back(']');
   }
+  if (d.sampled) {  // SPEC §7.3: only under a ruleset with a `sample` statement
+    out->append(*d.sampled ? ",\"sampled\":true" : ",\"sampled\":false");
+    if (d.outcome == Outcome::kInspect)
+      out->append(d.selected_by_sample ? ",\"selected_by\":\"sample\""
+                                       : ",\"selected_by\":\"risk\"");
+  }
+  out->append(plan.lists_json);  // SPEC §7.1: empty without lists
   out->append(plan.ruleset_json);
   out->append(",\"draws\":{");
   bool first = true;
   const std::pair<const char*, const std::optional<uint64_t>*> draws[] = {
-      {"select", &d.select_draw}, {"site", &d.site_draw}, {"method", &d.method_draw}};
+      {"select", &d.select_draw},
+      {"site", &d.site_draw},
+      {"method", &d.method_draw},
+      {"sample", &d.sample_draw}};
   for (const auto& [name, value] : draws) {
     if (!value->has_value()) continue;
     if (!first) out->push_back(',');

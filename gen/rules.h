@@ -9,7 +9,8 @@
 // declarations, enterprise flags, grades, counters and hit rate, dates, `valid` windows,
 // some `fixed` rates and a few `hold`s. Each rule's selectivity is aimed, from the
 // generator's own traffic model (gen/declarations.h), so that a generated declaration
-// matches a handful of rules (about 2-6) whatever the size of the ruleset.
+// matches a handful of rules (about 2-6) whatever the size of the ruleset. With
+// RulesetOptions::v2 the ruleset also uses lists, unit_value, sample and require (SPEC §7).
 #ifndef BUKONG_GEN_RULES_H_
 #define BUKONG_GEN_RULES_H_
 
@@ -31,6 +32,13 @@ struct RulesetOptions {
   std::vector<GradeShare> grades = DefaultGradeShares();
   // Mean number of rules a declaration should match.
   double target_matches = 3.5;
+  // Also the constructs of SPEC §7 (v2): the four lists of gen/lists.h (kGeneratedLists)
+  // declared and used by rules (`enterprise in`, `origin in`, `port in`, `hs in`, `not in`),
+  // `unit_value` rules, a `sample` statement and `require` lines for the grades' ratios.
+  // They are drawn from a random stream of their own and added to the v1 text, so the rules
+  // of the v1 ruleset are all there, unchanged; with v2 = false the output is exactly the v1
+  // ruleset's (byte for byte what it was before v2 existed).
+  bool v2 = false;
 };
 
 // The ruleset text (UTF-8, '\n' line ends).

@@ -3,6 +3,7 @@
 #include <rocksdb/write_batch.h>
 
 #include <algorithm>
+#include <map>
 #include <cstdint>
 #include <vector>
 
@@ -50,7 +51,19 @@ absl::StatusOr<AuditRange> Store::AppendAudit(const AuditBatch& records) {
 
 absl::Status Store::SyncAudit() {
   BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
-  return FromRocks(impl_->db->SyncWAL(), "syncing audit records");
+  // What this sync covers: every batch whose WriteAudit returned before it started.
+  internal::AnchorValue covered;
+  {
+    std::lock_guard lock(impl_->write_mu);
+    covered = {impl_->head_seq, impl_->head_hash};
+  }
+  if (!impl_->options.testing.skip_audit_sync) {
+    BUKONG_RETURN_IF_ERROR(
+        impl_->Fail(FromRocks(impl_->db->SyncWAL(), "syncing audit records")));
+  }
+  // Only now, with the records on disk, may the anchor claim them (anchor.h); a crash
+  // between the two leaves the anchor behind the log, never ahead of it.
+  return impl_->Fail(impl_->anchor->Advance(covered));
 }
 
 absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
@@ -116,7 +129,7 @@ absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
     // Written to the WAL (in the operating system's hands, not yet synced) in chain order
     // under the lock.
     rocksdb::Status s = impl_->db->Write(rocksdb::WriteOptions(), &batch);
-    if (!s.ok()) return FromRocks(s, "writing audit records");
+    if (!s.ok()) return impl_->Fail(FromRocks(s, "writing audit records"));
     impl_->head_seq = seq;
     impl_->head_hash = hash;
   }
@@ -202,6 +215,42 @@ absl::StatusOr<std::vector<ChainProblem>> Store::VerifyChain(uint64_t from, uint
     }
   }
 
+  // Ranges lost to damage and skipped by Store::Salvage: first -> (last, acknowledged hash
+  // of last, when). They are reported by name, and the chain continues from that hash.
+  struct Lost {
+    uint64_t last;
+    Sha256Digest hash;
+    std::string when;
+  };
+  std::map<uint64_t, Lost> lost;
+  {
+    std::unique_ptr<rocksdb::Iterator> m(impl_->db->NewIterator(rocksdb::ReadOptions(), impl_->meta));
+    for (m->Seek(internal::kMetaLostPrefix); m->Valid(); m->Next()) {
+      const std::string_view k = m->key().ToStringView(), v = m->value().ToStringView();
+      if (!k.starts_with(internal::kMetaLostPrefix)) break;
+      if (k.size() != internal::kMetaLostPrefix.size() + 8 || v.size() < 8 + 32) {
+        problems.push_back({0, "the record of a salvage is malformed"});
+        continue;
+      }
+      Lost l{internal::ReadBigEndian64(v.substr(0, 8)), {}, std::string(v.substr(40))};
+      std::copy(v.begin() + 8, v.begin() + 40, l.hash.begin());
+      lost[internal::ReadBigEndian64(k.substr(internal::kMetaLostPrefix.size()))] = l;
+    }
+    if (!m->status().ok()) return FromRocks(m->status(), "reading the salvage records");
+  }
+  // Reports expected..until as lost when a salvage recorded exactly that; then `prev` is
+  // the acknowledged hash the chain continues from.
+  auto salvaged = [&](uint64_t first, uint64_t until) {
+    auto l = lost.find(first);
+    if (l == lost.end() || l->second.last != until) return false;
+    problems.push_back({first, fmt::format("records {}..{} were lost to a damaged log and "
+                                           "skipped by `bukong audit salvage` at {}",
+                                           first, until, l->second.when)});
+    prev = l->second.hash;
+    prev_known = true;
+    return true;
+  };
+
   rocksdb::ReadOptions read_options;
   read_options.readahead_size = size_t{2} << 20;
   read_options.fill_cache = false;
@@ -214,7 +263,7 @@ absl::StatusOr<std::vector<ChainProblem>> Store::VerifyChain(uint64_t from, uint
     }
     const uint64_t seq = internal::ReadBigEndian64(it->key().ToStringView());
     if (seq > to) break;
-    if (seq > expected) {
+    if (seq > expected && !salvaged(expected, seq - 1)) {
       problems.push_back(
           {expected, seq - 1 == expected
                          ? fmt::format("record {} is missing", expected)
@@ -249,7 +298,13 @@ absl::StatusOr<std::vector<ChainProblem>> Store::VerifyChain(uint64_t from, uint
   // The tail: the last record must be the chain head recorded with it.
   if (to >= head_seq) {
     const uint64_t last = expected - 1;
-    if (last < head_seq) {
+    if (last < head_seq && salvaged(expected, head_seq)) {
+      if (prev != head_hash) {
+        problems.push_back({head_seq, fmt::format("the chain head does not match the salvaged "
+                                                  "record {}",
+                                                  head_seq)});
+      }
+    } else if (last < head_seq) {
       problems.push_back(
           {expected, expected == head_seq
                          ? fmt::format("record {} (the chain head) is missing", expected)

@@ -274,10 +274,8 @@ absl::StatusOr<ImportStats> Store::ImportProfiles(ProfileSource& source,
     }
     stats.profiles = chunk.entries().size();
     if (batch.Count() > 0) {
-      rocksdb::WriteOptions w;
-      w.sync = true;
       std::lock_guard lock(impl_->write_mu);
-      BUKONG_RETURN_IF_ERROR(FromRocks(impl_->db->Write(w, &batch), "writing profiles"));
+      BUKONG_RETURN_IF_ERROR(impl_->WriteSynced(batch, "writing profiles"));
     }
     progress("done");
     return stats;

@@ -18,11 +18,15 @@
 #include <map>
 #include <set>
 
+#include "absl/time/clock.h"
+#include "absl/time/time.h"
 #include "core/sha256.h"
 #include "core/status_macros.h"
+#include "storage/internal/anchor.h"
 #include "storage/internal/encoding.h"
 #include "storage/internal/rocks_status.h"
 #include "storage/internal/store_impl.h"
+#include "storage/internal/wal_guard_fs.h"
 
 namespace bukong::storage {
 
@@ -38,7 +42,8 @@ const std::vector<std::string>& AllColumnFamilies() {
                                                  kCfAudit,
                                                  kCfDecided,
                                                  kCfOutcomes,
-                                                 kCfMeta};
+                                                 kCfMeta,
+                                                 kCfLists};
   return names;
 }
 
@@ -85,7 +90,69 @@ absl::Status WritePrivateFile(const std::string& path, std::string_view content)
   return absl::OkStatus();
 }
 
+// Refuses a database folder or key file that other users can read: the audit log holds
+// every declaration as received, and the key decides which declarations are sampled
+// (docs/storage.md, "Who may read what").
+absl::Status CheckPrivate(const std::string& path, bool folder) {
+  struct stat st;
+  if (::stat(path.c_str(), &st) != 0) return absl::OkStatus();  // reported elsewhere
+  const unsigned mode = st.st_mode & 07777;
+  if ((mode & 077) == 0) return absl::OkStatus();
+  return absl::FailedPreconditionError(fmt::format(
+      "{} has mode {:04o}: other users can {} (run `chmod {} {}`; bukong refuses to open it "
+      "until then)",
+      path, mode,
+      folder ? "list and read the database, which holds every declaration"
+             : "read the selection key, and with it predict which declarations are sampled",
+      folder ? "700" : "600", path));
+}
+
+// Why a folder without CURRENT is not a database: absent, or a database that lost CURRENT.
+absl::Status NoCurrentError(const std::string& dir) {
+  std::error_code ec;
+  std::vector<std::string> evidence;
+  if (fs::is_directory(dir, ec)) {
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string name = entry.path().filename().string();
+      if (name.rfind("MANIFEST-", 0) == 0 || name == kSelectionKeyFileName ||
+          name == internal::kAnchorFileName || name.ends_with(".sst") || name.ends_with(".log"))
+        evidence.push_back(name);
+    }
+  }
+  if (evidence.empty()) {
+    return absl::NotFoundError(
+        fmt::format("no bukong database in {} (create one with `bukong init --db {}`)", dir, dir));
+  }
+  std::sort(evidence.begin(), evidence.end());
+  if (evidence.size() > 4) evidence.resize(4), evidence.push_back("...");
+  return absl::DataLossError(fmt::format(
+      "{} holds a database's files ({}) but no CURRENT, the file naming its live MANIFEST: it "
+      "was deleted or lost. Do not run init here. Restore CURRENT (one line: the name of the "
+      "newest MANIFEST-* file) or the folder from a backup",
+      dir, fmt::join(evidence, ", ")));
+}
+
 }  // namespace
+
+void SetUpFileSystem(const StoreTestingOptions& testing, std::shared_ptr<rocksdb::FileSystem>* fs,
+                     std::unique_ptr<rocksdb::Env>* env) {
+  *fs = internal::NewWalGuardFileSystem(testing.file_system ? testing.file_system
+                                                            : rocksdb::FileSystem::Default());
+  *env = rocksdb::NewCompositeEnv(*fs);
+}
+
+absl::Status Store::Impl::Fail(absl::Status s) {
+  if (s.ok()) return s;
+  std::lock_guard lock(failed_mu);
+  if (failed.ok()) failed = s;
+  return s;
+}
+
+absl::Status Store::Impl::WriteSynced(rocksdb::WriteBatch& batch, std::string_view what) {
+  BUKONG_RETURN_IF_ERROR(CheckWritable());
+  BUKONG_RETURN_IF_ERROR(Fail(FromRocks(db->Write(rocksdb::WriteOptions(), &batch), what)));
+  return Fail(FromRocks(db->SyncWAL(), what));
+}
 
 // ---- Options --------------------------------------------------------------------------------
 
@@ -156,6 +223,11 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
     if (ec) return absl::UnavailableError(fmt::format("cannot create {}: {}", dir, ec.message()));
     created_dir = true;
   }
+  // Private from the start: the folder will hold every declaration decided.
+  if (::chmod(dir.c_str(), 0700) != 0) {
+    return absl::UnavailableError(
+        fmt::format("cannot make {} private (chmod 700): {}", dir, std::strerror(errno)));
+  }
   // On any failure below, remove what this call created (the folder was empty or absent).
   auto undo = [&] {
     std::error_code ignored;
@@ -179,6 +251,7 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
   db_options.create_if_missing = true;
   db_options.create_missing_column_families = true;
   db_options.error_if_exists = true;
+  db_options.info_log = internal::NewQuietInfoLog(dir);
   StoreOptions defaults;
   auto cache = rocksdb::NewLRUCache(size_t{8} << 20);
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -193,7 +266,17 @@ absl::StatusOr<std::string> InitStore(const std::string& dir, const InitOptions&
     return FromRocks(s, fmt::format("creating the database in {}", dir));
   }
   std::unique_ptr<rocksdb::DB> db(raw);
-  rocksdb::ColumnFamilyHandle* meta = handles.back();
+  if (absl::Status a = internal::WriteAnchor(*rocksdb::FileSystem::Default(), dir, {}); !a.ok()) {
+    for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
+    db->Close().PermitUncheckedError();
+    db.reset();
+    undo();
+    return a;
+  }
+  rocksdb::ColumnFamilyHandle* meta = nullptr;
+  for (size_t i = 0; i < handles.size(); ++i) {
+    if (AllColumnFamilies()[i] == kCfMeta) meta = handles[i];
+  }
   rocksdb::WriteBatch batch;
   batch.Put(meta, std::string(internal::kMetaSchemaVersion), std::to_string(kSchemaVersion));
   batch.Put(meta, std::string(internal::kMetaKeyId), key_id);
@@ -217,7 +300,13 @@ Store::Impl::~Impl() {
     // Flush a writable store's memtables on the way out: everything is already durable in
     // the WAL, but a later open (replay, stats: read-only) would otherwise replay up to a
     // memtable's worth of WAL before answering anything.
-    if (!options.read_only) db->Flush(rocksdb::FlushOptions(), handles).PermitUncheckedError();
+    bool healthy;
+    {
+      std::lock_guard lock(failed_mu);
+      healthy = failed.ok();
+    }
+    if (!options.read_only && healthy)
+      db->Flush(rocksdb::FlushOptions(), handles).PermitUncheckedError();
     for (auto* h : handles) db->DestroyColumnFamilyHandle(h);
     db->Close().PermitUncheckedError();
   }
@@ -226,6 +315,13 @@ Store::Impl::~Impl() {
 absl::Status Store::Impl::CheckWritable() const {
   if (options.read_only) {
     return absl::FailedPreconditionError(fmt::format("{} was opened read-only", dir));
+  }
+  std::lock_guard lock(failed_mu);
+  if (!failed.ok()) {
+    return absl::Status(failed.code(),
+                        fmt::format("an earlier write to {} failed, so this store accepts no more "
+                                    "writes (reopen it): {}",
+                                    dir, std::string(failed.message())));
   }
   return absl::OkStatus();
 }
@@ -237,15 +333,29 @@ const SelectionKey& Store::key() const { return impl_->key; }
 const std::string& Store::key_id() const { return impl_->key_id; }
 const std::string& Store::dir() const { return impl_->dir; }
 
-absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
-                                                   const StoreOptions& options) {
+namespace {
+
+// Opens the database in `dir` up to (not including) the anchor check.
+// The audit anchor is read into `anchored` BEFORE RocksDB opens the log: a read-only open
+// beside a running writer then sees at least every record the anchor it read names (the
+// writer syncs records before it anchors them), never an anchor ahead of its view.
+absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
+    const std::string& dir, const StoreOptions& options,
+    std::optional<internal::AnchorValue>* anchored) {
+  using Impl = Store::Impl;
   std::error_code ec;
-  if (!fs::exists(fs::path(dir) / "CURRENT", ec)) {
-    return absl::NotFoundError(
-        fmt::format("no bukong database in {} (create one with `bukong init --db {}`)", dir, dir));
-  }
+  if (!fs::exists(fs::path(dir) / "CURRENT", ec)) return NoCurrentError(dir);
+  BUKONG_RETURN_IF_ERROR(CheckPrivate(dir, /*folder=*/true));
+  BUKONG_RETURN_IF_ERROR(
+      CheckPrivate((fs::path(dir) / kSelectionKeyFileName).string(), /*folder=*/false));
+  std::shared_ptr<rocksdb::FileSystem> file_system;
+  std::unique_ptr<rocksdb::Env> env;
+  SetUpFileSystem(options.testing, &file_system, &env);
+  BUKONG_ASSIGN_OR_RETURN(*anchored, internal::ReadAnchor(*file_system, dir));
+  rocksdb::DBOptions list_options;
+  list_options.env = env.get();
   std::vector<std::string> existing;
-  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &existing);
+  rocksdb::Status s = rocksdb::DB::ListColumnFamilies(list_options, dir, &existing);
   if (!s.ok()) return FromRocks(s, fmt::format("reading {}", dir));
   if (std::find(existing.begin(), existing.end(), kCfMeta) == existing.end()) {
     return absl::FailedPreconditionError(fmt::format(
@@ -255,11 +365,25 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   auto impl = std::make_unique<Impl>();
   impl->dir = dir;
   impl->options = options;
+  impl->fs = std::move(file_system);
+  impl->env = std::move(env);
   auto cache = rocksdb::NewLRUCache(options.block_cache_bytes, /*num_shard_bits=*/6,
                                     /*strict_capacity_limit=*/false,
                                     /*high_pri_pool_ratio=*/0.1);
   rocksdb::DBOptions db_options;
+  db_options.env = impl->env.get();
+  db_options.info_log = internal::NewQuietInfoLog(dir);
   db_options.create_if_missing = false;
+  // Recovery replays the write-ahead log up to the first damaged or torn record and stops
+  // there (point in time). Absolute consistency would refuse every database whose last,
+  // unacknowledged write was torn by a power cut; tolerating corrupted tail records could
+  // silently drop damage at the end. The records that matter, the acknowledged ones, are
+  // checked against the audit anchor instead (CheckAnchor), which turns a recovery that
+  // stopped early into a refusal naming the lost records (docs/storage.md).
+  db_options.wal_recovery_mode = rocksdb::WALRecoveryMode::kPointInTimeRecovery;
+  // Fail on any inconsistency RocksDB notices (file sizes, manifest, block checksums on
+  // every read: ReadOptions::verify_checksums is on by default) instead of working around it.
+  db_options.paranoid_checks = true;
   db_options.max_background_jobs = 2;
   db_options.bytes_per_sync = size_t{1} << 20;
   // No WAL compression: in RocksDB 7.8 it is experimental, and with it a database written by
@@ -296,6 +420,7 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
     if (existing[i] == kCfDecided) impl->decided = h;
     if (existing[i] == kCfOutcomes) impl->outcomes = h;
     if (existing[i] == kCfMeta) impl->meta = h;
+    if (existing[i] == kCfLists) impl->lists = h;
   }
 
   std::string value;
@@ -350,11 +475,126 @@ absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
   // An older database opened for writing will get records of the current format: record
   // the current version now (synced), so that an older bukong refuses it from here on.
   if (version < kSchemaVersion && !options.read_only) {
-    s = impl->db->Put(SyncedWrite(), impl->meta, internal::kMetaSchemaVersion,
-                      std::to_string(kSchemaVersion));
-    if (!s.ok()) return FromRocks(s, fmt::format("upgrading the schema version of {}", dir));
+    if (!impl->lists) {  // schema version 3 added the lists column family
+      rocksdb::ColumnFamilyHandle* h = nullptr;
+      s = impl->db->CreateColumnFamily(ColumnFamilyOptionsFor(kCfLists, options, cache), kCfLists,
+                                       &h);
+      if (!s.ok()) return FromRocks(s, fmt::format("adding the lists of {}", dir));
+      impl->handles.push_back(h);
+      impl->lists = h;
+    }
+    rocksdb::WriteBatch upgrade;
+    upgrade.Put(impl->meta, internal::kMetaSchemaVersion, std::to_string(kSchemaVersion));
+    BUKONG_RETURN_IF_ERROR(
+        impl->WriteSynced(upgrade, fmt::format("upgrading the schema version of {}", dir)));
+  }
+  return impl;
+}
+
+// Compares the recovered chain with the audit anchor (the last acknowledged record).
+absl::Status CheckAnchor(const Store::Impl& impl, const internal::AnchorValue& a) {
+  const std::string anchor_path = (fs::path(impl.dir) / internal::kAnchorFileName).string();
+  if (a.seq > impl.head_seq) {
+    return absl::DataLossError(fmt::format(
+        "the audit log of {} ends at record {} but record {} was acknowledged ({}): records "
+        "{}..{} are lost. A write-ahead log (*.log) or table file of the database is damaged or "
+        "truncated, or the folder was restored from an older copy. Nothing was changed; "
+        "`bukong audit salvage --db {}` continues the log after the loss and records exactly "
+        "what was lost",
+        impl.dir, impl.head_seq, a.seq, anchor_path, impl.head_seq + 1, a.seq, impl.dir));
+  }
+  Sha256Digest stored{};
+  if (a.seq == impl.head_seq) {
+    stored = impl.head_hash;
+  } else if (a.seq > 0) {
+    std::string value;
+    rocksdb::Status s = impl.db->Get(rocksdb::ReadOptions(), impl.audit,
+                                     internal::EncodeAuditKey(a.seq), &value);
+    if (s.IsNotFound() || (s.ok() && value.size() < 32)) {
+      return absl::DataLossError(fmt::format(
+          "record {} of {}, the last acknowledged one ({}), is missing or damaged", a.seq,
+          impl.dir, anchor_path));
+    }
+    if (!s.ok()) return FromRocks(s, fmt::format("reading record {} of {}", a.seq, impl.dir));
+    std::copy(value.end() - 32, value.end(), stored.begin());
+  }
+  if (stored != a.hash) {
+    return absl::DataLossError(fmt::format(
+        "record {} of {} is not the record that was acknowledged: its chain hash {} differs "
+        "from {} in {}. The log was rolled back and rewritten after that record was "
+        "acknowledged",
+        a.seq, impl.dir, ToHex(stored), ToHex(a.hash), anchor_path));
+  }
+  return absl::OkStatus();
+}
+
+}  // namespace
+
+absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
+                                                   const StoreOptions& options) {
+  std::optional<internal::AnchorValue> anchored;
+  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options, &anchored));
+  internal::AnchorValue at{impl->head_seq, impl->head_hash};
+  if (anchored) {
+    BUKONG_RETURN_IF_ERROR(CheckAnchor(*impl, *anchored));
+    at = *anchored;
+  } else if (!options.read_only) {
+    // A database from before the anchor: anchor what it holds now.
+    BUKONG_RETURN_IF_ERROR(internal::WriteAnchor(*impl->fs, dir, at));
+  }
+  if (!options.read_only) {
+    impl->anchor = std::make_unique<internal::Anchor>(impl->fs.get(), dir, at);
   }
   return std::unique_ptr<Store>(new Store(std::move(impl)));
+}
+
+absl::StatusOr<SalvageReport> Store::Salvage(const std::string& dir, const StoreOptions& options) {
+  if (options.read_only) return absl::InvalidArgumentError("salvage needs a writable open");
+  std::optional<internal::AnchorValue> anchored;
+  BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options, &anchored));
+  SalvageReport report;
+  report.recovered_head = impl->head_seq;
+  report.acknowledged = anchored ? anchored->seq : impl->head_seq;
+  if (!anchored || anchored->seq <= impl->head_seq) {
+    if (anchored) BUKONG_RETURN_IF_ERROR(CheckAnchor(*impl, *anchored));
+    report.message = fmt::format(
+        "nothing to salvage: the audit log of {} holds every acknowledged record (1..{})", dir,
+        impl->head_seq);
+    return report;
+  }
+  const internal::AnchorValue a = *anchored;
+  report.first_lost = impl->head_seq + 1;
+  report.last_lost = a.seq;
+  const std::string when = absl::FormatTime("%Y-%m-%dT%H:%M:%SZ", absl::Now(), absl::UTCTimeZone());
+  // The loss is recorded in the database (meta `lost/BE64(first)`: BE64(last) || the
+  // acknowledged hash of `last` || the time) and the chain head jumps to the acknowledged
+  // record, so the next record gets number last+1 (numbers are never reused) and chains
+  // from the acknowledged hash; VerifyChain reports the lost range by name.
+  rocksdb::WriteBatch batch;
+  char first_key[8], last_value[8];
+  internal::WriteBigEndian64(first_key, report.first_lost);
+  internal::WriteBigEndian64(last_value, report.last_lost);
+  batch.Put(impl->meta, std::string(internal::kMetaLostPrefix) + std::string(first_key, 8),
+            std::string(last_value, 8) + std::string(internal::AsView(a.hash)) + when);
+  batch.Put(impl->meta, std::string(internal::kMetaChainHead),
+            internal::EncodeChainHead(a.seq, a.hash));
+  BUKONG_RETURN_IF_ERROR(impl->WriteSynced(batch, "recording the salvage"));
+  report.message = fmt::format(
+      "salvaged {}: records {}..{} ({} acknowledged decisions) are lost; records 1..{} are "
+      "intact; the log continues at record {}, chained from the acknowledged hash {}",
+      dir, report.first_lost, report.last_lost, report.last_lost - report.first_lost + 1,
+      impl->head_seq, a.seq + 1, ToHex(a.hash));
+  // A plain-text log beside the database, for people: appended and synced.
+  const std::string log_path = (fs::path(dir) / "salvage.log").string();
+  const int fd = ::open(log_path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
+  if (fd >= 0) {
+    const std::string line = fmt::format("{} {}\n", when, report.message);
+    const bool ok = ::write(fd, line.data(), line.size()) == static_cast<ssize_t>(line.size()) &&
+                    ::fsync(fd) == 0;
+    ::close(fd);
+    if (!ok) report.message += fmt::format(" (could not write {})", log_path);
+  }
+  return report;
 }
 
 absl::Status Store::CompactAll() {
@@ -414,9 +654,9 @@ absl::Status Store::PutProfile(const Profile& profile) {
   BUKONG_RETURN_IF_ERROR(impl_->CheckWritable());
   BUKONG_RETURN_IF_ERROR(ValidateProfile(profile));
   std::lock_guard lock(impl_->write_mu);
-  return FromRocks(impl_->db->Put(SyncedWrite(), impl_->profiles, profile.id,
-                                  internal::EncodeProfileValue(profile)),
-                   "writing a profile");
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->profiles, profile.id, internal::EncodeProfileValue(profile));
+  return impl_->WriteSynced(batch, "writing a profile");
 }
 
 // ---- Rulesets --------------------------------------------------------------------------------
@@ -430,9 +670,9 @@ absl::StatusOr<std::string> Store::PutRuleset(std::string_view text, std::string
   rocksdb::Status s = impl_->db->Get(rocksdb::ReadOptions(), impl_->rulesets, key, &existing);
   if (s.ok()) return ToHex(digest);  // stored once: same text, same key
   if (!s.IsNotFound()) return FromRocks(s, "reading a ruleset");
-  s = impl_->db->Put(SyncedWrite(), impl_->rulesets, key,
-                     internal::EncodeRulesetValue(name, version, text));
-  if (!s.ok()) return FromRocks(s, "writing a ruleset");
+  rocksdb::WriteBatch batch;
+  batch.Put(impl_->rulesets, key, internal::EncodeRulesetValue(name, version, text));
+  BUKONG_RETURN_IF_ERROR(impl_->WriteSynced(batch, "writing a ruleset"));
   return ToHex(digest);
 }
 
@@ -521,8 +761,7 @@ absl::StatusOr<std::vector<absl::Status>> Store::RecordOutcomes(
     batch.Put(impl_->profiles, enterprise, internal::EncodeProfileValue(*profile));
   }
   if (batch.Count() > 0) {
-    rocksdb::Status s = impl_->db->Write(SyncedWrite(), &batch);
-    if (!s.ok()) return FromRocks(s, "writing outcomes");
+    BUKONG_RETURN_IF_ERROR(impl_->WriteSynced(batch, "writing outcomes"));
   }
   return statuses;
 }

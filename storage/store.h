@@ -41,8 +41,9 @@ namespace bukong::storage {
 // format byte, so old records stay readable next to new ones, and a writable open of an
 // older database records the new version (an older bukong then refuses it instead of
 // misreading the new records). Any other version is refused by Store::Open.
-// Version 2: leaner audit records (docs/storage.md); version 1: the first layout.
-inline constexpr int kSchemaVersion = 2;
+// Version 3: lists and their versions (storage/lists.h); version 2: leaner audit records
+// (docs/storage.md); version 1: the first layout.
+inline constexpr int kSchemaVersion = 3;
 inline constexpr int kOldestReadableSchemaVersion = 1;
 
 // Name of the selection-key file inside the database folder (mode 0600, 32 hex digits).
@@ -81,6 +82,15 @@ struct DecisionRef {
   std::string enterprise;
 };
 
+// What Store::Salvage found and did.
+struct SalvageReport {
+  uint64_t recovered_head = 0;  // the last record the damaged database still holds
+  uint64_t acknowledged = 0;    // the last record acknowledged (the audit anchor)
+  uint64_t first_lost = 0;      // first_lost..last_lost were lost (both 0: nothing lost)
+  uint64_t last_lost = 0;
+  std::string message;          // one sentence for the operator, also in DIR/salvage.log
+};
+
 // ---- Profile import ----------------------------------------------------------------------
 
 // A stream of profiles for ImportProfiles: yields profiles in file order, std::nullopt at
@@ -111,8 +121,22 @@ class Store {
   // versions) when its schema version is outside kOldestReadableSchemaVersion..kSchemaVersion
   // (a writable open of an older one records kSchemaVersion); DataLoss when selection.key
   // is missing, malformed, or does not match the key id recorded at init.
+  //
+  // Open also refuses (DataLoss, naming the records and the file) a database whose audit
+  // log lost acknowledged records — RocksDB recovered its write-ahead log only up to a
+  // damaged or truncated place — or whose acknowledged last record was replaced: the last
+  // acknowledged sequence number and chain hash are kept outside RocksDB, in
+  // DIR/audit.anchor, and must be in the chain (docs/storage.md, "Corruption is loud").
+  // FailedPrecondition when the folder or selection.key can be read by other users.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      const StoreOptions& options = {});
+  // The explicit way past a refusal for lost records (`bukong audit salvage`): records the
+  // lost range in the database and in DIR/salvage.log and moves the chain head to the last
+  // acknowledged record, so numbering continues after it (numbers are never reused) and
+  // VerifyChain names the lost range from then on. Changes nothing when nothing was lost;
+  // refuses a log whose acknowledged record was replaced (that is not damage to salvage).
+  static absl::StatusOr<SalvageReport> Salvage(const std::string& dir,
+                                               const StoreOptions& options = {});
   ~Store();
   Store(const Store&) = delete;
   Store& operator=(const Store&) = delete;
@@ -204,6 +228,7 @@ class Store {
   struct Impl;
 
  private:
+  friend struct StoreInternals;  // the other files of storage/ (lists.cc) reach impl_
   friend class OutcomeLog;  // storage/outcome_log.h: corrections of outcomes (issue #15)
   explicit Store(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;

@@ -204,8 +204,32 @@ struct RuleDecl : x3::position_tagged {
   Action then;
 };
 
-struct Statement
-    : x3::variant<Header, GradeDecl, UnknownDecl, BaselineDecl, CommodityDecl, RuleDecl> {
+// ---- Version 2 (SPEC §7) ----
+
+// `list NAME of TYPE` (§7.1): the type is a name the checker validates (enterprise, country,
+// port, hs), so that a wrong one gets "unknown list type" rather than a syntax error.
+struct ListDecl : x3::position_tagged {
+  Name name;
+  Name type;
+};
+
+// `sample P% clauses...` (§7.3): the clauses of `baseline` (the checker refuses `fixed`).
+struct SampleDecl : x3::position_tagged {
+  PercentLit rate;
+  std::vector<ActionClause> clauses;
+};
+
+// `require GRADE OP P% [of GRADE2]` (§7.4). OP is one of < <= > >= (= and != parse, so the
+// checker can say why they do not apply).
+struct RequireDecl : x3::position_tagged {
+  Name grade;
+  OpNode op;
+  PercentLit value;
+  boost::optional<Name> of;
+};
+
+struct Statement : x3::variant<Header, GradeDecl, UnknownDecl, BaselineDecl, CommodityDecl,
+                               RuleDecl, ListDecl, SampleDecl, RequireDecl> {
   using base_type::base_type;
   using base_type::operator=;
 };

@@ -33,5 +33,8 @@ BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::BaselineDecl, rate, clauses)
 BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::CommodityDecl, name, items)
 BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::ValidWindow, from, to)
 BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::RuleDecl, name, description, valid, when, then)
+BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::ListDecl, name, type)
+BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::SampleDecl, rate, clauses)
+BOOST_FUSION_ADAPT_STRUCT(bukong::dsl::ast::RequireDecl, grade, op, value, of)
 
 #endif  // BUKONG_DSL_INTERNAL_AST_ADAPTED_H_

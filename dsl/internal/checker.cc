@@ -12,7 +12,9 @@
 #include "core/dates.h"
 #include "core/declaration.h"
 #include "core/hs2022.h"
+#include "dsl/internal/analysis.h"
 #include "dsl/internal/source.h"
+#include "dsl/suggest.h"
 
 namespace bukong::dsl::internal {
 
@@ -42,7 +44,18 @@ namespace x3 = boost::spirit::x3;
 // Fields
 // ---------------------------------------------------------------------------------------
 
-enum class Type : uint8_t { kEnum, kHs, kCountry, kString, kNumber, kBool, kDate, kGrade, kFlags };
+enum class Type : uint8_t {
+  kEnum,
+  kHs,
+  kCountry,
+  kString,
+  kNumber,
+  kBool,
+  kDate,
+  kGrade,
+  kFlags,
+  kUnitValue,  // SPEC §7.2: a number, compared with the six comparison operators only
+};
 
 struct FieldInfo {
   std::string_view name;  // ir::FieldName(field): names are defined once, in dsl/ir.h
@@ -62,6 +75,8 @@ constexpr FieldInfo kFields[] = {
     Info(ir::Field::kGrade, Type::kGrade),        Info(ir::Field::kFlags, Type::kFlags),
     Info(ir::Field::kAgeDays, Type::kNumber),     Info(ir::Field::kInspections, Type::kNumber),
     Info(ir::Field::kHits, Type::kNumber),        Info(ir::Field::kHitRate, Type::kNumber),
+    Info(ir::Field::kEnterprise, Type::kString),  // SPEC §7.1
+    Info(ir::Field::kUnitValue, Type::kUnitValue),  // SPEC §7.2
 };
 static_assert(std::size(kFields) == ir::kFieldCount, "every ir::Field needs its type here");
 constexpr bool FieldsInOrder() {
@@ -70,6 +85,17 @@ constexpr bool FieldsInOrder() {
   return true;
 }
 static_assert(FieldsInOrder(), "kFields must list ir::Field in enum order");
+
+// The list types of SPEC §7.1, and which field types each one serves.
+enum class ListKind : uint8_t { kEnterprise, kCountry, kPort, kHs };
+constexpr std::string_view kListKindNames[] = {"enterprise", "country", "port", "hs"};
+
+std::optional<ListKind> ListKindFromName(std::string_view name) {
+  for (size_t i = 0; i < std::size(kListKindNames); ++i) {
+    if (kListKindNames[i] == name) return static_cast<ListKind>(i);
+  }
+  return std::nullopt;
+}
 
 const FieldInfo* FindField(std::string_view name) {
   for (const FieldInfo& info : kFields) {
@@ -105,6 +131,8 @@ std::string_view TypeDescription(Type type) {
       return "a grade; grades have no order, it takes = != in, not in";
     case Type::kFlags:
       return "a set of flags; it takes only has";
+    case Type::kUnitValue:
+      return "a unit value (value / weight); it takes only = != < <= > >=";
   }
   return "";
 }
@@ -129,6 +157,8 @@ std::string_view TypeName(Type type) {
       return "a grade";
     case Type::kFlags:
       return "a set of flags";
+    case Type::kUnitValue:
+      return "a number (value / weight)";
   }
   return "";
 }
@@ -150,6 +180,8 @@ bool OpApplies(Type type, ast::Op op) {
       return op == Op::kIn || op == Op::kNotIn;
     case Type::kFlags:
       return op == Op::kHas;
+    case Type::kUnitValue:
+      return op != Op::kHas && op != Op::kIn && op != Op::kNotIn;
   }
   return false;
 }
@@ -352,9 +384,18 @@ class Checker {
   void CheckUnknown(const ast::UnknownDecl& decl);
   void CheckBaseline(const ast::BaselineDecl& decl);
   void CheckRule(const ast::RuleDecl& decl);
+  // SPEC §7.
+  void DeclareList(const ast::ListDecl& decl);
+  void CheckSample(const ast::SampleDecl& decl);
+  void CheckRequire(const ast::RequireDecl& decl);
+  void WarnUnusedLists();
+  // `FIELD in NAME` / `FIELD not in NAME` with NAME a declared list (SPEC §7.1).
+  std::optional<ir::Condition> ListLookup(const FieldInfo& field, ast::Op op,
+                                          const ast::WordLit& name);
+  // `statement`: "baseline" or "sample" (which take no `fixed`), "" for a rule's action.
   std::optional<ir::Action> RateAction(const ast::PercentLit& rate,
                                        const std::vector<ast::ActionClause>& clauses,
-                                       bool baseline);
+                                       std::string_view statement);
   std::optional<uint32_t> ResolveGrade(std::string_view name, uint32_t offset);
 
   // Conditions.
@@ -383,10 +424,77 @@ class Checker {
   std::map<std::string, Declared, std::less<>> grades_, sets_, rules_;
   std::set<std::string, std::less<>> broken_grades_, broken_sets_;
   std::optional<uint32_t> header_line_, unknown_line_, baseline_line_;
+  // SPEC §7: declared lists (name -> index into lists_), whether a condition used each, the
+  // `sample` statement's line.
+  struct ListSeen {
+    std::string name;
+    ListKind kind;
+    uint32_t offset;  // of the name, for the unused-list warning
+    uint32_t line;
+    bool used = false;
+  };
+  std::vector<ListSeen> lists_;
+  std::map<std::string, Declared, std::less<>> list_names_;
+  std::optional<uint32_t> sample_line_;
 };
+
+// `1e6` written out: "1_000_000" (digits grouped by three), or "" when it would not be a
+// plain number (a huge exponent, a malformed mantissa).
+std::string WrittenOut(std::string_view text) {
+  size_t e = text.find_first_of("eE");
+  std::string_view mantissa = text.substr(0, e), exponent_text = text.substr(e + 1);
+  bool negative = !mantissa.empty() && mantissa[0] == '-';
+  if (negative) mantissa.remove_prefix(1);
+  int exponent = 0;
+  bool exponent_negative = false;
+  if (!exponent_text.empty() && (exponent_text[0] == '+' || exponent_text[0] == '-')) {
+    exponent_negative = exponent_text[0] == '-';
+    exponent_text.remove_prefix(1);
+  }
+  if (exponent_text.empty() || exponent_text.size() > 2) return "";
+  for (char c : exponent_text) exponent = exponent * 10 + (c - '0');
+  if (exponent_negative) exponent = -exponent;
+  std::string digits;
+  int point = -1;
+  for (char c : mantissa) {
+    if (c == '_') continue;
+    if (c == '.') {
+      if (point >= 0) return "";
+      point = static_cast<int>(digits.size());
+      continue;
+    }
+    digits.push_back(c);
+  }
+  if (digits.empty()) return "";
+  if (point < 0) point = static_cast<int>(digits.size());
+  point += exponent;
+  if (point > 24 || point < -18) return "";
+  while (point > static_cast<int>(digits.size())) digits.push_back('0');
+  while (point <= 0) digits.insert(digits.begin(), '0'), ++point;
+  std::string whole = digits.substr(0, static_cast<size_t>(point));
+  std::string fraction = digits.substr(static_cast<size_t>(point));
+  while (!fraction.empty() && fraction.back() == '0') fraction.pop_back();
+  while (whole.size() > 1 && whole[0] == '0') whole.erase(0, 1);
+  std::string grouped;
+  for (size_t i = 0; i < whole.size(); ++i) {
+    if (i > 0 && (whole.size() - i) % 3 == 0) grouped.push_back('_');
+    grouped.push_back(whole[i]);
+  }
+  return (negative ? "-" : "") + grouped + (fraction.empty() ? "" : "." + fraction);
+}
 
 std::optional<ir::Decimal> Checker::Number(const ast::NumberLit& literal) {
   uint32_t at = ast::Begin(literal);
+  if (literal.text.find_first_of("eE") != std::string::npos) {
+    std::string written = WrittenOut(literal.text);
+    Error(at, written.empty()
+                  ? fmt::format("number '{}' has an exponent: write the number out in digits "
+                                "('_' may group them)",
+                                Excerpt(literal.text))
+                  : fmt::format("number '{}' has an exponent: write it out, {}",
+                                Excerpt(literal.text), written));
+    return std::nullopt;
+  }
   auto parts = SplitNumber(literal.text);
   if (!parts) {
     Error(at,
@@ -622,6 +730,12 @@ void Checker::DeclareCommoditySet(const ast::CommodityDecl& decl) {
                         SourceText(*valid[first].second), SourceText(*valid[second].second),
                         Excerpt(decl.name.text)));
   }
+  if (auto list = list_names_.find(decl.name.text); list != list_names_.end()) {
+    Error(ast::Begin(decl.name),
+          fmt::format("duplicate name '{}': a list of that name is declared at line {}",
+                      Excerpt(decl.name.text), list->second.line));
+    return;
+  }
   auto [it, inserted] =
       sets_.try_emplace(decl.name.text, Declared{ruleset_.commodity_sets.size(), line});
   if (!inserted) {
@@ -658,7 +772,9 @@ std::optional<uint32_t> Checker::ResolveGrade(std::string_view name, uint32_t of
   auto it = grades_.find(name);
   if (it != grades_.end()) return static_cast<uint32_t>(it->second.index);
   if (broken_grades_.count(name) == 0) {
-    Error(offset, fmt::format("unknown grade '{}'", Excerpt(name)));
+    std::vector<std::string_view> known;
+    for (const auto& [grade, declared] : grades_) known.push_back(grade);
+    Error(offset, fmt::format("unknown grade '{}'{}", Excerpt(name), DidYouMean(name, known)));
   } else {
     ++errors_;  // already reported where the grade was declared
   }
@@ -681,7 +797,8 @@ void Checker::CheckUnknown(const ast::UnknownDecl& decl) {
 
 std::optional<ir::Action> Checker::RateAction(const ast::PercentLit& rate,
                                               const std::vector<ast::ActionClause>& clauses,
-                                              bool baseline) {
+                                              std::string_view statement) {
+  const bool baseline = !statement.empty();
   ir::Action action;
   bool ok = true;
   if (auto ppm = Percent(rate)) {
@@ -756,7 +873,7 @@ std::optional<ir::Action> Checker::RateAction(const ast::PercentLit& rate,
         break;
       case ast::ClauseKind::kFixed:
         if (baseline) {
-          Error(at, "'fixed' does not apply to the baseline");
+          Error(at, fmt::format("'fixed' does not apply to the {}", statement));
           ok = false;
           break;
         }
@@ -782,7 +899,7 @@ void Checker::CheckBaseline(const ast::BaselineDecl& decl) {
     return;
   }
   baseline_line_ = line;
-  if (auto action = RateAction(decl.rate, decl.clauses, /*baseline=*/true)) {
+  if (auto action = RateAction(decl.rate, decl.clauses, "baseline")) {
     ruleset_.baseline = *action;
   }
 }
@@ -883,9 +1000,16 @@ std::optional<ir::Condition> Checker::Commodity(const ast::CommodityTest& test) 
   ruleset_.fields_read[static_cast<int>(ir::Field::kHs)] = true;
   auto it = sets_.find(test.set.text);
   if (it == sets_.end()) {
-    if (broken_sets_.count(test.set.text) == 0) {
+    if (auto list = list_names_.find(test.set.text); list != list_names_.end()) {
+      lists_[list->second.index].used = true;
       Error(ast::Begin(test.set),
-            fmt::format("unknown commodity set '{}'", Excerpt(test.set.text)));
+            fmt::format("'{}' is a list, not a commodity set (write 'hs in {}')",
+                        Excerpt(test.set.text), Excerpt(test.set.text)));
+    } else if (broken_sets_.count(test.set.text) == 0) {
+      std::vector<std::string_view> known;
+      for (const auto& [set, declared] : sets_) known.push_back(set);
+      Error(ast::Begin(test.set), fmt::format("unknown commodity set '{}'{}", Excerpt(test.set.text),
+                                              DidYouMean(test.set.text, known)));
     } else {
       ++errors_;
     }
@@ -913,7 +1037,8 @@ std::optional<ir::Condition> Checker::CompareOne(const FieldInfo& field, ast::Op
   condition.field = field.field;
   condition.op = ToCompareOp(op);
   switch (field.type) {
-    case Type::kNumber: {
+    case Type::kNumber:
+    case Type::kUnitValue: {
       condition.kind = ir::Condition::Kind::kCompareNumber;
       if (const auto* number = boost::get<ast::NumberLit>(&literal)) {
         auto value = Number(*number);
@@ -1009,11 +1134,18 @@ std::optional<ir::Condition> Checker::CompareOne(const FieldInfo& field, ast::Op
 std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison) {
   const FieldInfo* field = FindField(comparison.field.text);
   if (field == nullptr) {
-    Error(ast::Begin(comparison.field),
-          fmt::format("unknown field '{}'", Excerpt(comparison.field.text)));
+    std::vector<std::string_view> known;
+    for (const FieldInfo& info : kFields) known.push_back(info.name);
+    Error(ast::Begin(comparison.field), fmt::format("unknown field '{}'{}",
+                                                    Excerpt(comparison.field.text),
+                                                    DidYouMean(comparison.field.text, known)));
     return std::nullopt;
   }
   ruleset_.fields_read[static_cast<int>(field->field)] = true;
+  if (field->field == ir::Field::kUnitValue) {  // value / weight reads both (SPEC §7.2)
+    ruleset_.fields_read[static_cast<int>(ir::Field::kValue)] = true;
+    ruleset_.fields_read[static_cast<int>(ir::Field::kWeight)] = true;
+  }
   ast::Op op = comparison.op.op;
   if (!OpApplies(field->type, op)) {
     Error(ast::Begin(comparison.op),
@@ -1024,6 +1156,10 @@ std::optional<ir::Condition> Checker::Compare(const ast::Comparison& comparison)
   bool wants_list = op == ast::Op::kIn || op == ast::Op::kNotIn;
   const auto* list = boost::get<ast::ListRhs>(&comparison.rhs);
   const auto* literal = boost::get<ast::Literal>(&comparison.rhs);
+  if (wants_list && literal != nullptr) {
+    // `FIELD in NAME`: a list declared with `list NAME of TYPE` (SPEC §7.1).
+    if (const auto* word = boost::get<ast::WordLit>(literal)) return ListLookup(*field, op, *word);
+  }
   if (wants_list && list == nullptr) {
     Error(OffsetOf(*literal), fmt::format("'{}' takes a list in brackets: {} [A, B], found {}",
                                           OpText(op), OpText(op), Describe(*literal)));
@@ -1218,6 +1354,189 @@ void Checker::WarnContradictions(const ast::RuleDecl& decl, const ir::Condition&
   }
 }
 
+// ---- SPEC §7 ----
+
+// The list type a field is looked up in: enterprise, origin/trade_country, port, hs.
+std::optional<ListKind> ListKindOfField(std::string_view field) {
+  if (field == "enterprise") return ListKind::kEnterprise;
+  if (field == "origin" || field == "trade_country") return ListKind::kCountry;
+  if (field == "port") return ListKind::kPort;
+  if (field == "hs") return ListKind::kHs;
+  return std::nullopt;
+}
+
+void Checker::DeclareList(const ast::ListDecl& decl) {
+  uint32_t line = LineOf(ast::Begin(decl));
+  auto kind = ListKindFromName(decl.type.text);
+  if (!kind) {
+    Error(ast::Begin(decl.type),
+          fmt::format("unknown list type '{}' (enterprise, country, port or hs)",
+                      Excerpt(decl.type.text)));
+  }
+  // Lists and commodity sets share one namespace (SPEC §7.1).
+  if (auto set = sets_.find(decl.name.text); set != sets_.end()) {
+    Error(ast::Begin(decl.name),
+          fmt::format("duplicate name '{}': a commodity set of that name is declared at line {}",
+                      Excerpt(decl.name.text), set->second.line));
+    return;
+  }
+  auto [it, inserted] = list_names_.try_emplace(decl.name.text, Declared{lists_.size(), line});
+  if (!inserted) {
+    Error(ast::Begin(decl.name),
+          fmt::format("duplicate list name '{}' (first declared at line {})",
+                      Excerpt(decl.name.text), it->second.line));
+    return;
+  }
+  lists_.push_back(
+      {decl.name.text, kind.value_or(ListKind::kEnterprise), ast::Begin(decl.name), line});
+  if (!kind) ++errors_;  // declared (so uses are not "unknown"), but the file has an error
+}
+
+void Checker::CheckSample(const ast::SampleDecl& decl) {
+  uint32_t line = LineOf(ast::Begin(decl));
+  if (sample_line_) {
+    Error(ast::Begin(decl),
+          fmt::format("duplicate 'sample' statement (first at line {})", *sample_line_));
+    return;
+  }
+  sample_line_ = line;
+  if (auto action = RateAction(decl.rate, decl.clauses, "sample")) {
+    ruleset_.sample = *action;
+  }
+}
+
+namespace {
+std::string PercentText(Ppm ppm) {
+  std::string text = fmt::format("{}.{:04d}", ppm / 10'000, ppm % 10'000);
+  while (text.back() == '0') text.pop_back();
+  if (text.back() == '.') text.pop_back();
+  return text + "%";
+}
+std::string FactorText(Ppm ppm) {
+  std::string text = fmt::format("{}.{:06d}", ppm / ir::kMillion, ppm % ir::kMillion);
+  while (text.back() == '0' && text[text.size() - 2] != '.') text.pop_back();
+  return text;
+}
+}  // namespace
+
+void Checker::CheckRequire(const ast::RequireDecl& decl) {
+  uint32_t line = LineOf(ast::Begin(decl));
+  const ast::Op op = decl.op.op;
+  const bool ratio = decl.of.has_value();
+  bool ok = true;
+  if (ratio && op != ast::Op::kLt && op != ast::Op::kLe) {
+    Error(ast::Begin(decl.op),
+          fmt::format("a ratio requirement takes '<' or '<=', not '{}'", OpText(op)));
+    ok = false;
+  } else if (!ratio && (op == ast::Op::kEq || op == ast::Op::kNe)) {
+    Error(ast::Begin(decl.op),
+          fmt::format("a requirement takes one of < <= > >=, not '{}'", OpText(op)));
+    ok = false;
+  }
+  auto grade = ResolveGrade(decl.grade.text, ast::Begin(decl.grade));
+  std::optional<uint32_t> other;
+  if (ratio) other = ResolveGrade(decl.of->text, ast::Begin(*decl.of));
+  auto value = Percent(decl.value);
+  if (!ok || !grade || !value || (ratio && !other)) return;
+
+  ir::Requirement req;
+  req.grade = *grade;
+  req.op = ToCompareOp(op);
+  req.value = *value;
+  req.of = other;
+  req.line = line;
+  const ir::Grade& g = ruleset_.grades[*grade];
+  const std::string text = fmt::format("{} {} {}{}", Excerpt(decl.grade.text), OpText(op),
+                                       PercentText(*value),
+                                       ratio ? " of " + Excerpt(decl.of->text) : std::string());
+  if (ratio) {
+    // SPEC §7.4: factor_ppm(GRADE) * 10^6 OP P_ppm * factor_ppm(GRADE2), exactly.
+    const ir::Grade& g2 = ruleset_.grades[*other];
+    const __int128 lhs = static_cast<__int128>(g.factor) * ir::kMillion;
+    const __int128 rhs = static_cast<__int128>(*value) * g2.factor;
+    const bool holds = op == ast::Op::kLt ? lhs < rhs : lhs <= rhs;
+    if (!holds) {
+      Error(ast::Begin(decl.grade),
+            fmt::format("requirement broken by the factors: {} (factor {} is not {} {} of {})",
+                        text, FactorText(g.factor), op == ast::Op::kLt ? "below" : "at most",
+                        PercentText(*value), FactorText(g2.factor)));
+      return;
+    }
+    if (g.floor || g2.ceiling) {
+      Warning(ast::Begin(decl.grade),
+              fmt::format("requirement '{}': {} can move the realized ratio", text,
+                          g.floor && g2.ceiling
+                              ? fmt::format("the floor of '{}' and the ceiling of '{}'", g.name,
+                                            g2.name)
+                          : g.floor ? fmt::format("the floor of '{}'", g.name)
+                                    : fmt::format("the ceiling of '{}'", g2.name)));
+    }
+  } else {
+    const Ppm floor = g.floor.value_or(0), ceiling = g.ceiling.value_or(ir::kMillion);
+    bool guaranteed = false;
+    switch (op) {
+      case ast::Op::kGe:
+        guaranteed = floor >= *value;
+        break;
+      case ast::Op::kGt:
+        guaranteed = floor > *value;
+        break;
+      case ast::Op::kLe:
+        guaranteed = ceiling <= *value;
+        break;
+      default:
+        guaranteed = ceiling < *value;
+        break;
+    }
+    if (!guaranteed) {
+      Warning(ast::Begin(decl.grade),
+              fmt::format("requirement '{}': the floor and ceiling of grade '{}' do not guarantee "
+                          "it (stats checks it on the audit log)",
+                          text, g.name));
+    }
+  }
+  ruleset_.requirements.push_back(req);
+}
+
+std::optional<ir::Condition> Checker::ListLookup(const FieldInfo& field, ast::Op op,
+                                                 const ast::WordLit& name) {
+  auto it = list_names_.find(name.text);
+  if (it == list_names_.end()) {
+    if (sets_.count(name.text) != 0) {
+      Error(ast::Begin(name),
+            fmt::format("'{}' is a commodity set, not a list (write 'commodity in {}')",
+                        Excerpt(name.text), Excerpt(name.text)));
+    } else {
+      Error(ast::Begin(name), fmt::format("unknown list '{}'", Excerpt(name.text)));
+    }
+    return std::nullopt;
+  }
+  ListSeen& list = lists_[it->second.index];
+  list.used = true;
+  auto wanted = ListKindOfField(field.name);
+  if (!wanted || *wanted != list.kind) {
+    Error(ast::Begin(name),
+          fmt::format("type mismatch: '{}' cannot be looked up in list '{}' of {}", field.name,
+                      Excerpt(name.text), kListKindNames[static_cast<int>(list.kind)]));
+    return std::nullopt;
+  }
+  ir::Condition condition;
+  condition.kind = ir::Condition::Kind::kListIn;
+  condition.field = field.field;
+  condition.negated = op == ast::Op::kNotIn;
+  condition.list = static_cast<uint32_t>(it->second.index);
+  return condition;
+}
+
+void Checker::WarnUnusedLists() {
+  for (const ListSeen& list : lists_) {
+    if (!list.used) {
+      Warning(list.offset,
+              fmt::format("list '{}' is declared but no condition uses it", Excerpt(list.name)));
+    }
+  }
+}
+
 void Checker::CheckRule(const ast::RuleDecl& decl) {
   uint32_t line = LineOf(ast::Begin(decl));
   int errors_before = errors_;
@@ -1250,7 +1569,7 @@ void Checker::CheckRule(const ast::RuleDecl& decl) {
     rule.then.rate = ir::kMillion;
   } else {
     const auto& rate = boost::get<ast::RateAction>(decl.then);
-    if (auto action = RateAction(rate.rate, rate.clauses, /*baseline=*/false)) {
+    if (auto action = RateAction(rate.rate, rate.clauses, "")) {
       rule.then = *action;
     }
   }
@@ -1274,6 +1593,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
     BeginStatement();
     if (const auto* grade = boost::get<ast::GradeDecl>(&statement)) DeclareGrade(*grade);
     if (const auto* set = boost::get<ast::CommodityDecl>(&statement)) DeclareCommoditySet(*set);
+    if (const auto* list = boost::get<ast::ListDecl>(&statement)) DeclareList(*list);
     EndStatement();
   }
   // Pass 2: everything else, in order.
@@ -1291,6 +1611,10 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
       CheckBaseline(*baseline);
     } else if (const auto* rule = boost::get<ast::RuleDecl>(&statement)) {
       CheckRule(*rule);
+    } else if (const auto* sample = boost::get<ast::SampleDecl>(&statement)) {
+      CheckSample(*sample);
+    } else if (const auto* require = boost::get<ast::RequireDecl>(&statement)) {
+      CheckRequire(*require);
     }
     EndStatement();
     first = false;
@@ -1311,6 +1635,11 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
   if (!baseline_line_ && !broken("baseline")) {
     Warning(end, "no 'baseline' statement: the baseline rate is 0%");
   }
+  WarnUnusedLists();
+  for (const ListSeen& list : lists_) {
+    ruleset_.lists.push_back(
+        ir::ListDecl{list.name, static_cast<ir::ListType>(list.kind), list.line});
+  }
   for (size_t i = 0; i < ruleset_.grades.size(); ++i) {
     if (ruleset_.grades[i].factor == ir::kMillion) {
       ruleset_.reference_grade = static_cast<uint32_t>(i);
@@ -1318,6 +1647,7 @@ std::optional<ir::Ruleset> Checker::Run(ParsedFile& file) {
     }
   }
   if (errors_ > 0 || sink_.errors() > 0 || !file.broken.empty()) return std::nullopt;
+  AnalyzeRuleset(ruleset_, source_, sink_);  // warnings only (dsl/internal/analysis.h)
   return std::move(ruleset_);
 }
 

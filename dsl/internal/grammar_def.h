@@ -109,7 +109,8 @@ inline constexpr keyword_parser kw_ruleset{"ruleset"}, kw_version{"version"}, kw
     kw_destination{"destination"}, kw_method{"method"}, kw_nii{"nii"}, kw_manual{"manual"},
     kw_fixed{"fixed"}, kw_commodity{"commodity"}, kw_hs{"hs"}, kw_rule{"rule"}, kw_valid{"valid"},
     kw_when{"when"}, kw_then{"then"}, kw_rate{"rate"}, kw_hold{"hold"}, kw_and{"and"}, kw_or{"or"},
-    kw_not{"not"}, kw_in{"in"}, kw_has{"has"};
+    kw_not{"not"}, kw_in{"in"}, kw_has{"has"}, kw_list{"list"}, kw_of{"of"}, kw_sample{"sample"},
+    kw_require{"require"};
 
 // Rule IDs: those deriving from annotate_on_success record their node's offsets.
 struct skipper_class;
@@ -153,6 +154,10 @@ struct baseline_decl_class : x3::annotate_on_success {};
 struct commodity_decl_class : x3::annotate_on_success {};
 struct valid_window_class : x3::annotate_on_success {};
 struct rule_decl_class : x3::annotate_on_success {};
+struct list_decl_class : x3::annotate_on_success {};
+struct sample_decl_class : x3::annotate_on_success {};
+struct require_op_class : x3::annotate_on_success {};
+struct require_decl_class : x3::annotate_on_success {};
 
 // Rule names are what "expected ..." messages say.
 x3::rule<skipper_class> const skipper = "blank";
@@ -196,6 +201,10 @@ x3::rule<baseline_decl_class, ast::BaselineDecl> const baseline_decl = "a baseli
 x3::rule<commodity_decl_class, ast::CommodityDecl> const commodity_decl = "a commodity set";
 x3::rule<valid_window_class, ast::ValidWindow> const valid_window = "a validity window";
 x3::rule<rule_decl_class, ast::RuleDecl> const rule_decl = "a rule";
+x3::rule<list_decl_class, ast::ListDecl> const list_decl = "a list";
+x3::rule<sample_decl_class, ast::SampleDecl> const sample_decl = "a sample";
+x3::rule<require_op_class, ast::OpNode> const require_op = "one of < <= > >=";
+x3::rule<require_decl_class, ast::RequireDecl> const require_decl = "a requirement";
 statement_type const statement = "a statement";
 
 namespace ascii = x3::ascii;
@@ -281,8 +290,11 @@ auto const string_lit_def = raw[string_text][set_string];
 
 auto const digits = ascii::digit >> *(ascii::digit | lit('_'));
 auto const number_body = -lit('-') >> digits >> *(lit('.') >> digits);
+// An exponent (1e6) is read as part of the number so that the checker can say how to write
+// it out ("1_000_000") instead of "expected a value".
+auto const exponent = ascii::char_("eE") >> -ascii::char_("+-") >> ascii::digit >> *ascii::digit;
 auto const number_lit_def =
-    raw[lexeme[number_body >> !(ascii::alpha | lit('_') | lit('%'))]][set_text];
+    raw[lexeme[number_body >> -exponent >> !(ascii::alpha | lit('_') | lit('%'))]][set_text];
 auto const percent_lit_def = lexeme[raw[number_body] >> lit('%')][set_text];
 auto const date_lit_def =
     raw[lexeme[x3::repeat(4)[ascii::digit] >> lit('-') >> x3::repeat(2)[ascii::digit] >> lit('-') >>
@@ -307,7 +319,9 @@ x3::rule<class hs_code_class, ast::Literal> const hs_code = "an HS code";
 auto const hs_code_def = number_lit | string_lit;
 auto const hs_item_def = hs_code >> -(dotdot > hs_code);
 x3::rule<class list_items_class, std::vector<ast::ListItem>> const list_items = "a value";
-auto const list_items_def = -(list_item % ',');
+// After a comma a value must follow: `[CN, 中国]` says "expected a value, found '中国'" at the
+// bad item rather than "expected ']'" at the comma.
+auto const list_items_def = -(list_item >> *(lit(',') > list_item));
 auto const list_def = x3::char_('[') > list_items > lit(']');
 auto const rhs_def = list | literal;
 x3::rule<class op_kind_class, ast::Op> const op_kind = "an operator";
@@ -347,7 +361,20 @@ auto const method_clause_def = kw_method > method_body;
 auto const fixed_clause_def = kw_fixed >> attr(ast::ClauseKind::kFixed) >>
                               attr(std::vector<ast::SiteShare>()) >>
                               attr(boost::optional<ast::PercentLit>());
-auto const action_clause_def = at_clause | method_clause | fixed_clause;
+// A site split or a method without its keyword (`rate 10% port 100%`, `method` forgotten
+// before `nii`): fail right there, naming the missing keyword, instead of ending the
+// statement and reporting "expected a statement" at `port`.
+x3::rule<class missing_at_class> const missing_at =
+    "'at' before the site split (at port P% destination Q%)";
+auto const missing_at_def = kw_at;
+x3::rule<class missing_method_class> const missing_method =
+    "'method' before 'nii' or 'manual' (method nii P%)";
+auto const missing_method_def = kw_method;
+x3::rule<class forgotten_keyword_class, ast::ActionClause> const forgotten_keyword =
+    "an action clause";
+auto const forgotten_keyword_def = (&(kw_port | kw_destination) > missing_at) |
+                                   (&(kw_nii | kw_manual) > missing_method);
+auto const action_clause_def = at_clause | method_clause | fixed_clause | forgotten_keyword;
 auto const rate_action_def = kw_rate > percent_lit > *action_clause;
 auto const hold_action_def = (kw_hold > string_lit)[set_reason];
 auto const action_def = rate_action | hold_action;
@@ -358,17 +385,23 @@ auto const commodity_decl_def = kw_commodity > name > lit('=') > kw_hs > hs_item
 auto const valid_window_def = kw_valid > date_lit > dotdot > date_lit;
 auto const rule_decl_def =
     kw_rule > name > -string_lit > -valid_window > kw_when > or_expr > kw_then > action;
-auto const statement_def =
-    header | grade_decl | unknown_decl | baseline_decl | commodity_decl | rule_decl;
+// Version 2 (SPEC §7).
+auto const list_decl_def = kw_list > name > kw_of > name;
+auto const sample_decl_def = kw_sample > percent_lit > *action_clause;
+auto const require_op_def = raw[compare_ops][set_op];
+auto const require_decl_def = kw_require > name > require_op > percent_lit > -(kw_of > name);
+auto const statement_def = header | grade_decl | unknown_decl | baseline_decl | commodity_decl |
+                           rule_decl | list_decl | sample_decl | require_decl;
 
 BOOST_SPIRIT_DEFINE(string_text, list_items, op_kind, site_shares, hs_code, hs_items)
+BOOST_SPIRIT_DEFINE(missing_at, missing_method, forgotten_keyword)
 BOOST_SPIRIT_DEFINE(skipper, name, field_name, string_lit, string_end, escape_char, number_lit,
                     percent_lit, date_lit, word_lit, literal, list_item, hs_item, list, rhs, dotdot,
                     op, comparison, commodity_test, paren, primary, unary, and_expr, or_expr,
                     header, grade_clause, grade_decl, unknown_decl, site_share, at_clause,
                     method_body, method_clause, fixed_clause, action_clause, rate_action,
                     hold_action, action, baseline_decl, commodity_decl, valid_window, rule_decl,
-                    statement)
+                    list_decl, sample_decl, require_op, require_decl, statement)
 
 }  // namespace parser
 }  // namespace bukong::dsl::grammar

@@ -55,8 +55,64 @@ int DisplayWidth(char32_t cp) {
   return cp <= (*it)[1] ? 2 : 1;
 }
 
+namespace {
+
+// Whether the bytes that are not UTF-8 read as GBK / GB18030 double-byte characters (lead
+// 0x81-0xFE, trail 0x40-0xFE except 0x7F) — Chinese text saved in the Windows code page.
+bool LooksLikeGbk(std::string_view source, size_t* invalid) {
+  size_t i = 0, pairs = 0, others = 0;
+  *invalid = 0;
+  while (i < source.size()) {
+    unsigned char b = static_cast<unsigned char>(source[i]);
+    if (b < 0x80) {
+      ++i;
+      continue;
+    }
+    char32_t cp;
+    int length = DecodeUtf8(source, i, &cp);
+    if (length > 0) {
+      i += length;  // valid UTF-8 here; in GBK text such runs are rare and short
+      continue;
+    }
+    ++*invalid;
+    unsigned char next = i + 1 < source.size() ? static_cast<unsigned char>(source[i + 1]) : 0;
+    if (b >= 0x81 && b <= 0xFE && next >= 0x40 && next <= 0xFE && next != 0x7F) {
+      ++pairs;
+      i += 2;
+    } else {
+      ++others;
+      ++i;
+    }
+  }
+  return pairs >= 2 && others * 10 <= pairs;
+}
+
+}  // namespace
+
 std::vector<EncodingProblem> FindEncodingProblems(std::string_view source, size_t limit) {
   std::vector<EncodingProblem> problems;
+  size_t invalid = 0;
+  if (LooksLikeGbk(source, &invalid)) {
+    // One error, not one per Chinese character.
+    for (size_t i = 0; i < source.size();) {
+      char32_t cp;
+      unsigned char b = static_cast<unsigned char>(source[i]);
+      int length = b < 0x80 ? 1 : DecodeUtf8(source, i, &cp);
+      if (length > 0) {
+        i += static_cast<size_t>(length);
+        continue;
+      }
+      {
+        problems.push_back(
+            {static_cast<uint32_t>(i),
+             fmt::format("the file is not UTF-8: it looks like GBK/GB18030 (byte 0x{:02x} here, "
+                         "{} invalid bytes in all); save it as UTF-8 and check again",
+                         b, invalid)});
+        break;
+      }
+    }
+    return problems;
+  }
   size_t i = 0;
   while (i < source.size() && problems.size() < limit) {
     unsigned char b = static_cast<unsigned char>(source[i]);
@@ -153,9 +209,16 @@ std::string DescribeAt(std::string_view source, uint32_t offset) {
              source[offset + 1] == '=') {
     end = offset + 2;
   } else {
+    // One character, or a run of non-ASCII letters (中国, ＣＮ) as one word.
     char32_t cp;
     int length = DecodeUtf8(source, offset, &cp);
     end = offset + (length == 0 ? 1 : length);
+    while (length > 0 && cp >= 0x80 && end < source.size()) {
+      char32_t next;
+      int next_length = DecodeUtf8(source, end, &next);
+      if (next_length == 0 || next < 0x80 || next == 0x3000) break;
+      end += next_length;
+    }
   }
   return fmt::format("'{}'", Excerpt(source.substr(offset, end - offset)));
 }

@@ -142,7 +142,9 @@ RuleDomain DomainOf(const ir::Rule& rule, const std::vector<const ir::Condition*
         break;
       }
       case K::kCompareNumber:
-        dom.numbers[*NumberSlotOf(c->field)].emplace_back(c->op, c->number.scaled * 2);
+        // unit_value (SPEC §7.2) has no slot: it is evaluated, never indexed.
+        if (auto slot = NumberSlotOf(c->field))
+          dom.numbers[*slot].emplace_back(c->op, c->number.scaled * 2);
         break;
       case K::kFlagHas:
         dom.flags.push_back(plan.flag_ids.find(c->flag)->second);
@@ -532,7 +534,7 @@ bool ExactlyIndexed(const ir::Condition& c, const RuleDomain& dom, const Plan& p
       return dim != nullptr && lo_ok && hi_ok;
     }
     case K::kCompareNumber:
-      return c.op != ir::CompareOp::kNe &&
+      return c.op != ir::CompareOp::kNe && NumberSlotOf(c.field).has_value() &&
              IsBound(FindDimension(index, D::kNumber, *NumberSlotOf(c.field)), c.number.scaled * 2);
     case K::kHsIn:
       return &c == dom.hs && dom.hs_exact && FindDimension(index, D::kHs) != nullptr;

@@ -49,6 +49,7 @@ struct Facts {
   int hs_digits = 0;
   int64_t hs_prefix[11] = {};  // hs_prefix[k] = the first k digits as an integer (k <= digits)
   const std::vector<std::string>* flags = nullptr;  // null: no profile
+  std::string_view enterprise;  // the declaration's enterprise id (enterprise lists, SPEC §7.1)
 };
 
 inline bool IsDigit(char c) { return c >= '0' && c <= '9'; }

@@ -66,6 +66,12 @@ class Lowerer {
         break;
       }
       case K::kCompareNumber: {
+        if (c.field == ir::Field::kUnitValue) {  // SPEC §7.2
+          n.kind = NodeKind::kUnitValue;
+          n.op = c.op;
+          n.number = c.number.scaled;  // once scaled: compared with value / weight by products
+          break;
+        }
         auto slot = NumberSlotOf(c.field);
         if (!slot) return Error(rule, Cat(ir::FieldName(c.field), " is not a number"));
         n.kind = NodeKind::kNumber;
@@ -128,6 +134,15 @@ class Lowerer {
         plan_->flags.push_back(c.flag);
         plan_->flag_ids.try_emplace(c.flag, static_cast<uint32_t>(plan_->flag_ids.size()));
         break;
+      case K::kListIn:
+        // Country, port and hs lists were turned into symbol sets and HS intervals when the
+        // ruleset was compiled with its bound lists (engine.cc); enterprise lists stay.
+        if (c.field != ir::Field::kEnterprise || c.list >= plan_->enterprise_lists.size())
+          return Error(rule, "list lookup on an unbound list or a field other than enterprise");
+        n.kind = NodeKind::kEnterpriseList;
+        n.negated = c.negated;
+        n.begin = c.list;
+        break;
       default:
         return Error(rule, "unknown condition kind");
     }
@@ -143,6 +158,8 @@ class Lowerer {
         return 0;
       case NodeKind::kNumber:
         return 1;
+      case NodeKind::kUnitValue:
+        return 2;
       case NodeKind::kSymbol:
         return n.end - n.begin <= 4 ? 1 : 2;
       case NodeKind::kHs:
@@ -234,6 +251,18 @@ absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldC
   for (const ir::Grade& g : rs.grades) plan->baseline_rates.push_back(RateUnder(rs.baseline, g));
   plan->baseline_port = ThresholdFor(rs.baseline.port_share);
   plan->baseline_nii = ThresholdFor(rs.baseline.nii_share);
+
+  // The random compliance sample (SPEC §7.3): T(rate * factor) per grade, never bounded.
+  if (rs.sample) {
+    if (rs.sample->hold || rs.sample->fixed)
+      return absl::InvalidArgumentError("the sample can neither hold nor be fixed");
+    if (absl::Status s = CheckAction(*rs.sample, "sample"); !s.ok()) return s;
+    plan->has_sample = true;
+    for (const ir::Grade& g : rs.grades)
+      plan->sample_select.push_back(ThresholdFor(RateUnder(*rs.sample, g).effective));
+    plan->sample_port = ThresholdFor(rs.sample->port_share);
+    plan->sample_nii = ThresholdFor(rs.sample->nii_share);
+  }
 
   // Rules.
   Lowerer lowerer(plan);

@@ -21,6 +21,7 @@
 #include <vector>
 
 #include "absl/container/flat_hash_map.h"
+#include "absl/container/flat_hash_set.h"
 #include "absl/status/status.h"
 #include "dsl/ir.h"
 #include "engine/internal/candidate_index.h"
@@ -43,7 +44,9 @@ enum class NodeKind : uint8_t {
   kBool,
   kSymbol,
   kHs,
-  kFlag
+  kFlag,
+  kUnitValue,      // SPEC §7.2: value / weight OP number, exactly; false when weight is 0
+  kEnterpriseList  // SPEC §7.1: the enterprise id in enterprise_lists[begin] (negated: not in)
 };
 
 struct Node {
@@ -108,6 +111,21 @@ struct Plan {
   bool reads_hit_rate = false;
 
   CandidateIndex index;
+
+  // SPEC §7.1: the bound enterprise lists, by index into ir().lists (empty for lists of other
+  // types: country and port lists became symbol sets, hs lists HS intervals, when the
+  // ruleset was compiled). The views point into the ListVersions the compiled ruleset keeps.
+  std::vector<absl::flat_hash_set<std::string_view>> enterprise_lists;
+  // The strings of literal enterprise lists (`enterprise in ["X"]`), whose sets follow the
+  // declared lists' in enterprise_lists.
+  std::vector<std::vector<std::string>> literal_enterprises;
+  // `,"lists":{"NAME":"16 hex",...}` (empty when the ruleset declares no list).
+  std::string lists_json;
+
+  // SPEC §7.3: the random compliance sample, when the ruleset has one.
+  bool has_sample = false;
+  std::vector<Threshold> sample_select;  // per grade: T(rate * factor), not bounded
+  Threshold sample_port, sample_nii;
 };
 
 // Validates the IR and builds its plan; kInvalidArgument naming the rule on a malformed IR.

@@ -3,8 +3,10 @@
 
   python3 rules/tools/hs_exists.py [--hs data/hs2022/harmonized-system.csv] rules/*.rules
 
-`bukong check` validates the *form* of HS codes (2/4/6/8/10 digits, ranges of one
-length, start <= end) but cannot know whether a heading exists.  This tool reads every
+Works from any directory: the nomenclature defaults to data/hs2022/ of the repository
+this script is in.  `bukong check` also warns about single codes missing from HS 2022
+(core/hs2022.h); this tool is the independent second check the rules/ tests run, and it
+also checks both ends of every range.  It reads every
 `commodity NAME = hs ...` list and every `hs in [...]` / `hs not in [...]` list and
 looks each code (and both ends of each range) up in the HS 2022 nomenclature CSV
 (columns section,hscode,description,parent,level; chapters, headings and 6-digit
@@ -12,6 +14,7 @@ subheadings).  8- and 10-digit codes are national tariff lines: only their 6-dig
 subheading is checked.  Exit 0 when every code exists, 1 otherwise.
 """
 import argparse
+import os
 import csv
 import re
 import sys
@@ -54,16 +57,26 @@ def hs_lists(text):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("--hs", default="data/hs2022/harmonized-system.csv")
+    repo = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+    ap.add_argument("--hs", default=os.path.join(repo, "data", "hs2022", "harmonized-system.csv"))
     ap.add_argument("files", nargs="+")
     a = ap.parse_args()
-    with open(a.hs, encoding="utf-8", newline="") as f:
-        known = {row["hscode"] for row in csv.DictReader(f)}
+    try:
+        with open(a.hs, encoding="utf-8", newline="") as f:
+            known = {row["hscode"] for row in csv.DictReader(f)}
+    except OSError as e:
+        print(f"{a.hs}: error: cannot read the HS 2022 nomenclature: {e.strerror}", file=sys.stderr)
+        return 2
     bad = 0
     checked = 0
     for path in a.files:
-        with open(path, encoding="utf-8") as f:
-            text = f.read()
+        try:
+            with open(path, encoding="utf-8") as f:
+                text = f.read()
+        except OSError as e:
+            print(f"{path}: error: cannot read the rule file: {e.strerror}", file=sys.stderr)
+            bad += 1
+            continue
         for line, lst in hs_lists(text):
             for m in ITEM.finditer(lst):
                 for code in filter(None, m.groups()):

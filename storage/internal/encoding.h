@@ -77,6 +77,9 @@ Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view 
 inline constexpr std::string_view kMetaSchemaVersion = "schema_version";  // decimal ASCII
 inline constexpr std::string_view kMetaKeyId = "key_id";                  // 16 hex digits
 inline constexpr std::string_view kMetaChainHead = "chain_head";          // BE64 seq || hash32
+// `lost/` BE64(first) -> BE64(last) || hash32 of `last` as acknowledged || UTC time text:
+// records first..last were lost to damage and skipped by `bukong audit salvage`.
+inline constexpr std::string_view kMetaLostPrefix = "lost/";
 std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash);
 
 // ---- decided index: key = declaration id, value = BE64(latest audit seq) || enterprise

@@ -3,7 +3,10 @@
 #define BUKONG_STORAGE_INTERNAL_STORE_IMPL_H_
 
 #include <rocksdb/db.h>
+#include <rocksdb/env.h>
+#include <rocksdb/file_system.h>
 #include <rocksdb/options.h>
+#include <rocksdb/write_batch.h>
 
 #include <memory>
 #include <mutex>
@@ -11,6 +14,7 @@
 #include <vector>
 
 #include "core/sha256.h"
+#include "storage/internal/anchor.h"
 #include "storage/store.h"
 
 namespace bukong::storage {
@@ -22,10 +26,17 @@ inline constexpr const char* kCfAudit = "audit";
 inline constexpr const char* kCfDecided = "decided";
 inline constexpr const char* kCfOutcomes = "outcomes";
 inline constexpr const char* kCfMeta = "meta";
+inline constexpr const char* kCfLists = "lists";  // schema version 3 (storage/lists.h)
 
 struct Store::Impl {
   std::string dir;
   StoreOptions options;
+  // Every file goes through `fs` (the operating system's file system, or a test's, wrapped
+  // by internal::NewWalGuardFileSystem); `env` is RocksDB's view of it. Both outlive `db`.
+  std::shared_ptr<rocksdb::FileSystem> fs;
+  std::unique_ptr<rocksdb::Env> env;
+  // The last acknowledged audit record, outside RocksDB (anchor.h). Null on read-only opens.
+  std::unique_ptr<internal::Anchor> anchor;
   SelectionKey key{std::array<uint8_t, SelectionKey::kSize>{}};  // set by Open
   std::string key_id;
 
@@ -38,6 +49,8 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* decided = nullptr;
   rocksdb::ColumnFamilyHandle* outcomes = nullptr;
   rocksdb::ColumnFamilyHandle* meta = nullptr;
+  // Null only on a read-only open of a database older than schema version 3 (no lists).
+  rocksdb::ColumnFamilyHandle* lists = nullptr;
 
   // Serialises every read-modify-write: audit appends (sequence numbers and the chain head),
   // outcomes (counter updates) and profile writes.
@@ -45,8 +58,27 @@ struct Store::Impl {
   uint64_t head_seq = 0;     // guarded by write_mu
   Sha256Digest head_hash{};  // guarded by write_mu
 
+  // The first failed write or sync. From then on every writing call returns it and the
+  // store never syncs again: after an I/O error nothing more may be acknowledged, and
+  // RocksDB must not be asked to sync a log that failed (docs/storage.md, "Faults").
+  mutable std::mutex failed_mu;
+  absl::Status failed;  // guarded by failed_mu
+
   ~Impl();
+  // FailedPrecondition on a read-only open; the first failure once one happened.
   absl::Status CheckWritable() const;
+  // Records `s` as the store's failure when it is not OK; returns it.
+  absl::Status Fail(absl::Status s);
+  // Writes `batch` and syncs the write-ahead log (Write, then SyncWAL: the path on which an
+  // I/O error can never trip RocksDB's assertions); every failure is Fail()ed.
+  absl::Status WriteSynced(rocksdb::WriteBatch& batch, std::string_view what);
+};
+
+// The file system and Env a store or init uses (the test's when injected), WAL-guarded.
+void SetUpFileSystem(const StoreTestingOptions& testing, std::shared_ptr<rocksdb::FileSystem>* fs,
+                     std::unique_ptr<rocksdb::Env>* env);
+struct StoreInternals {
+  static Store::Impl& Of(const Store& store) { return *store.impl_; }
 };
 
 // Options of each column family; `plain` gives RocksDB's bloom-filter defaults for profiles.

@@ -19,7 +19,7 @@ done
 "$bukong" check --werror tests/dsl/golden/missing_baseline_warning.rules 2>/dev/null
 [ $? = 1 ] || { echo "--werror did not fail on a warning"; status=1; }
 "$bukong" check tests/dsl/golden/no-such-file.rules 2>"$tmp"
-[ $? = 1 ] && grep -q 'no-such-file.rules: error: cannot read file' "$tmp" || { echo "unreadable file not reported"; status=1; }
+[ $? = 1 ] && grep -q 'no-such-file.rules: error: cannot read the rule file: No such file or directory' "$tmp" || { echo "unreadable file not reported"; status=1; }
 "$bukong" check tests/dsl/golden/ok_spec_example.rules tests/dsl/golden/missing_header.rules 2>"$tmp"
 [ $? = 1 ] && tail -n 1 "$tmp" | grep -q '^2 files checked: 1 error, 0 warnings$' || { echo "no total line:"; tail -n 2 "$tmp"; status=1; }
 rm -f "$tmp"

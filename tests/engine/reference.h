@@ -8,6 +8,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <map>
 #include <optional>
 #include <string>
 #include <vector>
@@ -31,6 +32,10 @@ struct RefDecision {
   std::vector<std::string> reasons;
   std::string ruleset;
   std::optional<uint64_t> select, site_draw, method_draw;
+  // SPEC §7.3 (only under a ruleset with a `sample` statement).
+  std::optional<bool> sampled;
+  std::string selected_by;  // "risk" or "sample" on inspections
+  std::optional<uint64_t> sample_draw;
   std::string error;  // non-empty: the input was rejected
   friend bool operator==(const RefDecision&, const RefDecision&) = default;
 };
@@ -45,6 +50,9 @@ inline std::ostream& operator<<(std::ostream& os, const RefDecision& d) {
   os << "] sel=" << (d.select ? std::to_string(*d.select) : "-")
      << " site=" << (d.site_draw ? std::to_string(*d.site_draw) : "-")
      << " method=" << (d.method_draw ? std::to_string(*d.method_draw) : "-")
+     << " sampled=" << (d.sampled ? (*d.sampled ? "true" : "false") : "-")
+     << " selected_by=" << d.selected_by
+     << " sample=" << (d.sample_draw ? std::to_string(*d.sample_draw) : "-")
      << " error=" << d.error << "}";
   return os;
 }
@@ -69,12 +77,20 @@ inline RefDecision FromEngine(const absl::StatusOr<Decision>& d) {
   r.select = d->select_draw;
   r.site_draw = d->site_draw;
   r.method_draw = d->method_draw;
+  r.sampled = d->sampled;
+  if (d->sampled && d->outcome == Outcome::kInspect)
+    r.selected_by = d->selected_by_sample ? "sample" : "risk";
+  r.sample_draw = d->sample_draw;
   return r;
 }
 
+// The entries of each list a ruleset declares (SPEC §7.1), by list name; hs entries as digits.
+using RefLists = std::map<std::string, std::vector<std::string>>;
+
 class ReferenceEvaluator {
  public:
-  ReferenceEvaluator(const ir::Ruleset& rs, const SelectionKey& key) : rs_(rs), key_(key) {}
+  ReferenceEvaluator(const ir::Ruleset& rs, const SelectionKey& key, RefLists lists = {})
+      : rs_(rs), key_(key), lists_(std::move(lists)) {}
 
   RefDecision Decide(const Declaration& d, const Profile* p) const {
     RefDecision out;
@@ -109,6 +125,14 @@ class ReferenceEvaluator {
     out.grade = grade;
     out.ruleset = rs_.name + "@" + std::to_string(rs_.version);
     for (const ir::Rule* r : matched) out.matched.push_back(r->name);
+    // SPEC §7.3: the sample draw, for every declaration (holds too), at rate * factor,
+    // rounded like a non-fixed rule and not bounded by floor or ceiling.
+    if (rs_.sample) {
+      const int64_t s = static_cast<int64_t>(
+          (static_cast<__int128>(rs_.sample->rate) * g->factor + 500000) / 1000000);
+      out.sample_draw = Sip("sample:" + d.id);
+      out.sampled = Below(*out.sample_draw, s);
+    }
     // 3. Holds.
     for (const ir::Rule* r : matched) {
       if (!r->then.hold) continue;
@@ -155,10 +179,20 @@ class ReferenceEvaluator {
     const uint64_t u = Sip("select:" + d.id);
     out.select = u;
     if (!Below(u, final)) {
+      if (out.sampled.value_or(false)) {  // released by risk, inspected by the sample
+        out.outcome = "inspect";
+        out.selected_by = "sample";
+        out.site_draw = Sip("site:" + d.id);
+        out.method_draw = Sip("method:" + d.id);
+        out.site = Below(*out.site_draw, rs_.sample->port_share) ? "port" : "destination";
+        out.method = Below(*out.method_draw, rs_.sample->nii_share) ? "nii" : "manual";
+        return out;
+      }
       out.outcome = "release";
       return out;
     }
     out.outcome = "inspect";
+    if (rs_.sample) out.selected_by = "risk";
     const uint64_t us = Sip("site:" + d.id);
     const uint64_t um = Sip("method:" + d.id);
     out.site_draw = us;
@@ -201,6 +235,7 @@ class ReferenceEvaluator {
       case ir::Field::kValue: return d.present & kHasValue;
       case ir::Field::kWeight: return d.present & kHasWeight;
       case ir::Field::kTwoStep: return d.present & kHasTwoStep;
+      case ir::Field::kUnitValue: return (d.present & kHasValue) && (d.present & kHasWeight);
       default: return true;
     }
   }
@@ -226,6 +261,57 @@ class ReferenceEvaluator {
     if (__builtin_mul_overflow(s, static_cast<__int128>(inspections), &rhs))
       return s > 0 ? -1 : 1;
     return lhs < rhs ? -1 : (lhs == rhs ? 0 : 1);
+  }
+
+  // |x| in base 10^9, least significant first.
+  static std::vector<uint64_t> Digits(unsigned __int128 x) {
+    std::vector<uint64_t> out;
+    while (x > 0) {
+      out.push_back(static_cast<uint64_t>(x % 1000000000u));
+      x /= 1000000000u;
+    }
+    return out;
+  }
+  // |a| * |b| by schoolbook multiplication in base 10^9.
+  static std::vector<uint64_t> Product(__int128 a, __int128 b) {
+    const auto x = Digits(a < 0 ? -a : a), y = Digits(b < 0 ? -b : b);
+    std::vector<uint64_t> out(x.size() + y.size() + 1, 0);
+    for (size_t i = 0; i < x.size(); ++i) {
+      uint64_t carry = 0;
+      for (size_t j = 0; j < y.size(); ++j) {
+        const unsigned __int128 t =
+            static_cast<unsigned __int128>(x[i]) * y[j] + out[i + j] + carry;
+        out[i + j] = static_cast<uint64_t>(t % 1000000000u);
+        carry = static_cast<uint64_t>(t / 1000000000u);
+      }
+      out[i + y.size()] += carry;
+    }
+    while (!out.empty() && out.back() == 0) out.pop_back();
+    return out;
+  }
+  static int CompareMagnitudes(const std::vector<uint64_t>& x, const std::vector<uint64_t>& y) {
+    if (x.size() != y.size()) return x.size() < y.size() ? -1 : 1;
+    for (size_t i = x.size(); i-- > 0;)
+      if (x[i] != y[i]) return x[i] < y[i] ? -1 : 1;
+    return 0;
+  }
+  // SPEC §7.2: the sign of value / weight - literal, exactly (value and weight twice scaled,
+  // the literal once), as value * 10^18 - literal * weight turned round for a negative
+  // weight; nullopt for a zero weight (every comparison is then false).
+  static std::optional<int> CompareUnitValue(__int128 value, __int128 weight, __int128 literal) {
+    if (weight == 0) return std::nullopt;
+    const int s1 = (value > 0) - (value < 0);
+    const int s2 = ((literal > 0) - (literal < 0)) * ((weight > 0) - (weight < 0));
+    int cmp;
+    if (s1 != s2) {
+      cmp = s1 < s2 ? -1 : 1;
+    } else if (s1 == 0) {
+      cmp = 0;
+    } else {
+      const int m = CompareMagnitudes(Product(value, ir::Decimal::kScale), Product(literal, weight));
+      cmp = s1 > 0 ? m : -m;
+    }
+    return weight < 0 ? -cmp : cmp;
   }
 
   bool Holds(const ir::Condition& c, const Declaration& d, const Profile* p,
@@ -259,6 +345,11 @@ class ReferenceEvaluator {
                               : CompareHitRate(0, 0, literal);
             return Compare(cmp, c.op, 0);
           }
+          case ir::Field::kUnitValue: {
+            const auto cmp =
+                CompareUnitValue(d.value.twice_scaled, d.weight.twice_scaled, literal);
+            return cmp.has_value() && Compare(*cmp, c.op, 0);
+          }
           default: return false;
         }
       }
@@ -281,6 +372,7 @@ class ReferenceEvaluator {
           case ir::Field::kTradeCountry: value = d.trade_country; break;
           case ir::Field::kPort: value = d.port; break;
           case ir::Field::kGrade: value = grade; break;
+          case ir::Field::kEnterprise: value = d.enterprise; break;
           default: return false;
         }
         const bool in = std::find(c.symbols.begin(), c.symbols.end(), value) != c.symbols.end();
@@ -298,12 +390,28 @@ class ReferenceEvaluator {
       case K::kFlagHas:
         return p != nullptr &&
                std::find(p->flags.begin(), p->flags.end(), c.flag) != p->flags.end();
+      case K::kListIn: {  // SPEC §7.1
+        const std::vector<std::string>& entries = lists_.at(rs_.lists.at(c.list).name);
+        bool in = false;
+        for (const std::string& e : entries) {
+          switch (c.field) {
+            case ir::Field::kHs: in = in || d.hs.compare(0, e.size(), e) == 0 && d.hs.size() >= e.size(); break;
+            case ir::Field::kEnterprise: in = in || d.enterprise == e; break;
+            case ir::Field::kOrigin: in = in || d.origin == e; break;
+            case ir::Field::kTradeCountry: in = in || d.trade_country == e; break;
+            case ir::Field::kPort: in = in || d.port == e; break;
+            default: break;
+          }
+        }
+        return in != c.negated;
+      }
     }
     return false;
   }
 
   const ir::Ruleset& rs_;
   SelectionKey key_;
+  RefLists lists_;
 };
 
 }  // namespace bukong::engine::test

@@ -172,13 +172,13 @@ TEST(OpenTest, UnknownSchemaVersionIsRefused) {
   ASSERT_THAT(InitStore(dir, {}), IsOk());
   {
     RawDb raw(dir);
-    EXPECT_EQ(raw.Get("meta", "schema_version"), "2");
+    EXPECT_EQ(raw.Get("meta", "schema_version"), std::to_string(kSchemaVersion));
     raw.Put("meta", "schema_version", "99");
   }
   auto store = Store::Open(dir);
   EXPECT_THAT(store, StatusIs(absl::StatusCode::kFailedPrecondition));
   EXPECT_THAT(std::string(store.status().message()), HasSubstr("schema version 99"));
-  EXPECT_THAT(std::string(store.status().message()), HasSubstr("reads versions 1 to 2"));
+  EXPECT_THAT(std::string(store.status().message()), HasSubstr("reads versions 1 to " + std::to_string(kSchemaVersion)));
   {
     RawDb raw(dir);
     raw.Put("meta", "schema_version", "0");
@@ -193,9 +193,61 @@ TEST(OpenTest, KeyFileThatDoesNotMatchTheRecordedKeyIdIsRefused) {
   const std::string key_path = dir + "/" + kSelectionKeyFileName;
   std::filesystem::remove(key_path);
   std::ofstream(key_path) << "00112233445566778899aabbccddeeff\n";
+  std::filesystem::permissions(key_path, std::filesystem::perms::owner_read |
+                                             std::filesystem::perms::owner_write);
   EXPECT_THAT(Store::Open(dir), StatusIs(absl::StatusCode::kDataLoss));
   std::filesystem::remove(key_path);
   EXPECT_THAT(Store::Open(dir), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// Issue #16 item 9: the folder holds every declaration and the key decides the sample, so
+// both must be private; init makes them so and open refuses them when they are not.
+TEST(OpenTest, InitMakesTheFolderPrivateAndOpenRefusesLooserModes) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  std::filesystem::create_directory(dir);
+  ::chmod(dir.c_str(), 0755);  // an existing empty folder, readable by everyone
+  ASSERT_THAT(InitStore(dir, {}), IsOk());
+  struct stat st;
+  ASSERT_EQ(::stat(dir.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0700u);
+  const std::string key_path = dir + "/" + kSelectionKeyFileName;
+  ASSERT_EQ(::stat(key_path.c_str(), &st), 0);
+  EXPECT_EQ(st.st_mode & 0777, 0600u);
+  EXPECT_THAT(Store::Open(dir), IsOk());
+
+  ::chmod(key_path.c_str(), 0644);
+  auto opened = Store::Open(dir, {.read_only = true});
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(opened.status().message()),
+              HasSubstr("has mode 0644: other users can read the selection key"));
+  EXPECT_THAT(std::string(opened.status().message()), HasSubstr("chmod 600 " + key_path));
+  ::chmod(key_path.c_str(), 0600);
+
+  ::chmod(dir.c_str(), 0750);
+  opened = Store::Open(dir);
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kFailedPrecondition));
+  EXPECT_THAT(std::string(opened.status().message()), HasSubstr("chmod 700 " + dir));
+  ::chmod(dir.c_str(), 0700);
+  EXPECT_THAT(Store::Open(dir), IsOk());
+}
+
+// Issue #16: deleting CURRENT used to say "no bukong database ... create one with init",
+// and init then refused. Now the message says what is missing and warns off init.
+TEST(OpenTest, ALostCurrentFileIsNamedAccurately) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  ASSERT_THAT(InitStore(dir, {}), IsOk());
+  std::filesystem::remove(dir + "/CURRENT");
+  auto opened = Store::Open(dir);
+  EXPECT_THAT(opened, StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(std::string(opened.status().message()), HasSubstr("but no CURRENT"));
+  EXPECT_THAT(std::string(opened.status().message()), HasSubstr("Do not run init here"));
+  EXPECT_THAT(std::string(opened.status().message()), HasSubstr("MANIFEST-"));
+  // An empty folder is still "no database".
+  const std::string empty = tmp.Sub("empty");
+  std::filesystem::create_directory(empty);
+  EXPECT_THAT(Store::Open(empty), StatusIs(absl::StatusCode::kNotFound));
 }
 
 TEST(OpenTest, SecondWriterIsRefusedButReadersMayOpen) {
@@ -506,7 +558,7 @@ TEST(AuditTest, SchemaVersionOneDatabaseIsReadAndUpgradedOnWritableOpen) {
     EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
   }
   RawDb raw(dir);
-  EXPECT_EQ(raw.Get("meta", "schema_version"), "2");
+  EXPECT_EQ(raw.Get("meta", "schema_version"), std::to_string(kSchemaVersion));
   EXPECT_EQ(raw.Get("audit", internal::EncodeAuditKey(3))[0], '\x01');
   EXPECT_EQ(raw.Get("audit", internal::EncodeAuditKey(4))[0], '\x02');
 }
