@@ -26,7 +26,8 @@ std::string OverlappingSet(int n) {
 int WarningsOnLine(const CompileResult& result, uint32_t line) {
   int n = 0;
   for (const Diagnostic& d : result.diagnostics) {
-    // The static analysis' "no rule uses it" about these rule-less files is not capped here.
+    // Only the overlap warnings and their count: `check` also warns, once, about a set that
+    // no rule uses (the static analysis), which is not what the cap is about.
     n += d.line == line && d.severity == Diagnostic::Severity::kWarning &&
          d.message.find("no rule uses it") == std::string::npos;
   }
