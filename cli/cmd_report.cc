@@ -57,18 +57,8 @@ class ReportCommand : public Command {
 
   int Run() override {
     SupervisionOptions options;
-    auto date = [](const std::string& flag, const std::string& text,
-                   std::optional<DayNumber>* out) {
-      if (text.empty()) return true;
-      *out = ParseIsoDate(text);
-      if (!*out) {
-        fmt::print(stderr, "bukong report: {}: expected a date YYYY-MM-DD, found '{}'\n", flag,
-                   text);
-        return false;
-      }
-      return true;
-    };
-    if (!date("--from", from_, &options.from) || !date("--to", to_, &options.to)) {
+    if (!ParseDateFlag("report", "--from", from_, &options.from) ||
+        !ParseDateFlag("report", "--to", to_, &options.to)) {
       return kExitUsage;
     }
     if (!port_.empty()) options.port = port_;

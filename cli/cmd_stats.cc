@@ -92,18 +92,8 @@ class StatsCommand : public Command {
   int ParseOptions(SupervisionOptions* options) {
     ParsePeriod(period_, &options->period);
     ParseEfficacyBy(by_, &options->by);
-    auto date = [](const std::string& flag, const std::string& text,
-                   std::optional<DayNumber>* out) {
-      if (text.empty()) return true;
-      *out = ParseIsoDate(text);
-      if (!*out) {
-        fmt::print(stderr, "bukong stats: {}: expected a date YYYY-MM-DD, found '{}'\n", flag,
-                   text);
-        return false;
-      }
-      return true;
-    };
-    if (!date("--from", from_, &options->from) || !date("--to", to_, &options->to)) {
+    if (!ParseDateFlag("stats", "--from", from_, &options->from) ||
+        !ParseDateFlag("stats", "--to", to_, &options->to)) {
       return kExitUsage;
     }
     if (!port_.empty()) options->port = port_;

@@ -31,6 +31,7 @@
 #include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "cli/support_store.h"
+#include "cli/support_supervision.h"
 #include "cli/support_whatif.h"
 #include "core/json.h"
 #include "report/report.h"
@@ -68,18 +69,8 @@ class WhatIfCommand : public Command {
 
   int Run() override {
     WhatIfOptions options;
-    auto date = [](const std::string& flag, const std::string& text,
-                   std::optional<DayNumber>* out) {
-      if (text.empty()) return true;
-      *out = ParseIsoDate(text);
-      if (!*out) {
-        fmt::print(stderr, "bukong what-if: {}: expected a date YYYY-MM-DD, found '{}'\n", flag,
-                   text);
-        return false;
-      }
-      return true;
-    };
-    if (!date("--from", from_, &options.from) || !date("--to", to_, &options.to)) {
+    if (!ParseDateFlag("what-if", "--from", from_, &options.from) ||
+        !ParseDateFlag("what-if", "--to", to_, &options.to)) {
       return kExitUsage;
     }
     if (!port_.empty()) options.port = port_;

@@ -268,4 +268,16 @@ std::string SupervisionJson(const Supervision& s, const SupervisionOptions& opti
   return out;
 }
 
+bool ParseDateFlag(std::string_view command, std::string_view flag, const std::string& text,
+                   std::optional<DayNumber>* out) {
+  if (text.empty()) return true;
+  *out = ParseIsoDate(text);
+  if (!*out) {
+    fmt::print(stderr, "bukong {}: {}: expected a date YYYY-MM-DD, found '{}'\n", command, flag,
+               text);
+    return false;
+  }
+  return true;
+}
+
 }  // namespace bukong::cli

@@ -52,6 +52,11 @@ std::string SupervisionJson(const Supervision& s, const SupervisionOptions& opti
 // Parses `day|week`, `rule|port|chapter|grade`; false for anything else.
 bool ParsePeriod(std::string_view text, report::Period* out);
 bool ParseEfficacyBy(std::string_view text, report::EfficacyBy* out);
+// A `--from`/`--to` date option of COMMAND (stats, what-if, report): an empty TEXT leaves
+// OUT unset; a valid YYYY-MM-DD sets it; anything else prints "bukong COMMAND: FLAG:
+// expected a date YYYY-MM-DD, found 'TEXT'" to stderr and returns false.
+bool ParseDateFlag(std::string_view command, std::string_view flag, const std::string& text,
+                   std::optional<DayNumber>* out);
 
 }  // namespace bukong::cli
 
