@@ -170,6 +170,31 @@ struct Decider::Impl {
     return failure;
   }
 
+  // Makes room in `filling` for one more record: hands a full batch to the writer when a
+  // slot is free, else waits for one (or, without wait_when_full, refuses with
+  // ResourceExhausted). OK: there is room now; otherwise why the call is refused. Requires
+  // `lock` held on mu.
+  absl::Status RoomForOneLocked(std::unique_lock<std::mutex>& lock) {
+    for (;;) {
+      if (absl::Status s = RefusalLocked(); !s.ok()) return s;
+      if (filling->records.size() < options.max_batch_records) return absl::OkStatus();
+      if (pending < options.max_pending_batches) {
+        queued.push_back(std::move(filling));
+        ++pending;
+        filling = TakeFree();
+        writer_cv.notify_one();
+        return absl::OkStatus();
+      }
+      if (!options.wait_when_full) {
+        refused_full.fetch_add(1, std::memory_order_relaxed);
+        return absl::ResourceExhaustedError(fmt::format(
+            "the decider's queue is full ({} batches of {} records waiting for the audit log)",
+            options.max_pending_batches, options.max_batch_records));
+      }
+      room_cv.wait(lock);
+    }
+  }
+
   void Enqueue(const Declaration& declaration, std::string_view line, Callback done);
   void EnqueueBatch(std::span<const Declaration> declarations,
                     std::span<const std::string_view> lines, BatchCallback done);
@@ -224,29 +249,10 @@ void Decider::Impl::Enqueue(const Declaration& declaration, std::string_view lin
     return;
   }
   std::unique_lock lock(mu);
-  for (;;) {
-    if (absl::Status s = RefusalLocked(); !s.ok()) {
-      lock.unlock();
-      done(std::move(s));
-      return;
-    }
-    if (filling->records.size() < options.max_batch_records) break;
-    if (pending < options.max_pending_batches) {
-      queued.push_back(std::move(filling));
-      ++pending;
-      filling = TakeFree();
-      writer_cv.notify_one();
-      break;
-    }
-    if (!options.wait_when_full) {
-      refused_full.fetch_add(1, std::memory_order_relaxed);
-      lock.unlock();
-      done(absl::ResourceExhaustedError(fmt::format(
-          "the decider's queue is full ({} batches of {} records waiting for the audit log)",
-          options.max_pending_batches, options.max_batch_records)));
-      return;
-    }
-    room_cv.wait(lock);
+  if (absl::Status s = RoomForOneLocked(lock); !s.ok()) {
+    lock.unlock();
+    done(std::move(s));
+    return;
   }
   filling->records.Add(declaration.id, declaration.enterprise, line, p,
                        w.decision.ruleset->Sha256(), store.key_id(), w.json);
@@ -302,27 +308,7 @@ void Decider::Impl::EnqueueBatch(std::span<const Declaration> declarations,
   if (!waiters.empty()) {
     std::unique_lock lock(mu);
     for (Waiter& w : waiters) {
-      absl::Status refused;
-      for (;;) {
-        if (refused = RefusalLocked(); !refused.ok()) break;
-        if (filling->records.size() < options.max_batch_records) break;
-        if (pending < options.max_pending_batches) {
-          queued.push_back(std::move(filling));
-          ++pending;
-          filling = TakeFree();
-          writer_cv.notify_one();
-          break;
-        }
-        if (!options.wait_when_full) {
-          refused_full.fetch_add(1, std::memory_order_relaxed);
-          refused = absl::ResourceExhaustedError(fmt::format(
-              "the decider's queue is full ({} batches of {} records waiting for the audit "
-              "log)",
-              options.max_pending_batches, options.max_batch_records));
-          break;
-        }
-        room_cv.wait(lock);
-      }
+      absl::Status refused = RoomForOneLocked(lock);
       if (!refused.ok()) {
         state->results[w.index] = std::move(refused);
         ++finished;
