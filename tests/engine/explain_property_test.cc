@@ -15,6 +15,7 @@
 #include "gen/profiles.h"
 #include "gen/rules.h"
 #include "ingest/declaration_json.h"
+#include "ingest/list_reader.h"
 #include "tests/engine/test_util.h"
 
 namespace bukong::engine {
@@ -23,12 +24,33 @@ namespace {
 using ::bukong::engine::test::TestKey;
 
 // Runs `declarations` generated declarations through both; returns how many were compared.
+// The lists a ruleset declares, bound to the bundled files data/lists/NAME.txt (SPEC §7.1;
+// the regime files' lists); a ruleset without lists binds nothing.
+ListBindings BundledLists(const ir::Ruleset& rs) {
+  const char* dir = std::getenv("BUKONG_SOURCE_DIR");
+  ListBindings bindings;
+  for (const ir::ListDecl& decl : rs.lists) {
+    const std::string path = std::string(dir ? dir : ".") + "/data/lists/" + decl.name + ".txt";
+    auto read = ingest::ReadListFile(
+        path, *ingest::ListTypeFromName(ir::ListTypeName(decl.type)));
+    EXPECT_TRUE(read.ok() && read->ok()) << path;
+    if (!read.ok() || !read->ok()) continue;
+    auto version = std::make_shared<ListVersion>(read->list->digest);
+    for (const std::string& e : read->list->entries) version->Add(e);
+    bindings.emplace(decl.name, std::move(version));
+  }
+  return bindings;
+}
+
 void Compare(const std::string& text, uint64_t seed, uint64_t declarations,
              std::vector<gen::GradeShare> grades, uint64_t* total) {
-  CompileTextResult compiled = CompileRulesetText(text, "explain.rules");
-  EXPECT_TRUE(compiled.ok()) << compiled.status;
-  if (!compiled.ok()) return;
-  const ir::Ruleset& rs = compiled.ruleset->ir();
+  dsl::CompileResult checked = dsl::Compile(text, "explain.rules");
+  ASSERT_TRUE(checked.ruleset.has_value());
+  ListBindings lists = BundledLists(*checked.ruleset);
+  auto bound = CompileRuleset(*checked.ruleset, lists);
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  const std::shared_ptr<const CompiledRuleset> ruleset = *bound;
+  const ir::Ruleset& rs = ruleset->ir();
   const SelectionKey key = TestKey();
   constexpr uint64_t kProfiles = 3000;
   gen::ProfileOptions po;
@@ -58,8 +80,8 @@ void Compare(const std::string& text, uint64_t seed, uint64_t declarations,
     EXPECT_TRUE(parser.Parse(line, &d).ok()) << line;
     auto it = profiles.find(d.enterprise);
     const Profile* p = it == profiles.end() ? nullptr : &it->second;
-    absl::StatusOr<Decision> decided = Decide(compiled.ruleset, key, d, p);
-    absl::StatusOr<Explanation> explained = Explain(rs, &key, d, p);
+    absl::StatusOr<Decision> decided = Decide(ruleset, key, d, p);
+    absl::StatusOr<Explanation> explained = Explain(rs, &key, d, p, &lists);
     EXPECT_EQ(decided.ok(), explained.ok()) << line;
     if (!decided.ok() || !explained.ok()) continue;
     const Decision& dd = *decided;
@@ -99,10 +121,10 @@ void Compare(const std::string& text, uint64_t seed, uint64_t declarations,
 }
 
 std::vector<gen::GradeShare> SharesOf(const std::string& text) {
-  CompileTextResult compiled = CompileRulesetText(text, "x.rules");
+  dsl::CompileResult checked = dsl::Compile(text, "x.rules");
   std::vector<gen::GradeShare> shares;
-  if (!compiled.ok()) return shares;
-  for (const ir::Grade& g : compiled.ruleset->ir().grades) shares.push_back({g.name, 1.0});
+  if (!checked.ruleset) return shares;
+  for (const ir::Grade& g : checked.ruleset->grades) shares.push_back({g.name, 1.0});
   return shares;
 }
 
