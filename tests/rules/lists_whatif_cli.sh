@@ -1,13 +1,13 @@
 #!/bin/sh
 # The regime files' lists end to end, as scripts/demo.sh shows them: the bundled list files
-# (data/lists/) import; examples/whatif-lists.rules (order237 with the sanctions list and
-# the enterprise watchlist) decides a declaration, and a new version of the watchlist that
+# (data/lists/) import; rules/order237-2018.rules (with the sanctions list and the
+# enterprise watchlist) decides a declaration, and a new version of the watchlist that
 # names its enterprise changes the decision (targeting_instruction, 100%) and the version
 # the decision line names; what-if binds the current versions; a list the database lacks
 # refuses the ruleset; nothing of this is recorded with --dry-run, so replay stays clean.
 # Usage: tests/rules/lists_whatif_cli.sh PATH/TO/bukong   (from the source root)
 bukong="$1"
-rules=examples/whatif-lists.rules
+rules=rules/order237-2018.rules
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -43,8 +43,8 @@ grep -q "\"watched_enterprises\":\"$v2\"" "$dir/after" || fail "after names not 
 # The same draws: only the list changed.
 [ "$(sed 's/.*"select":"\([0-9a-f]*\)".*/\1/' "$dir/before")" = "$(sed 's/.*"select":"\([0-9a-f]*\)".*/\1/' "$dir/after")" ] || fail "the select draw changed"
 
-# what-if over audited decisions (made without lists) binds the current versions.
-"$bukong" decide --db "$db" --rules rules/order237-2018.rules examples/data/declarations.jsonl -o "$dir/d.jsonl" 2>/dev/null || fail "decide all"
+# what-if over audited decisions binds the current versions; replay the recorded ones.
+"$bukong" decide --db "$db" --rules $rules examples/data/declarations.jsonl -o "$dir/d.jsonl" 2>/dev/null || fail "decide all"
 "$bukong" what-if --db "$db" --rules $rules >"$dir/whatif" 2>&1 || fail "what-if: $(cat "$dir/whatif")"
 grep -q "^newly inspected [1-9][0-9]*, newly released 0" "$dir/whatif" || fail "what-if: $(grep newly "$dir/whatif")"
 "$bukong" replay --db "$db" >"$dir/out" 2>&1 || fail "replay: $(tail -3 "$dir/out")"
