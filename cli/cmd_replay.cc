@@ -26,8 +26,9 @@
 
 #include "cli/command.h"
 #include "cli/support_progress.h"
+#include "cli/support_redecide.h"
 #include "cli/support_rules.h"
-#include "cli/support_status.h"
+#include "core/strings.h"
 #include "cli/support_store.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
@@ -54,11 +55,11 @@ class Problems {
   std::multimap<uint64_t, std::string> by_seq_;
 };
 
-// Re-decides records; one per worker thread (parsers are not thread-safe).
+// Re-decides records and compares them with the stored lines; one per worker thread.
 class Replayer {
  public:
   Replayer(const SelectionKey& key, std::string key_id, Problems& problems)
-      : key_(key), key_id_(std::move(key_id)), problems_(problems) {}
+      : redecider_(key, std::move(key_id)), problems_(problems) {}
 
   // Returns true when the record re-decides identically.
   bool Check(const storage::AuditEntry& e, const RulesetEntry& ruleset) {
@@ -68,21 +69,19 @@ class Replayer {
                                        ingest::QuoteForMessage(r.declaration_id), message));
       return false;
     };
-    if (r.key_id != key_id_) {
-      return problem(
-          fmt::format("decided under selection key {}, but the database's key is {}; cannot replay",
-                      r.key_id, key_id_));
-    }
-    ingest::DeclarationParser& parser = ParserFor(&ruleset);
-    if (absl::Status s = parser.Parse(r.declaration, &declaration_); !s.ok()) {
-      return problem(fmt::format("the stored declaration no longer parses: {}", Message(s)));
-    }
-    if (declaration_.id != r.declaration_id || declaration_.enterprise != r.enterprise) {
-      return problem("the stored declaration's id or enterprise differs from the record's");
-    }
-    auto decision = engine::Decide(ruleset.compiled, key_, declaration_, r.profile ? &*r.profile : nullptr);
+    auto decision = redecider_.Redecide(r, ruleset.compiled);
     if (!decision.ok()) {
-      return problem(fmt::format("cannot be re-decided: {}", Message(decision.status())));
+      const std::string why(Message(decision.status()));
+      switch (redecider_.failure()) {
+        case Redecider::Failure::kOtherKey:
+          return problem(why + "; cannot replay");
+        case Redecider::Failure::kDeclaration:
+          return problem(absl::IsDataLoss(decision.status())
+                             ? why
+                             : fmt::format("the stored declaration no longer parses: {}", why));
+        default:
+          return problem(fmt::format("cannot be re-decided: {}", why));
+      }
     }
     json_.clear();
     engine::AppendDecisionJson(*decision, &json_);
@@ -94,21 +93,8 @@ class Replayer {
   }
 
  private:
-  ingest::DeclarationParser& ParserFor(const RulesetEntry* ruleset) {
-    auto it = parsers_.find(ruleset);
-    if (it == parsers_.end()) {
-      it = parsers_
-               .emplace(ruleset, std::make_unique<ingest::DeclarationParser>(ruleset->fields_read))
-               .first;
-    }
-    return *it->second;
-  }
-
-  const SelectionKey& key_;
-  const std::string key_id_;
+  Redecider redecider_;
   Problems& problems_;
-  std::map<const RulesetEntry*, std::unique_ptr<ingest::DeclarationParser>> parsers_;
-  Declaration declaration_;
   std::string json_;
 };
 

@@ -6,9 +6,9 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/support_lists.h"
 #include "cli/support_files.h"
-#include "cli/support_status.h"
+#include "cli/support_lists.h"
+#include "core/strings.h"
 #include "dsl/compiler.h"
 #include "engine/compile_text.h"
 
@@ -36,9 +36,6 @@ std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
                                                std::shared_ptr<const engine::CompiledRuleset> compiled) {
   auto entry = std::make_unique<RulesetEntry>();
   entry->text = std::move(text);
-  for (int f = 0; f < ir::kFieldCount; ++f) {
-    entry->fields_read[f] = compiled->Reads(static_cast<ir::Field>(f));
-  }
   for (const ir::Rule& rule : compiled->ir().rules) {
     entry->fixed_by_rule.emplace(rule.name, !rule.then.hold && rule.then.fixed);
   }

@@ -21,7 +21,6 @@ namespace bukong::cli {
 struct RulesetEntry {
   std::string text;  // the rule file's exact bytes
   std::shared_ptr<const engine::CompiledRuleset> compiled;
-  ingest::FieldsRead fields_read{};  // declaration fields that must be present
   // Rule name -> `fixed` (mandated when it wins); holds are mandated whatever the rule.
   std::map<std::string, bool, std::less<>> fixed_by_rule;
 
@@ -34,7 +33,7 @@ struct RulesetEntry {
 };
 
 // Reads and compiles the rule file at `path`. Every diagnostic (errors and warnings) is
-// written to stderr as `bukong check` writes it. Returns nullopt when the file cannot be read
+// written to stderr as `bukong check` writes it. Returns nullptr when the file cannot be read
 // or has errors (the caller exits 1); the message has been printed.
 std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path);
 

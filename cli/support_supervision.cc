@@ -172,7 +172,7 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
           group->efficacy = report::EfficacyAccumulator(options.by);
           group->workload = report::WorkloadAccumulator(options.period);
         }
-        const report::DecisionFacts facts = FactsOf(decision, ruleset, declaration.hs);
+        const report::DecisionFacts facts = FactsOf(decision, declaration.hs);
         group->stats.Add(facts);
         if (declaration.date) group->workload.Add(*declaration.date, facts);
         std::optional<bool> hit;
@@ -193,7 +193,7 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
           case report::EfficacyBy::kRule:
             break;
         }
-        group->efficacy.Add({decision.rule, &matched, facts.outcome, hit, key});
+        group->efficacy.Add({decision.RuleName(), &matched, facts.outcome, hit, key});
         return absl::OkStatus();
       });
   if (!s.ok()) return s;

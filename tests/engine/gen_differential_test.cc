@@ -42,7 +42,7 @@ void Compare(uint64_t seed, uint64_t rules, uint64_t declarations) {
   dopt.count = declarations;
   dopt.profiles = kProfiles;
   gen::DeclarationGenerator declaration_gen(dopt);
-  ingest::DeclarationParser parser(compiled.ruleset->ir().fields_read);
+  ingest::DeclarationParser parser(compiled.ruleset->FieldsRead());
   std::string line;
   int matched = 0, held = 0, inspected = 0, without_profile = 0;
   for (uint64_t i = 0; i < declarations; ++i) {
