@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include "cli/support_lists.h"
+
 namespace bukong::cli {
 
 absl::StatusOr<engine::Decision> Redecider::Redecide(
@@ -31,6 +33,37 @@ absl::StatusOr<engine::Decision> Redecider::Redecide(
       engine::Decide(ruleset, key_, declaration_, r.profile ? &*r.profile : nullptr);
   if (!decision.ok()) failure_ = Failure::kDecision;
   return decision;
+}
+
+absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>> RecordedLists::Bind(
+    const std::shared_ptr<const engine::CompiledRuleset>& ruleset, std::string_view decision) {
+  const ir::Ruleset& ir = ruleset->ir();
+  if (ir.lists.empty()) return ruleset;
+  if (absl::Status s = reader_.Read(decision, ruleset, &scratch_); !s.ok()) return s;
+  key_ = ruleset->Sha256();
+  for (const auto& [name, prefix] : reader_.lists()) {
+    key_.push_back('\0');
+    key_ += name;
+    key_.push_back('\0');
+    key_ += prefix;
+  }
+  if (auto it = bound_.find(key_); it != bound_.end()) return it->second;
+  auto bind = [&]() -> absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>> {
+    engine::ListBindings bindings;
+    for (const auto& [name, prefix] : reader_.lists()) {
+      auto digest = ResolveListVersion(store_, name, prefix);
+      if (!digest.ok()) return digest.status();
+      auto& version = versions_[*digest];
+      if (version == nullptr) {
+        auto loaded = LoadListVersion(store_, name, *digest);
+        if (!loaded.ok()) return loaded.status();
+        version = *std::move(loaded);
+      }
+      bindings.emplace(name, version);
+    }
+    return engine::CompileRuleset(ir, std::move(bindings));
+  };
+  return bound_.emplace(key_, bind()).first->second;
 }
 
 }  // namespace bukong::cli

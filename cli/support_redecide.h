@@ -7,13 +7,16 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "core/declaration.h"
 #include "core/selection_key.h"
+#include "engine/decision_json.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
 #include "storage/audit.h"
+#include "storage/store.h"
 
 namespace bukong::cli {
 
@@ -51,6 +54,34 @@ class Redecider {
   std::map<const engine::CompiledRuleset*, std::unique_ptr<ingest::DeclarationParser>> parsers_;
   Declaration declaration_;
   Failure failure_ = Failure::kNone;
+};
+
+// The ruleset a recorded decision was made under, bound to the list versions the decision
+// line records (SPEC §7.1: replay re-decides with last month's watchlist). One per thread;
+// it caches what it loads: each list version once, and each compiled (ruleset, versions)
+// pair once, so a log decided under a few versions costs a few compilations.
+class RecordedLists {
+ public:
+  explicit RecordedLists(const storage::Store& store) : store_(store) {}
+
+  // `ruleset` is the record's stored ruleset as StoredRulesets compiles it (stand-ins for its
+  // lists); `decision` the record's decision line. Returns `ruleset` itself when it declares no
+  // list; else the same IR compiled with the versions `decision` names. Errors name the list
+  // and the recorded version: NotFound when that version is not in the database (the record is
+  // undecidable), FailedPrecondition when its 16 digits name more than one stored version,
+  // DataLoss when the line does not read back (engine::DecisionJsonReader's message).
+  absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>> Bind(
+      const std::shared_ptr<const engine::CompiledRuleset>& ruleset, std::string_view decision);
+
+ private:
+  const storage::Store& store_;
+  engine::DecisionJsonReader reader_;
+  engine::Decision scratch_;
+  std::string key_;
+  // Ruleset SHA-256, then each recorded (name, prefix) -> the ruleset bound to them, or why not.
+  std::map<std::string, absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>>, std::less<>>
+      bound_;
+  std::map<std::string, std::shared_ptr<const engine::ListVersion>> versions_;  // by digest
 };
 
 }  // namespace bukong::cli

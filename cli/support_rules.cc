@@ -50,26 +50,24 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
     return nullptr;
   }
   std::string text = *std::move(read);
-  // Compiled in two steps (not CompileRulesetText) so that a ruleset that declares lists
-  // (SPEC §7.1) compiles with empty stand-ins; the command binds the database's versions
-  // (cli/support_lists.h) before deciding anything.
-  dsl::CompileResult checked = dsl::Compile(text, path);
-  for (const dsl::Diagnostic& d : checked.diagnostics) {
+  // A ruleset that declares lists (SPEC §7.1) compiles with empty stand-ins; the command
+  // binds the database's versions (cli/support_lists.h) before deciding anything.
+  engine::CompileTextResult compiled =
+      engine::CompileRulesetText(text, path, engine::ListsAtCompile::kStandIns);
+  for (const dsl::Diagnostic& d : compiled.diagnostics) {
     const std::string message = dsl::FormatDiagnostic(path, text, d);
     std::fwrite(message.data(), 1, message.size(), stderr);
   }
-  if (checked.HasErrors() || !checked.ruleset) {
-    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, checked.ErrorCount(),
-               checked.ErrorCount() == 1 ? "" : "s");
+  if (!compiled.status.ok()) {  // the checked IR was refused: a compiler bug, not the user's
+    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status));
     return nullptr;
   }
-  engine::ListBindings stand_ins = UnboundLists(*checked.ruleset);
-  auto compiled = engine::CompileRuleset(*std::move(checked.ruleset), std::move(stand_ins));
-  if (!compiled.ok()) {  // the checked IR was refused: a compiler bug, not the user's
-    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
+  if (!compiled.ok()) {
+    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, compiled.ErrorCount(),
+               compiled.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  return MakeRulesetEntry(std::move(text), *std::move(compiled));
+  return MakeRulesetEntry(std::move(text), std::move(compiled.ruleset));
 }
 
 absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
@@ -86,8 +84,10 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
         absl::NotFoundError(fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
   }
   const storage::StoredRuleset& r = **stored;
-  engine::CompileTextResult result =
-      engine::CompileRulesetText(r.text, fmt::format("{}@{}", r.name, r.version));
+  // With stand-ins for its lists: good for reading its decisions back; re-deciding binds the
+  // versions a record names (cli/support_redecide.h RecordedLists).
+  engine::CompileTextResult result = engine::CompileRulesetText(
+      r.text, fmt::format("{}@{}", r.name, r.version), engine::ListsAtCompile::kStandIns);
   if (!result.status.ok()) {
     return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
                                                           r.version, sha.substr(0, 12),

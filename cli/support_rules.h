@@ -46,7 +46,9 @@ class StoredRulesets {
 
   // The ruleset whose text has SHA-256 `sha`. NotFound when the database does not hold it;
   // FailedPrecondition when the stored text no longer compiles (a compiler change) — the
-  // message says which.
+  // message says which. A ruleset that declares lists is compiled with empty stand-ins
+  // (engine::ListsAtCompile::kStandIns): its stored decisions read back, but re-deciding one
+  // needs the versions the record names (RecordedLists, cli/support_redecide.h).
   absl::StatusOr<const RulesetEntry*> Get(std::string_view sha);
 
  private:

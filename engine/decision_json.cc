@@ -4,6 +4,7 @@
 #include <simdjson.h>
 
 #include <charconv>
+#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -43,6 +44,22 @@ absl::Status StringOrNull(od::value value, std::string_view key, std::string_vie
   if (*is_null) return absl::OkStatus();
   if (value.get_string().get(*text)) return Bad(fmt::format("has a non-string '{}'", key));
   return absl::OkStatus();
+}
+
+// One of `all` by its name (`name(e)`), or null (then *out stays unset).
+template <typename E>
+absl::Status NameOrNull(od::value value, std::string_view key, std::initializer_list<E> all,
+                        const char* (*name)(E), std::optional<E>* out) {
+  std::string_view text;
+  bool is_null = false;
+  if (absl::Status s = StringOrNull(value, key, &text, &is_null); !s.ok() || is_null) return s;
+  for (E e : all) {
+    if (text == name(e)) {
+      *out = e;
+      return absl::OkStatus();
+    }
+  }
+  return Bad(fmt::format("has an unknown {} '{}'", key, text));
 }
 
 absl::Status String(od::value value, std::string_view key, std::string_view* text) {
@@ -96,7 +113,6 @@ absl::Status DecisionJsonReader::Read(std::string_view line,
     od::value value;
     if (field.value().get(value)) return NotJson();
     std::string_view text;
-    bool is_null = false;
     if (key == "id") {
       if (absl::Status s = String(value, key, &text); !s.ok()) return s;
       out->id.assign(text);
@@ -108,20 +124,16 @@ absl::Status DecisionJsonReader::Read(std::string_view line,
       out->outcome = *outcome;
       seen |= kOutcome;
     } else if (key == "site") {
-      if (absl::Status s = StringOrNull(value, key, &text, &is_null); !s.ok()) return s;
-      if (!is_null) {
-        if (text == SiteName(ir::Site::kPort)) out->site = ir::Site::kPort;
-        else if (text == SiteName(ir::Site::kDestination)) out->site = ir::Site::kDestination;
-        else return Bad(fmt::format("has an unknown site '{}'", text));
-      }
+      if (absl::Status s = NameOrNull(value, key, {ir::Site::kPort, ir::Site::kDestination},
+                                      SiteName, &out->site);
+          !s.ok())
+        return s;
       seen |= kSite;
     } else if (key == "method") {
-      if (absl::Status s = StringOrNull(value, key, &text, &is_null); !s.ok()) return s;
-      if (!is_null) {
-        if (text == MethodName(ir::Method::kNii)) out->method = ir::Method::kNii;
-        else if (text == MethodName(ir::Method::kManual)) out->method = ir::Method::kManual;
-        else return Bad(fmt::format("has an unknown method '{}'", text));
-      }
+      if (absl::Status s = NameOrNull(value, key, {ir::Method::kNii, ir::Method::kManual},
+                                      MethodName, &out->method);
+          !s.ok())
+        return s;
       seen |= kMethod;
     } else if (key == "rate_ppm") {
       if (value.get_int64().get(out->rate_ppm)) return Bad("has a non-integer 'rate_ppm'");

@@ -159,12 +159,8 @@ rule w when enterprise in watched then rate 30%
   version->Add("E1");
   auto ruleset = CompileRuleset(*checked.ruleset, ListBindings{{"watched", version}});
   ASSERT_TRUE(ruleset.ok()) << ruleset.status();
-  Declaration d;
-  d.id = "a";
-  d.enterprise = "E2";
-  d.direction = Direction::kImport;
-  d.hs = "0101210000";
-  d.date = 19000;
+  Declaration d = MakeDeclaration("a");
+  d.enterprise = "E2";  // not watched: released by risk, inspected by the 100% sample
   absl::StatusOr<Decision> made = Decide(*ruleset, TestKey(), d, nullptr);
   ASSERT_TRUE(made.ok()) << made.status();
   const std::string good = DecisionToJson(*made);
@@ -182,6 +178,10 @@ rule w when enterprise in watched then rate 30%
     EXPECT_EQ(s.code(), absl::StatusCode::kDataLoss) << line;
     return std::string(s.message());
   };
+  EXPECT_EQ(error("\"site\":\"port\"", "\"site\":\"dock\""),
+            "the stored decision has an unknown site 'dock'");
+  EXPECT_EQ(error("\"method\":\"manual\"", "\"method\":\"xray\""),
+            "the stored decision has an unknown method 'xray'");
   EXPECT_EQ(error(",\"sampled\":true", ""),
             "the stored decision lacks 'sampled' (the ruleset has a sample)");
   EXPECT_EQ(error(",\"selected_by\":\"sample\"", ""), "the stored decision lacks 'selected_by'");
@@ -213,14 +213,8 @@ rule wood "w" when hs in [4401] then hold "wood"
 TEST(DecisionJsonTest, HoldWithEscapedNamesRoundTrips) {
   std::shared_ptr<const CompiledRuleset> ruleset = CompileOrDie(kRules);
   ASSERT_NE(ruleset, nullptr);
-  Declaration d;
-  d.id = "id \"1\"\n";
-  d.enterprise = "E";
-  d.direction = Direction::kImport;
-  d.hs = "4401100000";
+  Declaration d = MakeDeclaration("id \"1\"\n", "4401100000");
   d.origin = "KP";
-  d.present |= kHasOrigin;
-  d.date = 19000;
   absl::StatusOr<Decision> made = Decide(ruleset, TestKey(), d, nullptr);
   ASSERT_TRUE(made.ok()) << made.status();
   ASSERT_EQ(made->outcome, Outcome::kHold);
@@ -235,14 +229,8 @@ TEST(DecisionJsonTest, HoldWithEscapedNamesRoundTrips) {
 TEST(DecisionJsonTest, LinesNotWrittenForTheRulesetAreDataLoss) {
   std::shared_ptr<const CompiledRuleset> ruleset = CompileOrDie(kRules);
   ASSERT_NE(ruleset, nullptr);
-  Declaration d;
-  d.id = "a";
-  d.enterprise = "E";
-  d.direction = Direction::kImport;
-  d.hs = "0101210000";
+  Declaration d = MakeDeclaration("a", "0101210000");
   d.origin = "FR";
-  d.present |= kHasOrigin;
-  d.date = 19000;
   absl::StatusOr<Decision> made = Decide(ruleset, TestKey(), d, nullptr);
   ASSERT_TRUE(made.ok());
   const std::string good = DecisionToJson(*made);
