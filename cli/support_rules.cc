@@ -14,12 +14,6 @@
 
 namespace bukong::cli {
 
-bool RulesetEntry::IsMandated(std::string_view rule, bool hold) const {
-  if (hold) return true;
-  auto it = fixed_by_rule.find(rule);
-  return it != fixed_by_rule.end() && it->second;
-}
-
 std::vector<std::string> RulesetEntry::GradeOrder() const {
   std::vector<std::string> order;
   for (const ir::Grade& g : compiled->ir().grades) order.push_back(g.name);
@@ -36,9 +30,6 @@ std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
                                                std::shared_ptr<const engine::CompiledRuleset> compiled) {
   auto entry = std::make_unique<RulesetEntry>();
   entry->text = std::move(text);
-  for (const ir::Rule& rule : compiled->ir().rules) {
-    entry->fixed_by_rule.emplace(rule.name, !rule.then.hold && rule.then.fixed);
-  }
   entry->compiled = std::move(compiled);
   return entry;
 }

@@ -12,7 +12,6 @@
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
-#include "ingest/declaration_json.h"
 #include "storage/store.h"
 
 namespace bukong::cli {
@@ -21,12 +20,7 @@ namespace bukong::cli {
 struct RulesetEntry {
   std::string text;  // the rule file's exact bytes
   std::shared_ptr<const engine::CompiledRuleset> compiled;
-  // Rule name -> `fixed` (mandated when it wins); holds are mandated whatever the rule.
-  std::map<std::string, bool, std::less<>> fixed_by_rule;
 
-  // True when a decision of this ruleset won by `rule` ("baseline" or a rule name) with
-  // this outcome counts as mandated (SPEC §6 "Ratios").
-  bool IsMandated(std::string_view rule, bool hold) const;
   // The grade names in the ruleset's order and the reference grade (report/ wants these).
   std::vector<std::string> GradeOrder() const;
   std::optional<std::string> ReferenceGrade() const;
