@@ -19,8 +19,10 @@
 
 #include <simdjson.h>
 
+#include <cerrno>
 #include <charconv>
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <map>
 #include <string>
@@ -243,7 +245,7 @@ class AuditCommand : public Command {
       fmt::print(stderr, "bukong audit export: {}: cannot create: {}\n", tmp, std::strerror(errno));
       return kExitFailure;
     }
-    uint64_t records = 0;
+    uint64_t records = 0, first_seq = 0, last_seq = 0;
     std::string line;
     absl::Status s = storage::ScanAuditChain(*store, from, to, [&](const storage::ChainLink& link) {
       auto record = storage::DecodeStoredAuditBody(link.body);
@@ -256,7 +258,8 @@ class AuditCommand : public Command {
       if (std::fwrite(line.data(), 1, line.size(), f) != line.size()) {
         return absl::UnavailableError(fmt::format("writing: {}", std::strerror(errno)));
       }
-      ++records;
+      if (records++ == 0) first_seq = link.seq;
+      last_seq = link.seq;
       return absl::OkStatus();
     });
     bool ok = s.ok();
@@ -277,8 +280,9 @@ class AuditCommand : public Command {
       fmt::print(stderr, "bukong audit export: {}: {}\n", db_, Message(s));
       return kExitFailure;
     }
-    fmt::print(stderr, "audit export: {} record{} ({}..{}) to {}\n", records,
-               records == 1 ? "" : "s", from, to, out_.empty() ? "standard output" : out_);
+    fmt::print(stderr, "audit export: {} record{}{} to {}\n", records, records == 1 ? "" : "s",
+               records == 0 ? "" : fmt::format(" ({}..{})", first_seq, last_seq),
+               out_.empty() ? "standard output" : out_);
     return kExitOk;
   }
 
