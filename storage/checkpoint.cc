@@ -284,15 +284,15 @@ absl::StatusOr<Checkpoint> MakeCheckpoint(const Store& store, const CheckpointSi
   // written but not yet synced, which a power cut could still take back.
   BUKONG_ASSIGN_OR_RETURN(std::optional<internal::AnchorValue> anchor,
                           internal::ReadAnchor(*impl.fs, impl.dir));
-  uint64_t seq;
-  std::string hash;
-  if (anchor) {
+  const ChainHead head = store.Head();
+  uint64_t seq = head.seq;
+  std::string hash = head.hash;
+  // A writer running beside this read-only store may have moved the anchor past what the
+  // store saw when it opened; then everything the store sees is acknowledged, and its head
+  // is what to sign.
+  if (anchor && anchor->seq <= head.seq) {
     seq = anchor->seq;
     hash = ToHex(anchor->hash);
-  } else {
-    const ChainHead head = store.Head();
-    seq = head.seq;
-    hash = head.hash;
   }
   if (seq == 0) {
     return absl::FailedPreconditionError(

@@ -94,7 +94,8 @@ std::string CheckpointSignedText(const Checkpoint& c);
 std::string FormatCheckpoint(const Checkpoint& c);
 
 // Signs the last acknowledged record of `store` (DIR/audit.anchor; the chain head for a
-// database that has no anchor yet) at time `now`. The record's stored chain hash must
+// database that has no anchor yet, or when a writer beside a read-only store has moved the
+// anchor past the head the store saw at open) at time `now`. The record's stored chain hash must
 // equal the anchored one. FailedPrecondition for an empty log (nothing to checkpoint).
 absl::StatusOr<Checkpoint> MakeCheckpoint(const Store& store, const CheckpointSigningKey& key,
                                           absl::Time now);

@@ -127,6 +127,35 @@ TEST(CheckpointTest, SignsAndVerifiesAndEveryChangedByteIsCaught) {
   EXPECT_THAT(*problems, IsEmpty());
 }
 
+TEST(CheckpointTest, AReaderBesideAWriterSignsAnAcknowledgedRecordItCanSee) {
+  // The anchor moves on while a read-only store stays at what it saw when it opened: the
+  // checkpoint must sign a record that store has, and one that was acknowledged.
+  TempDir tmp;
+  const std::string dir = tmp.path() + "/db";
+  ASSERT_THAT(InitStore(dir, {}), IsOk());
+  auto writer = Store::Open(dir);
+  ASSERT_THAT(writer, IsOk());
+  std::vector<AuditRecord> batch;
+  for (uint64_t i = 1; i <= 10; ++i) batch.push_back(SampleRecord(i));
+  ASSERT_THAT((*writer)->AppendAudit(batch), IsOk());
+  auto reader = Store::Open(dir, {.read_only = true});
+  ASSERT_THAT(reader, IsOk());
+  batch.clear();
+  for (uint64_t i = 11; i <= 25; ++i) batch.push_back(SampleRecord(i));
+  ASSERT_THAT((*writer)->AppendAudit(batch), IsOk());  // the anchor is now at 25
+  const CheckpointSigningKey key = CheckpointSigningKey::Generate();
+  auto c = MakeCheckpoint(**reader, key, absl::Now());
+  ASSERT_THAT(c, IsOk());
+  EXPECT_EQ(c->seq, 10u);
+  auto c2 = MakeCheckpoint(**writer, key, absl::Now());
+  ASSERT_THAT(c2, IsOk());
+  EXPECT_EQ(c2->seq, 25u);
+  const std::vector<NamedCheckpoint> named = {{"c", *c}, {"c2", *c2}};
+  auto problems = CheckLogExtends(**writer, named);
+  ASSERT_THAT(problems, IsOk());
+  EXPECT_THAT(*problems, IsEmpty());
+}
+
 TEST(CheckpointTest, KeyFilesRoundTripAndALooseSecretKeyIsRefused) {
   TempDir tmp;
   const std::string path = tmp.path() + "/k";
