@@ -229,7 +229,9 @@ TEST(CheckpointTest, ExportedBytesRecomputeTheChain) {
                                EXPECT_EQ(link.hash, hash);
                                auto r = DecodeStoredAuditBody(link.body);
                                EXPECT_THAT(r, IsOk());
-                               if (r.ok()) EXPECT_EQ(*r, SampleRecord(link.seq));
+                               if (r.ok()) {
+                                 EXPECT_EQ(*r, SampleRecord(link.seq));
+                               }
                                return absl::OkStatus();
                              }),
               IsOk());
