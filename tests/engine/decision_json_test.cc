@@ -19,6 +19,7 @@
 #include "gen/rules.h"
 #include "ingest/declaration_json.h"
 #include "ingest/list_reader.h"
+#include "tests/engine/generated_traffic.h"
 #include "tests/engine/test_util.h"
 
 namespace bukong::engine {
@@ -40,27 +41,16 @@ using RecordedLists = std::vector<std::pair<std::string, std::string>>;
 std::vector<Decision> RoundTripGenerated(const std::shared_ptr<const CompiledRuleset>& ruleset,
                                          uint64_t seed, const RecordedLists& lists = {}) {
   DecisionJsonReader reader;
-  constexpr uint64_t kProfiles = 2000, kDeclarations = 20'000;
-  gen::ProfileGenerator profiles({.seed = seed, .count = kProfiles});
-  absl::flat_hash_map<std::string, Profile> by_id;
-  for (uint64_t i = 0; i < kProfiles; ++i) {
-    Profile p = profiles.At(i);
-    by_id.emplace(p.id, std::move(p));
-  }
-  gen::DeclarationGenerator declarations(
-      {.seed = seed, .count = kDeclarations, .profiles = kProfiles});
-  ingest::DeclarationParser parser(ruleset->FieldsRead());
+  constexpr uint64_t kProfiles = 2000;
+  GeneratedTraffic traffic({.seed = seed, .count = kProfiles},
+                           {.seed = seed, .count = 20'000, .profiles = kProfiles},
+                           ruleset->FieldsRead());
   std::vector<Decision> made_all;
-  std::string line;
-  for (uint64_t i = 0; i < kDeclarations; ++i) {
-    line.clear();
-    declarations.AppendJsonLine(i, &line);
-    while (!line.empty() && line.back() == '\n') line.pop_back();
+  for (uint64_t i = 0; i < traffic.size(); ++i) {
     Declaration declaration;
-    EXPECT_TRUE(parser.Parse(line, &declaration).ok()) << line;
-    auto it = by_id.find(declaration.enterprise);
+    EXPECT_TRUE(traffic.Parse(i, &declaration)) << traffic.line();
     absl::StatusOr<Decision> made =
-        Decide(ruleset, TestKey(), declaration, it == by_id.end() ? nullptr : &it->second);
+        Decide(ruleset, TestKey(), declaration, traffic.ProfileOf(declaration));
     EXPECT_TRUE(made.ok()) << made.status();
     if (!made.ok()) break;
     const std::string json = DecisionToJson(*made);
