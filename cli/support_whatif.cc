@@ -103,7 +103,9 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
   }
   result.report = accumulator.Finish(grade_order);
   const std::vector<report::GradeInfo> grades = GradeInfos(next);
-  const auto requirements = report::RegimeRequirements(grades, next.ReferenceGrade());
+  // The new ruleset's checks (its `require` lines, or the regime's for a v1 ruleset) on the
+  // stored decisions and on the new ones.
+  const auto requirements = RequirementsOf(next);
   result.stats_before = stats_before.Finish(next.GradeOrder(), next.ReferenceGrade());
   result.stats_after = stats_after.Finish(next.GradeOrder(), next.ReferenceGrade());
   for (report::StatsReport* s : {&result.stats_before, &result.stats_after}) {
