@@ -119,6 +119,14 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
   result.checks_after = report::EvaluateRequirements(requirements, result.stats_after);
   result.workload_before = workload_before.Finish();
   result.workload_after = workload_after.Finish();
+  for (const std::string& id : result.before_ids) {
+    for (const RulesetEntry* in_force : seen_rulesets) {
+      if (in_force->compiled->Id() != id) continue;
+      result.checks_in_force.emplace_back(
+          id, report::EvaluateRequirements(RequirementsOf(*in_force), result.stats_before));
+      break;
+    }
+  }
   return result;
 }
 

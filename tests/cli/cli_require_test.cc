@@ -311,6 +311,15 @@ TEST_F(CliRequireTest, WhatIfAndReportShowTheRequireVerdictsBeforeAndAfter) {
   uint64_t x = 99;
   ASSERT_EQ(after.at(1)["x"].get(x), simdjson::SUCCESS);
   EXPECT_EQ(x, 0u);
+  // The rules in force keep their own four checks, on the decisions as made: what `stats`
+  // says of them.
+  simdjson::dom::array in_force;
+  ASSERT_EQ(root.at_pointer("/checks_in_force/0/checks").get(in_force), simdjson::SUCCESS);
+  ASSERT_EQ(in_force.size(), 4u);
+  ASSERT_EQ(in_force.at(2)["description"].get(description), simdjson::SUCCESS);
+  EXPECT_EQ(description, "general rate <= 5%");
+  ASSERT_EQ(in_force.at(2)["verdict"].get(verdict), simdjson::SUCCESS);
+  EXPECT_EQ(verdict, "violated");
 
   RunResult text = Bukong(tmp_, fmt::format("what-if --db '{}' --rules '{}'", db, next_path));
   ASSERT_EQ(text.exit_code, 0) << text.err;
@@ -318,6 +327,7 @@ TEST_F(CliRequireTest, WhatIfAndReportShowTheRequireVerdictsBeforeAndAfter) {
   EXPECT_TRUE(std::regex_search(text.out, std::regex("general rate <= 10% +100\\.00% .* violated +-> "
                                                      "+0\\.00% .* holds")))
       << text.out;
+  EXPECT_THAT(text.out, HasSubstr("the rules in force, tiny-require@1, on the decisions as made:"));
 
   // The report: the stats' checks (the rulesets in force) and what-if's before and after.
   const char* chart_js = "/usr/share/javascript/chart.js/chart.min.js";
