@@ -41,8 +41,8 @@ class DecisionReader {
 };
 
 // Facts of a stored decision made under `ruleset` (for `fixed`). An inspection made by the
-// §7.3 sample alone is discretionary whatever rule won (SPEC §7.3 "stats"). `hs` is the declared code
-// (digits, dots removed or not): its first two digits are the chapter.
+// §7.3 sample alone is discretionary whatever rule won (SPEC §7.3 "stats"). `hs` is the
+// declared code (digits, dots removed or not): its first two digits are the chapter.
 report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& ruleset,
                               std::string_view hs);
 // Facts of a decision just made (its ruleset is d.ruleset).

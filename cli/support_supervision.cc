@@ -159,7 +159,8 @@ std::vector<report::Requirement> RequirementsOf(const RulesetEntry& ruleset) {
     q.bound = static_cast<double>(r.value) / 1e6;
     if (r.of) q.of_grade = ir.grades[*r.of].name;
     q.line = r.line;
-    q.origin = fmt::format("{} line {}: {}", ir.source_name, r.line, SourceLine(ruleset.text, r.line));
+    q.origin = fmt::format("{} line {}: {}", ir.source_name, r.line,
+                           SourceLine(ruleset.text, r.line));
     out.push_back(std::move(q));
   }
   return out;

@@ -90,8 +90,8 @@ int LineOf(std::string_view text, std::string_view prefix) {
 std::string Declaration(const std::string& id, const std::string& enterprise,
                         const std::string& hs) {
   return fmt::format(
-      R"({{"id":"{}","enterprise":"{}","date":"2026-03-02","direction":"import","hs":"{}"}})",
-      id, enterprise, hs);
+      R"({{"id":"{}","enterprise":"{}","date":"2026-03-02","direction":"import","hs":"{}"}})", id,
+      enterprise, hs);
 }
 
 class CliRequireTest : public ::testing::Test {
@@ -118,9 +118,9 @@ class CliRequireTest : public ::testing::Test {
     WriteFile(tmp_.Sub("declarations.jsonl"), lines);
     rules_path_ = tmp_.Sub(name + ".rules");
     WriteFile(rules_path_, rules);
-    RunResult d = Bukong(tmp_, fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}'", db,
-                                           rules_path_, tmp_.Sub("declarations.jsonl"),
-                                           tmp_.Sub(name + ".out.jsonl")));
+    RunResult d =
+        Bukong(tmp_, fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}'", db, rules_path_,
+                                 tmp_.Sub("declarations.jsonl"), tmp_.Sub(name + ".out.jsonl")));
     EXPECT_EQ(d.exit_code, 0) << d.err;
     return db;
   }
@@ -324,8 +324,9 @@ TEST_F(CliRequireTest, WhatIfAndReportShowTheRequireVerdictsBeforeAndAfter) {
   RunResult text = Bukong(tmp_, fmt::format("what-if --db '{}' --rules '{}'", db, next_path));
   ASSERT_EQ(text.exit_code, 0) << text.err;
   EXPECT_THAT(text.out, HasSubstr(fmt::format("next.rules line {}: require general <= 10%", line)));
-  EXPECT_TRUE(std::regex_search(text.out, std::regex("general rate <= 10% +100\\.00% .* violated +-> "
-                                                     "+0\\.00% .* holds")))
+  EXPECT_TRUE(
+      std::regex_search(text.out, std::regex("general rate <= 10% +100\\.00% .* violated +-> "
+                                             "+0\\.00% .* holds")))
       << text.out;
   EXPECT_THAT(text.out, HasSubstr("the rules in force, tiny-require@1, on the decisions as made:"));
 
@@ -333,20 +334,22 @@ TEST_F(CliRequireTest, WhatIfAndReportShowTheRequireVerdictsBeforeAndAfter) {
   const char* chart_js = "/usr/share/javascript/chart.js/chart.min.js";
   ASSERT_TRUE(std::filesystem::exists(chart_js)) << "libjs-chart.js (scripts/install-deps.sh)";
   const std::string html_path = tmp_.Sub("report.html");
-  RunResult rep = Bukong(
-      tmp_, fmt::format("report --db '{}' --rules '{}' -o '{}'", db, next_path, html_path));
+  RunResult rep =
+      Bukong(tmp_, fmt::format("report --db '{}' --rules '{}' -o '{}'", db, next_path, html_path));
   ASSERT_EQ(rep.exit_code, 0) << rep.err;
   const std::string html = ReadAll(html_path);
   EXPECT_THAT(html, HasSubstr("data-k=\"rs0.check.2.verdict\" data-verdict=\"violated\""));
-  EXPECT_THAT(html, HasSubstr("data-k=\"whatif.check.1.before_verdict\" data-verdict=\"violated\""));
+  EXPECT_THAT(html,
+              HasSubstr("data-k=\"whatif.check.1.before_verdict\" data-verdict=\"violated\""));
   EXPECT_THAT(html, HasSubstr("data-k=\"whatif.check.1.verdict\" data-verdict=\"holds\""));
   EXPECT_THAT(html, HasSubstr(fmt::format("tiny-require@1 line {}: require general &lt;= 5%",
                                           LineOf(kRules, "require general <= 5%"))));
 }
 
 // The sample: 40% of every declaration, scaled by the grade factor. Advanced hs-85
-// declarations match a 2% fixed rule (it beats the 0.5% baseline), so nearly all of their sample inspections are made by
-// the sample alone under a fixed winner: they must count as discretionary (SPEC §7.3).
+// declarations match a 2% fixed rule (it beats the 0.5% baseline), so nearly all of their sample
+// inspections are made by the sample alone under a fixed winner: they must count as discretionary
+// (SPEC §7.3).
 constexpr std::string_view kSampleRules = R"(ruleset "tiny-sample" version 1
 grade advanced  "高级认证企业" factor 1.0
 grade general   "一般信用企业" factor 1.0
@@ -376,7 +379,7 @@ TEST_F(CliRequireTest, SampleOnlyInspectionsAreDiscretionaryAndTheSampleHitRateI
   auto field = [](const std::string& line, const std::string& key) {
     std::smatch m;
     return std::regex_search(line, m, std::regex("\"" + key + "\":\"?([a-z_A-Z0-9]*)")) ? m[1].str()
-                                                                                     : "";
+                                                                                        : "";
   };
   for (const std::string& d : decisions) {
     const std::string id = field(d, "id"), grade = field(d, "grade");

@@ -191,7 +191,9 @@ TEST(EfficacyTest, TheSampleIsTheRandomReferenceWhenThereIsOne) {
                                                              : std::optional<bool>(i == 1),
                      "", true});
   }
-  for (int i = 0; i < 2; ++i) with_sample.Add({"baseline", nullptr, Outcome::kInspect, true, "", false});
+  for (int i = 0; i < 2; ++i) {
+    with_sample.Add({"baseline", nullptr, Outcome::kInspect, true, "", false});
+  }
   EfficacyReport e = with_sample.Finish();
   EXPECT_TRUE(e.random_is_sample);
   EXPECT_EQ(e.random.known, 5u);
