@@ -61,7 +61,7 @@ test-tsan: deps
 #   make fuzz FUZZ_SECONDS=600 FUZZ_TARGETS="declaration audit"   a longer run of some
 FUZZ_TEST_SECONDS ?= 15
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS ?= compile declaration profile_csv profile_jsonl outcome audit decision
+FUZZ_TARGETS ?= compile declaration profile_csv profile_jsonl outcome audit decision lists
 fuzz-build: deps
 	CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DBUKONG_FUZZ=ON -DBUKONG_BENCH=OFF \
 	  -DBUKONG_FUZZ_TEST_SECONDS=$(FUZZ_TEST_SECONDS) >/dev/null

@@ -19,8 +19,10 @@
 #include "cli/support_files.h"
 #include "cli/support_ruletest.h"
 #include "cli/support_status.h"
-#include "engine/compile_text.h"
+#include "dsl/compiler.h"
+#include "engine/engine.h"
 #include "engine/explain.h"
+#include "ingest/list_reader.h"
 
 namespace bukong::cli {
 namespace {
@@ -111,17 +113,18 @@ class TestCommand : public Command {
       fmt::print(stderr, "{}: error: {}\n", rules_, Message(rules_text.status()));
       return kExitFailure;
     }
-    CompileTextResult compiled = CompileRulesetText(*rules_text, rules_);
-    if (!compiled.ok()) {
-      for (const auto& d : compiled.diagnostics) {
+    // Checked here, compiled into a plan per test file below: the lists a ruleset declares
+    // (SPEC §7.1) are bound to the entries each test file gives.
+    dsl::CompileResult checked = dsl::Compile(*rules_text, rules_);
+    if (checked.HasErrors() || !checked.ruleset) {
+      for (const auto& d : checked.diagnostics) {
         std::string m = dsl::FormatDiagnostic(rules_, *rules_text, d);
         std::fwrite(m.data(), 1, m.size(), stderr);
       }
-      if (!compiled.status.ok()) fmt::print(stderr, "{}: error: {}\n", rules_, Message(compiled.status));
       fmt::print(stderr, "{}: the rule file has errors; no case was run\n", rules_);
       return kExitFailure;
     }
-    const ir::Ruleset& rs = compiled.ruleset->ir();
+    const ir::Ruleset& rs = *checked.ruleset;
     std::vector<std::string> errors;
     std::vector<TestFile> files;
     files.reserve(tests_.size());
@@ -135,6 +138,21 @@ class TestCommand : public Command {
       if (file) files.push_back(std::move(*file));
     }
     for (TestFile& file : files) ResolveAgainst(rs, &file, &errors);
+    std::vector<std::shared_ptr<const CompiledRuleset>> compiled(files.size());
+    for (size_t i = 0; i < files.size() && errors.empty(); ++i) {
+      ListBindings bindings;
+      for (const TestList& list : files[i].lists) {
+        auto version = std::make_shared<ListVersion>(ingest::ListDigest(list.stored));
+        for (const std::string& entry : list.stored) version->Add(entry);
+        bindings.emplace(list.name, std::move(version));
+      }
+      auto plan = CompileRuleset(rs, std::move(bindings));
+      if (!plan.ok()) {  // the checked IR was refused: a compiler bug, not the user's
+        fmt::print(stderr, "{}: error: {}\n", rules_, Message(plan.status()));
+        return kExitFailure;
+      }
+      compiled[i] = *std::move(plan);
+    }
     if (!errors.empty()) {
       for (const std::string& e : errors) fmt::print(stderr, "{}\n", e);
       fmt::print(stderr, "{} error{} in the test files; no case was run\n", errors.size(),
@@ -148,12 +166,13 @@ class TestCommand : public Command {
     std::vector<RuleCoverage> coverage(rs.rules.size());
     std::vector<CaseResult> results;
     int cases = 0;
-    for (const TestFile& file : files) {
+    for (size_t i = 0; i < files.size(); ++i) {
+      const TestFile& file = files[i];
       const SelectionKey& key = file.key ? *file.key : default_key;
       for (const TestCase& test : file.cases) {
         ++cases;
         CaseResult result{&file, &test, {}, {}};
-        RunCase(rs, compiled.ruleset, key, file.key.has_value(), test, &result, &coverage);
+        RunCase(rs, compiled[i], key, file.key.has_value(), test, &result, &coverage);
         results.push_back(std::move(result));
       }
     }
@@ -194,7 +213,7 @@ class TestCommand : public Command {
     const Profile* profile = test.profile ? &*test.profile : nullptr;
     absl::StatusOr<Decision> decided = Decide(ruleset, key, test.declaration, profile);
     absl::StatusOr<Explanation> explained =
-        Explain(rs, has_key ? &key : nullptr, test.declaration, profile);
+        Explain(rs, has_key ? &key : nullptr, test.declaration, profile, &ruleset->lists());
     const std::string& path = result->file->path;
     if (!decided.ok() || !explained.ok()) {
       result->failures.push_back(fmt::format(

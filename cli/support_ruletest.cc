@@ -11,6 +11,7 @@
 #include "core/dates.h"
 #include "dsl/suggest.h"
 #include "ingest/declaration_json.h"
+#include "ingest/list_reader.h"
 
 namespace bukong::cli {
 namespace {
@@ -160,6 +161,28 @@ class Reader {
         file.key = *parsed;
         continue;
       }
+      if (key == "list" && !words[0].quoted) {
+        if (section != Section::kTop) {
+          Error("'list' comes before 'defaults' and the cases");
+          continue;
+        }
+        if (words.size() < 2 || words[1].quoted) {
+          Error("'list' names a list the rule file declares, then its entries: "
+                "list sanctioned KP, SY (or 'list NAME' alone: an empty list)");
+          continue;
+        }
+        auto same = std::find_if(file.lists.begin(), file.lists.end(),
+                                 [&](const TestList& l) { return l.name == words[1].text; });
+        if (same != file.lists.end()) {
+          Error(fmt::format("list '{}' is given twice (first on line {})", words[1].text,
+                            same->line));
+          continue;
+        }
+        TestList list{words[1].text, line_number, {}, {}};
+        for (size_t i = 2; i < words.size(); ++i) list.entries.push_back(words[i].text);
+        file.lists.push_back(std::move(list));
+        continue;
+      }
       if (key == "defaults" && !words[0].quoted) {
         if (section != Section::kTop) Error("'defaults' comes once, before the first case");
         if (words.size() != 1) Error("'defaults' stands alone on its line");
@@ -186,7 +209,8 @@ class Reader {
         continue;
       }
       if (section == Section::kTop) {
-        Error(fmt::format("expected 'key', 'defaults' or 'case \"NAME\"', found '{}'", key));
+        Error(fmt::format("expected 'key', 'list', 'defaults' or 'case \"NAME\"', found '{}'",
+                          key));
         continue;
       }
       if (key == "expect" && section == Section::kDefaults) {
@@ -422,6 +446,41 @@ std::optional<TestFile> ReadTestFile(const std::string& path, const std::string&
 
 bool ResolveAgainst(const ir::Ruleset& rs, TestFile* file, std::vector<std::string>* errors) {
   const size_t before = errors->size();
+  std::vector<std::string> list_names;
+  for (const ir::ListDecl& decl : rs.lists) list_names.push_back(decl.name);
+  for (TestList& list : file->lists) {
+    auto decl = std::find_if(rs.lists.begin(), rs.lists.end(),
+                             [&](const ir::ListDecl& d) { return d.name == list.name; });
+    if (decl == rs.lists.end()) {
+      errors->push_back(fmt::format("{}:{}: error: {} declares no list '{}'{}", file->path,
+                                    list.line, rs.source_name, list.name,
+                                    dsl::DidYouMean(list.name, list_names)));
+      continue;
+    }
+    const auto type = ingest::ListTypeFromName(ir::ListTypeName(decl->type));
+    list.stored.clear();
+    for (const std::string& entry : list.entries) {
+      ingest::ListEntryCheck checked = ingest::CheckListEntry(*type, entry);
+      if (!checked.error.empty()) {
+        errors->push_back(fmt::format("{}:{}: error: list '{}' (of {}): {}", file->path,
+                                      list.line, list.name, ir::ListTypeName(decl->type),
+                                      checked.error));
+        continue;
+      }
+      list.stored.push_back(std::move(checked.entry));
+    }
+    std::sort(list.stored.begin(), list.stored.end());
+    list.stored.erase(std::unique(list.stored.begin(), list.stored.end()), list.stored.end());
+  }
+  for (const ir::ListDecl& decl : rs.lists) {
+    if (std::none_of(file->lists.begin(), file->lists.end(),
+                     [&](const TestList& l) { return l.name == decl.name; })) {
+      errors->push_back(fmt::format(
+          "{}: error: {} declares list '{}' (line {}): give the entries the cases see, before "
+          "the cases: list {} ENTRY, ENTRY, ... ('list {}' alone: an empty list)",
+          file->path, rs.source_name, decl.name, decl.line, decl.name, decl.name, decl.name));
+    }
+  }
   std::vector<std::string> rule_names, grade_names;
   for (const ir::Rule& r : rs.rules) rule_names.push_back(r.name);
   for (const ir::Grade& g : rs.grades) grade_names.push_back(g.name);

@@ -2,6 +2,7 @@
 // documented in docs/rule-tests.md; in short:
 //
 //   key 000102030405060708090a0b0c0d0e0f     # optional: a fixed test key
+//   list sanctioned KP, SY                    # the entries of each list the rules declare
 //   defaults                                  # optional: what every case starts from
 //     date 2024-06-01
 //   case "Norwegian salmon is checked at the port"
@@ -47,9 +48,20 @@ struct TestCase {
   std::vector<Expectation> expectations;
 };
 
+// `list NAME ENTRY, ENTRY, ...` (SPEC §7.1): the entries the cases see for a list the rule
+// file declares, in list-file syntax (hs entries with or without dots).
+struct TestList {
+  std::string name;
+  uint32_t line = 0;
+  std::vector<std::string> entries;  // as written; checked against the list's type by
+                                     // ResolveAgainst, which stores them in `stored`
+  std::vector<std::string> stored;   // distinct, sorted bytewise, in stored form (hs: digits)
+};
+
 struct TestFile {
   std::string path;
   std::optional<SelectionKey> key;
+  std::vector<TestList> lists;
   std::vector<TestCase> cases;
 };
 
@@ -57,8 +69,10 @@ struct TestFile {
 std::optional<TestFile> ReadTestFile(const std::string& path, const std::string& text,
                                      std::vector<std::string>* errors);
 
-// Checks the names a test file uses against the ruleset (rules, grades) and fills in the
-// default grade. Appends errors (with "did you mean") to *errors; returns false if any.
+// Checks the names a test file uses against the ruleset (rules, grades, lists) and fills in
+// the default grade; checks each list's entries against its declared type, and that every
+// list the ruleset declares is given. Appends errors (with "did you mean") to *errors;
+// returns false if any.
 bool ResolveAgainst(const ir::Ruleset& ruleset, TestFile* file, std::vector<std::string>* errors);
 
 }  // namespace bukong::cli

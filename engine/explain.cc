@@ -88,7 +88,7 @@ std::string HsRangeText(const ir::HsRange& r) {
   return r.low == r.high ? HsText(r.low) : HsText(r.low) + ".." + HsText(r.high);
 }
 
-bool Quoted(ir::Field f) { return f == ir::Field::kPort; }
+bool Quoted(ir::Field f) { return f == ir::Field::kPort || f == ir::Field::kEnterprise; }
 
 std::string SymbolList(const ir::Condition& c) {
   std::string out;
@@ -113,8 +113,44 @@ int CompareHitRate(uint64_t hits, uint64_t inspections, __int128 scaled) {
   return lhs < rhs ? -1 : (lhs == rhs ? 0 : 1);
 }
 
+// -1, 0, 1 as a/b compares with c/d, for a, c >= 0 and b, d > 0: exactly, without forming
+// a product (the continued-fraction comparison: compare the integer parts, then the
+// reciprocals of what remains).
+int CompareFractions(unsigned __int128 a, unsigned __int128 b, unsigned __int128 c,
+                     unsigned __int128 d) {
+  int sign = 1;
+  for (;;) {
+    const unsigned __int128 qa = a / b, qc = c / d;
+    if (qa != qc) return qa < qc ? -sign : sign;
+    a %= b;
+    c %= d;
+    if (a == 0 || c == 0) return a == c ? 0 : (a == 0 ? -sign : sign);
+    // a/b vs c/d, both in (0, 1): the larger fraction has the smaller reciprocal.
+    std::swap(a, b);
+    std::swap(c, d);
+    sign = -sign;
+  }
+}
+
+// SPEC §7.2: -1, 0, 1 as value / weight compares with the literal (scaled by 10^18); value
+// and weight twice scaled (their scales cancel). nullopt for a zero weight.
+std::optional<int> CompareUnitValue(__int128 value, __int128 weight, __int128 literal) {
+  if (weight == 0) return std::nullopt;
+  if (weight < 0) value = -value, weight = -weight;  // the same rational number
+  const int sv = (value > 0) - (value < 0), sl = (literal > 0) - (literal < 0);
+  if (sv != sl) return sv < sl ? -1 : 1;
+  if (sv == 0) return 0;
+  const auto magnitude = [](__int128 x) {
+    return x < 0 ? -static_cast<unsigned __int128>(x) : static_cast<unsigned __int128>(x);
+  };
+  const int m = CompareFractions(magnitude(value), static_cast<unsigned __int128>(weight),
+                                 magnitude(literal), ir::Decimal::kScale);
+  return sv > 0 ? m : -m;
+}
+
 bool Present(ir::Field f, const Declaration& d) {
   switch (f) {
+    case ir::Field::kUnitValue: return (d.present & kHasValue) && (d.present & kHasWeight);
     case ir::Field::kOrigin: return d.present & kHasOrigin;
     case ir::Field::kTradeCountry: return d.present & kHasTradeCountry;
     case ir::Field::kPort: return d.present & kHasPort;
@@ -139,8 +175,9 @@ std::optional<ir::Field> MissingField(const ir::Condition& c, const Declaration&
 
 class Evaluator {
  public:
-  Evaluator(const ir::Ruleset& rs, const Declaration& d, const Profile* p, uint32_t grade)
-      : rs_(rs), d_(d), p_(p), grade_(grade) {}
+  Evaluator(const ir::Ruleset& rs, const Declaration& d, const Profile* p, uint32_t grade,
+            const ListBindings* lists)
+      : rs_(rs), d_(d), p_(p), grade_(grade), lists_(lists) {}
 
   // Appends every atom of `c` (pre-order) to `atoms`, each fully evaluated.
   void Atoms(const ir::Condition& c, std::vector<AtomTrace>* atoms) const {
@@ -213,6 +250,14 @@ class Evaluator {
             a.actual = ExactText(d_.weight);
             a.holds = Compare(d_.weight.twice_scaled, c.op, literal * 2);
             break;
+          case ir::Field::kUnitValue: {  // SPEC §7.2
+            const std::optional<int> cmp =
+                CompareUnitValue(d_.value.twice_scaled, d_.weight.twice_scaled, literal);
+            a.actual = fmt::format("{} / {}", ExactText(d_.value), ExactText(d_.weight));
+            if (!cmp) a.actual += " (weight 0: every comparison is false)";
+            a.holds = cmp.has_value() && Compare(*cmp, c.op, 0);
+            break;
+          }
           case ir::Field::kAgeDays:
             a.holds = integer(p_ ? static_cast<__int128>(d_.date) - p_->registered : 0);
             if (!p_) a.actual += " (no profile)";
@@ -265,6 +310,7 @@ class Evaluator {
           case ir::Field::kTradeCountry: value = d_.trade_country; break;
           case ir::Field::kPort: value = d_.port; break;
           case ir::Field::kGrade: value = rs_.grades[grade_].name; break;
+          case ir::Field::kEnterprise: value = d_.enterprise; break;
           default: break;
         }
         a.actual = Quoted(c.field) ? "\"" + value + "\"" : value;
@@ -322,6 +368,46 @@ class Evaluator {
         a.holds = p_ != nullptr &&
                   std::find(p_->flags.begin(), p_->flags.end(), c.flag) != p_->flags.end();
         break;
+      case K::kListIn: {  // SPEC §7.1
+        const std::string& name = c.list < rs_.lists.size() ? rs_.lists[c.list].name : "?";
+        a.text = fmt::format("{} {}in {}", field, c.negated ? "not " : "", name);
+        std::string value;
+        switch (c.field) {
+          case ir::Field::kEnterprise: value = d_.enterprise; break;
+          case ir::Field::kOrigin: value = d_.origin; break;
+          case ir::Field::kTradeCountry: value = d_.trade_country; break;
+          case ir::Field::kPort: value = d_.port; break;
+          case ir::Field::kHs: value = d_.hs; break;
+          default: break;
+        }
+        a.actual = c.field == ir::Field::kHs ? HsText(value)
+                   : Quoted(c.field)        ? "\"" + value + "\""
+                                            : value;
+        const auto bound = lists_ == nullptr ? ListBindings::const_iterator{} : lists_->find(name);
+        if (lists_ == nullptr || bound == lists_->end() || bound->second == nullptr) {
+          a.actual += " (list not bound)";
+          a.holds = false;
+          break;
+        }
+        const ListVersion& version = *bound->second;
+        bool in = false;
+        std::string_view matching;
+        for (size_t i = 0; i < version.size() && !in; ++i) {
+          const std::string_view entry = version.entry(i);
+          // hs entries match by prefix, as commodity sets do; the others exactly.
+          in = c.field == ir::Field::kHs ? value.size() >= entry.size() && value.starts_with(entry)
+                                         : value == entry;
+          if (in) matching = entry;
+        }
+        a.actual += fmt::format(" ({}list version {}, {} entr{})",
+                                c.field == ir::Field::kHs && in
+                                    ? fmt::format("entry {} of ", HsText(matching))
+                                    : std::string(),
+                                version.digest().substr(0, 16), version.size(),
+                                version.size() == 1 ? "y" : "ies");
+        a.holds = in != c.negated;
+        break;
+      }
       default: break;
     }
     return a;
@@ -331,6 +417,7 @@ class Evaluator {
   const Declaration& d_;
   const Profile* p_;
   uint32_t grade_;
+  const ListBindings* lists_;
 };
 
 uint64_t Sip(const SelectionKey& key, std::string_view tag, std::string_view id) {
@@ -363,7 +450,8 @@ std::string Fraction(uint64_t u) {
 std::string PpmText(int64_t ppm) { return ScaledText(ppm, 10'000, 4) + "%"; }
 
 absl::StatusOr<Explanation> Explain(const ir::Ruleset& rs, const SelectionKey* key,
-                                    const Declaration& d, const Profile* p) {
+                                    const Declaration& d, const Profile* p,
+                                    const ListBindings* lists) {
   if (d.id.empty()) return absl::InvalidArgumentError("the declaration has no id");
   Explanation e;
   e.id = d.id;
@@ -391,7 +479,7 @@ absl::StatusOr<Explanation> Explain(const ir::Ruleset& rs, const SelectionKey* k
     return static_cast<int64_t>((static_cast<__int128>(a.rate) * grade.factor + 500'000) /
                                 1'000'000);
   };
-  Evaluator evaluator(rs, d, p, e.grade);
+  Evaluator evaluator(rs, d, p, e.grade, lists);
   for (uint32_t i = 0; i < rs.rules.size(); ++i) {
     const ir::Rule& rule = rs.rules[i];
     RuleTrace trace;

@@ -12,6 +12,13 @@
 // Decide's. It is slow (strings, allocation per atom): for one declaration at a time, for
 // `bukong explain`, `bukong test` and their coverage, not for traffic.
 //
+// Rule language v2 (SPEC §7): `unit_value` is evaluated exactly (a zero weight makes every
+// comparison false), `enterprise` is the declaration's enterprise id, and `FIELD in LIST`
+// looks the value up in the version of LIST given in `lists` (the versions the decision
+// bound); a list missing from `lists` makes its atoms false, shown as "(list not bound)".
+// The random compliance sample (`sample`, §7.3) is not explained yet: the draws shown are
+// risk selection's.
+//
 // Without a key (`key` null) everything deterministic is explained — grade, rules, holds,
 // candidates, winner, final rate, site split — but not the draws: `outcome` is then known
 // only for holds.
@@ -30,6 +37,7 @@
 #include "core/selection_key.h"
 #include "dsl/ir.h"
 #include "core/declaration.h"
+#include "engine/lists.h"
 
 namespace bukong::engine {
 
@@ -82,8 +90,11 @@ struct Explanation {
 // Explains the decision of `declaration` with `profile` (null: no profile) under `ruleset`,
 // with the draws when `key` is given. Errors (kInvalidArgument), as Decide's: the profile's
 // grade is not declared by the ruleset; the declaration lacks a field the ruleset reads.
+// `lists` (may be null when the ruleset declares none) holds the bound version of each
+// declared list, as engine::CompiledRuleset::lists() does.
 absl::StatusOr<Explanation> Explain(const ir::Ruleset& ruleset, const SelectionKey* key,
-                                    const Declaration& declaration, const Profile* profile);
+                                    const Declaration& declaration, const Profile* profile,
+                                    const ListBindings* lists = nullptr);
 
 // The explanation in plain words, one step per paragraph (see docs/risk-officer-guide.md).
 std::string ExplanationToText(const ir::Ruleset& ruleset, const Explanation& e);

@@ -43,7 +43,20 @@ ListEntryCheck CheckListEntry(ListType type, std::string_view text) {
   switch (type) {
     case ListType::kEnterprise:
     case ListType::kPort:
-      out.entry = std::string(text);
+      // Any text, but one line of it: a control character (a carriage return left by CR-only
+      // or doubled CRLF line endings, a tab inside) would make an entry that no declaration
+      // names and that prints blank, so it is an error rather than a silent non-match.
+      if (std::any_of(text.begin(), text.end(), [](char c) {
+            const auto byte = static_cast<unsigned char>(c);
+            return byte < 0x20 || byte == 0x7F;
+          })) {
+        out.error = fmt::format("{} contains a control character: {} list entry is one line "
+                                "of text (is the file in CR-only line endings?)",
+                                QuoteForMessage(text),
+                                type == ListType::kPort ? "a port" : "an enterprise");
+      } else {
+        out.entry = std::string(text);
+      }
       break;
     case ListType::kCountry:
       if (!IsCountry(text)) {

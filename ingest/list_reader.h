@@ -11,7 +11,9 @@
 // the line; spaces and tabs around an entry are trimmed; blank lines (after removing the
 // comment) are skipped; an optional UTF-8 byte-order mark before the first line is skipped.
 // Entry syntax by type:
-//   enterprise, port   any non-empty text (without `#`, which starts a comment)
+//   enterprise, port   any non-empty text on one line (without `#`, which starts a
+//                      comment, and without control characters: a CR left inside by CR-only
+//                      line endings or a tab inside is an error, not part of the entry)
 //   country            two ASCII capital letters
 //   hs                 digits and dots with 2, 4, 6, 8 or 10 digits once the dots are
 //                      removed; stored without the dots (`0302.11` → `030211`)

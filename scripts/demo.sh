@@ -2,7 +2,8 @@
 # The README's first command ends here: runs bukong on the bundled example data
 # (examples/data/, see examples/README.md) on a fresh database in a temporary folder and
 # shows what each step produced:
-#   check -> init -> profiles import -> decide -> outcome -> stats -> what-if -> replay
+#   check -> init -> profiles import -> decide -> outcome -> stats -> what-if
+#   -> lists (import, show, what-if, a decision a new list version changes) -> replay
 #   -> report (an HTML file kept in build/demo/, or $BUKONG_DEMO_OUT)
 #   -> serve (curl a decision, /metrics, swap a ruleset, SIGTERM)
 # Usage: scripts/demo.sh [PATH/TO/bukong]      (default build/cli/bukong)
@@ -22,8 +23,8 @@ if [ -t 1 ]; then B=$'\033[1m'; N=$'\033[0m'; else B=; N=; fi
 step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
-step "1. check: the rule files of three credit regimes, and the what-if variant"
-run "$BUKONG" check --werror rules/*.rules examples/whatif-stricter.rules
+step "1. check: the rule files of three credit regimes, and the what-if variants"
+run "$BUKONG" check --werror rules/*.rules examples/whatif-stricter.rules examples/whatif-lists.rules
 
 step "2. init: a new database; the demo key file makes every run decide alike"
 run "$BUKONG" init --db "$DB" --key-file $DATA/demo.key
@@ -78,16 +79,48 @@ printf '$ %s\n' "$BUKONG what-if --db $DB --rules examples/whatif-stricter.rules
 # table is cut to its first weeks.
 awk '/^workload by/{w=1} w && ++n>6 {next} {print} END{if (n>6) print "... (" n-6 " more weeks)"}' "$WORK/whatif.txt"
 
-step "8. replay: every audit record re-decided and compared byte for byte; the chain verified"
+step "8. lists: watchlists kept in the database, versioned by content (SPEC §7.1; illustrative files in data/lists/)"
+run "$BUKONG" lists import --db "$DB" sanctioned data/lists/sanctioned.txt --type country
+run "$BUKONG" lists import --db "$DB" watched_enterprises data/lists/watched_enterprises.txt --type enterprise
+run "$BUKONG" lists show --db "$DB"
+echo "a list file with bad entries is refused whole, every bad line named; the list keeps its version:"
+printf '# sanctioned origins\nKP\nkp\nKPX\n' > "$WORK/bad-list.txt"
+set +e
+"$BUKONG" lists import --db "$DB" sanctioned "$WORK/bad-list.txt"
+echo "exit code $?"
+set -e
+
+step "   what-if with examples/whatif-lists.rules (the same rules plus un_sanctions and targeting_instruction), bound to the lists' current versions"
+printf '$ %s\n' "$BUKONG what-if --db $DB --rules examples/whatif-lists.rules"
+"$BUKONG" what-if --db "$DB" --rules examples/whatif-lists.rules > "$WORK/whatif-lists.txt"
+awk '/^newly inspected/{print; exit} {print}' "$WORK/whatif-lists.txt"
+
+step "   a decision a list changed: one declaration decided before and after a new version of watched_enterprises (--dry-run: nothing recorded)"
+# The first declaration the demo released, of an enterprise not yet on the watchlist.
+RELEASED=$(grep -m1 '"outcome":"release"' "$WORK/decisions.jsonl" | cut -d'"' -f4)
+grep -m1 "\"id\":\"$RELEASED\"" $DATA/declarations.jsonl > "$WORK/one.jsonl"
+ENTERPRISE=$(cut -d'"' -f8 "$WORK/one.jsonl")
+cat "$WORK/one.jsonl"
+run "$BUKONG" decide --db "$DB" --rules examples/whatif-lists.rules "$WORK/one.jsonl" --dry-run 2>/dev/null
+{ cat data/lists/watched_enterprises.txt; echo "$ENTERPRISE    # instruction 2021-12 (demo)"; } > "$WORK/watched-v2.txt"
+echo "a targeting instruction names enterprise $ENTERPRISE: a new version of the list"
+run "$BUKONG" lists import --db "$DB" watched_enterprises "$WORK/watched-v2.txt"
+run "$BUKONG" decide --db "$DB" --rules examples/whatif-lists.rules "$WORK/one.jsonl" --dry-run 2>/dev/null
+echo "(the same declaration and key: now rule targeting_instruction at 100%, and \"lists\" names the new version)"
+run "$BUKONG" lists show --db "$DB" watched_enterprises
+printf '$ %s\n' "$BUKONG what-if --db $DB --rules examples/whatif-lists.rules | grep '^newly inspected'"
+"$BUKONG" what-if --db "$DB" --rules examples/whatif-lists.rules | grep '^newly inspected'
+
+step "9. replay: every audit record re-decided and compared byte for byte; the chain verified"
 run "$BUKONG" replay --db "$DB"
 
-step "9. report: one self-contained HTML file (charts and tables; opens offline) for a supervisor"
+step "10. report: one self-contained HTML file (charts and tables; opens offline) for a supervisor"
 run "$BUKONG" report --db "$DB" --rules examples/whatif-stricter.rules -o "$OUT/report.html"
 run "$BUKONG" report --db "$DB" --rules examples/whatif-stricter.rules -o "$OUT/report-zh.html" --lang zh
 echo "open $OUT/report.html (English) or $OUT/report-zh.html (中文) in a browser"
 
 # ---- serve (added by the `serve` work, docs/service.md) --------------------------------------
-step "10. serve: the same database over HTTP; a 200 is sent only once the decision is in the audit log"
+step "11. serve: the same database over HTTP; a 200 is sent only once the decision is in the audit log"
 "$BUKONG" serve --db "$DB" --rules $RULES --listen 127.0.0.1:0 2> "$WORK/serve.err" &
 SERVE_PID=$!
 for _ in $(seq 100); do grep -q "listening on" "$WORK/serve.err" 2>/dev/null && break; sleep 0.1; done

@@ -95,6 +95,27 @@ TEST(ListReaderTest, EnterpriseAndPortEntriesAreAnyTextButKeepInnerSpaces) {
   EXPECT_THAT(ports.list->entries, ElementsAre("\"2200\"", "3100"));
 }
 
+// Found by fuzz_lists: a line ending in CR CR LF kept a CR in the entry, and a file in
+// CR-only line endings was one entry. Control characters inside an entry are errors.
+TEST(ListReaderTest, ControlCharactersInsideAnEnterpriseOrPortEntryAreErrors) {
+  const ListReadResult doubled = Read("91330200MA2AAAAA1X\r\r\nOK\n", ListType::kEnterprise);
+  ASSERT_FALSE(doubled.ok());
+  EXPECT_THAT(doubled.errors,
+              ElementsAre("l.txt:1: error: '91330200MA2AAAAA1X\\r' contains a control character: "
+                          "an enterprise list entry is one line of text (is the file in CR-only "
+                          "line endings?)"));
+  const ListReadResult mac = Read("3100\r3104\r2200\r", ListType::kPort);
+  ASSERT_FALSE(mac.ok());
+  EXPECT_THAT(mac.errors, ElementsAre(HasSubstr("l.txt:1: error: '3100\\r3104\\r2200' contains "
+                                                "a control character: a port list entry")));
+  EXPECT_FALSE(Read("ACME\tTrading\n", ListType::kEnterprise).ok());
+  EXPECT_FALSE(Read("ACME\x7F\n", ListType::kEnterprise).ok());
+  // Around an entry, spaces and tabs are still trimmed, and one CR before LF is the line end.
+  const ListReadResult fine = Read("\t ACME Trading \t\r\n", ListType::kEnterprise);
+  ASSERT_TRUE(fine.ok());
+  EXPECT_THAT(fine.list->entries, ElementsAre("ACME Trading"));
+}
+
 TEST(ListReaderTest, EveryBadEntryIsReportedWithFileAndLineAndNothingIsReturned) {
   const ListReadResult r = Read(
       "KP\n"
