@@ -25,6 +25,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/support_checkpoint.h"
 #include "cli/support_progress.h"
 #include "cli/support_rules.h"
 #include "cli/support_status.h"
@@ -200,6 +201,15 @@ class ReplayCommand : public Command {
     sub->add_option("--threads", threads_,
                     "Re-deciding threads (default: the number of processors)")
         ->check(CLI::Range(1, 256));
+    // Signed checkpoints (issue #16 item 4; cli/support_checkpoint.h): checked before the
+    // replay; a log that does not extend one is not re-decided.
+    auto* checkpoint = sub->add_option(
+        "--checkpoint", checkpoints_,
+        "Signed checkpoint file(s) (audit checkpoint): the log must extend each");
+    auto* public_key = sub->add_option("--public-key", public_keys_,
+                                       "Public key file(s) (KEY.pub) of the checkpoints");
+    checkpoint->needs(public_key);
+    public_key->needs(checkpoint);
     sub->footer(
         "Exit status: 0 every record re-decides identically and the chain is intact; 1 any\n"
         "record differs or the chain is broken (each named on stdout), or a database error.");
@@ -209,6 +219,11 @@ class ReplayCommand : public Command {
   int Run() override {
     std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "replay");
     if (!store) return kExitFailure;
+    if (!checkpoints_.empty()) {
+      if (int rc = CheckCheckpoints(*store, checkpoints_, public_keys_, "replay"); rc != kExitOk) {
+        return rc;
+      }
+    }
     const storage::ChainHead head = store->Head();
     const uint64_t from = from_;
     const uint64_t to = to_ == 0 ? head.seq : to_;
@@ -306,6 +321,7 @@ class ReplayCommand : public Command {
   uint64_t from_ = 1;
   uint64_t to_ = 0;
   int threads_ = 0;
+  std::vector<std::string> checkpoints_, public_keys_;
 };
 
 BUKONG_REGISTER_COMMAND(ReplayCommand);
