@@ -17,8 +17,10 @@ namespace bukong::cli {
 // inverse of DecisionToJson; its `ruleset` is the one the record names).
 using StoredDecision = engine::Decision;
 
-// Facts of a decision, just made or read back (`fixed` from its ruleset, d.ruleset). `hs` is
-// the declared code (digits, dots removed or not): its first two digits are the chapter.
+// Facts of a decision, just made or read back (`fixed` from its ruleset, d.ruleset). An
+// inspection made by the §7.3 sample alone is discretionary whatever rule won (SPEC §7.3
+// "stats"). `hs` is the declared code (digits, dots removed or not): its first two digits
+// are the chapter.
 report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs);
 
 // The HS chapter (first two digits) of a declared code, dots skipped.
