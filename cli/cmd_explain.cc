@@ -31,6 +31,7 @@
 #include "cli/support_store.h"
 #include "core/json.h"
 #include "engine/compile_text.h"
+#include "engine/decision_json.h"
 #include "engine/explain.h"
 #include "ingest/declaration_json.h"
 
@@ -123,13 +124,11 @@ class ExplainCommand : public Command {
     if (!e.ok()) return Fail(fmt::format("record {}: {}", seq, Message(e.status())));
 
     // Does the record say what the explanation says?
-    DecisionReader reader;
-    StoredDecision recorded;
-    absl::Status read = reader.Read(record.decision, &recorded);
-    const std::string winner =
-        e->winner < 0 ? std::string("baseline") : rs.rules[static_cast<size_t>(e->winner)].name;
-    bool agrees = read.ok() && recorded.rule == winner && recorded.grade == rs.grades[e->grade].name &&
-                  (!e->outcome || recorded.outcome == *e->outcome);
+    engine::DecisionJsonReader reader;
+    engine::Decision recorded;
+    absl::Status read = reader.Read(record.decision, compiled.ruleset, &recorded);
+    bool agrees = read.ok() && recorded.rule == e->winner && recorded.grade == e->grade &&
+                  (!e->outcome || OutcomeName(recorded.outcome) == *e->outcome);
     if (json_) {
       fmt::print("{{\"seq\":{},\"key_matches\":{},\"agrees\":{},\"recorded_decision\":{},"
                  "\"explanation\":{}}}\n",
@@ -141,8 +140,8 @@ class ExplainCommand : public Command {
                  same_key ? "" : " — NOT this database's key: the draws cannot be recomputed");
       fmt::print("{}", ExplanationToText(rs, *e));
       fmt::print("\nThe record says: {} by {} (grade {}); this explanation {}.\n",
-                 read.ok() ? recorded.outcome : "(unreadable)", read.ok() ? recorded.rule : "?",
-                 read.ok() ? recorded.grade : "?",
+                 read.ok() ? OutcomeName(recorded.outcome) : "(unreadable)",
+                 read.ok() ? recorded.RuleName() : "?", read.ok() ? recorded.GradeName() : "?",
                  agrees ? "agrees" : "DISAGREES — run bukong replay to check the log");
     }
     return agrees ? kExitOk : kExitFailure;

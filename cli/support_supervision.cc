@@ -228,7 +228,7 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
           group->efficacy = report::EfficacyAccumulator(options.by);
           group->workload = report::WorkloadAccumulator(options.period);
         }
-        const report::DecisionFacts facts = FactsOf(decision, ruleset, declaration.hs);
+        const report::DecisionFacts facts = FactsOf(decision, declaration.hs);
         std::optional<bool> hit;
         if (auto it = hit_of.find(e.record.declaration_id); it != hit_of.end()) {
           hit = it->second;
@@ -249,7 +249,8 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
           case report::EfficacyBy::kRule:
             break;
         }
-        group->efficacy.Add({decision.rule, &matched, facts.outcome, hit, key, facts.sampled});
+        group->efficacy.Add(
+            {decision.RuleName(), &matched, facts.outcome, hit, key, facts.sampled});
         return absl::OkStatus();
       });
   if (!s.ok()) return s;

@@ -15,6 +15,7 @@
 #include "gen/profiles.h"
 #include "gen/rules.h"
 #include "ingest/declaration_json.h"
+#include "tests/engine/generated_traffic.h"
 #include "tests/engine/test_util.h"
 
 namespace bukong::engine {
@@ -31,33 +32,17 @@ void Compare(const std::string& text, uint64_t seed, uint64_t declarations,
   const ir::Ruleset& rs = compiled.ruleset->ir();
   const SelectionKey key = TestKey();
   constexpr uint64_t kProfiles = 3000;
-  gen::ProfileOptions po;
-  po.seed = seed;
-  po.count = kProfiles;
+  gen::ProfileOptions po{.seed = seed, .count = kProfiles};
   po.grades = std::move(grades);
-  gen::ProfileGenerator profile_gen(po);
-  absl::flat_hash_map<std::string, Profile> profiles;
-  for (uint64_t i = 0; i < kProfiles; ++i) {
-    Profile p = profile_gen.At(i);
-    profiles.emplace(p.id, std::move(p));
-  }
-  gen::DeclarationOptions dopt;
-  dopt.seed = seed;
-  dopt.count = declarations;
-  dopt.profiles = kProfiles;
-  dopt.unknown_share = 0.05;
-  gen::DeclarationGenerator declaration_gen(dopt);
-  ingest::DeclarationParser parser(rs.fields_read);
-  std::string line;
+  test::GeneratedTraffic traffic(
+      po, {.seed = seed, .count = declarations, .profiles = kProfiles, .unknown_share = 0.05},
+      rs.fields_read);
+  const std::string& line = traffic.line();
   uint64_t compared = 0, holds = 0, inspected = 0, baseline_wins = 0, floors = 0;
   for (uint64_t i = 0; i < declarations; ++i) {
-    line.clear();
-    declaration_gen.AppendJsonLine(i, &line);
-    while (!line.empty() && line.back() == '\n') line.pop_back();
     Declaration d;
-    EXPECT_TRUE(parser.Parse(line, &d).ok()) << line;
-    auto it = profiles.find(d.enterprise);
-    const Profile* p = it == profiles.end() ? nullptr : &it->second;
+    EXPECT_TRUE(traffic.Parse(i, &d)) << line;
+    const Profile* p = traffic.ProfileOf(d);
     absl::StatusOr<Decision> decided = Decide(compiled.ruleset, key, d, p);
     absl::StatusOr<Explanation> explained = Explain(rs, &key, d, p);
     EXPECT_EQ(decided.ok(), explained.ok()) << line;
