@@ -2,7 +2,10 @@
 // (engine/explain.h): the grade and where it came from, every rule in file order (outside
 // its window, the atom that failed with the declaration's value beside the rule's literal,
 // or matched), the candidates' rates with the grade factor and rounding, why the winner
-// won, the floor or ceiling applied, and each draw against its threshold.
+// won, the floor or ceiling applied, and each draw against its threshold, the compliance
+// sample's too (SPEC §7.3). List tests (SPEC §7.1) read the versions the record names
+// (from the audit log) or the current versions (--rules with --db); without --db no list is
+// bound and every list test is false.
 //
 //   bukong explain --db DIR --seq N          the audit record N, as actually decided: its
 //   bukong explain --db DIR --id ID          recorded declaration, profile snapshot and
@@ -12,32 +15,98 @@
 //   bukong explain --rules FILE [--db DIR] [DECL.json|-]
 //                                            a declaration given as one JSON line (SPEC §3),
 //                                            under a rule file; with --db its enterprise's
-//                                            current profile and the database's key
+//                                            current profile, the database's key and
+//                                            the lists' current versions
 // --json prints one JSON object instead of plain words.
 // Exit 0 on success (and, from the audit log, when explain agrees with the record); 1 when
 // the record, ruleset or declaration cannot be read, the declaration is rejected, or the
 // recorded decision differs from the explanation (run `bukong replay`); 2 on a usage error.
 #include <fmt/format.h>
+#include <simdjson.h>
 
 #include <cstdio>
 #include <iostream>
+#include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 
 #include "cli/command.h"
 #include "cli/support_facts.h"
 #include "cli/support_files.h"
+#include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "cli/support_store.h"
 #include "core/json.h"
-#include "engine/compile_text.h"
+#include "dsl/compiler.h"
 #include "engine/explain.h"
 #include "ingest/declaration_json.h"
+#include "storage/lists.h"
 
 namespace bukong::cli {
 namespace {
 
 using namespace ::bukong::engine;  // Decide, Explain and their types
+
+// What a recorded decision line says beyond StoredDecision (SPEC §7): the list versions it
+// was made with (`"lists":{"NAME":"first 16 hex digits"}`), `sampled`, `selected_by`.
+struct RecordedV2 {
+  std::map<std::string, std::string> lists;  // name -> 16 hex digits
+  std::optional<bool> sampled;
+  std::optional<std::string> selected_by;
+};
+
+absl::StatusOr<RecordedV2> ReadRecordedV2(std::string_view decision) {
+  RecordedV2 out;
+  simdjson::dom::parser parser;
+  simdjson::dom::object object;
+  if (parser.parse(decision.data(), decision.size()).get(object)) {
+    return absl::DataLossError("the recorded decision is not a JSON object");
+  }
+  simdjson::dom::object lists;
+  if (!object["lists"].get(lists)) {
+    for (auto [name, value] : lists) {
+      std::string_view version;
+      if (value.get(version)) {
+        return absl::DataLossError(
+            fmt::format("the recorded decision's \"lists\".\"{}\" is not a string", name));
+      }
+      out.lists.emplace(std::string(name), std::string(version));
+    }
+  }
+  bool sampled;
+  if (!object["sampled"].get(sampled)) out.sampled = sampled;
+  std::string_view selected_by;
+  if (!object["selected_by"].get(selected_by)) out.selected_by = std::string(selected_by);
+  return out;
+}
+
+// The list versions a recorded decision names (16 hex digits each) as bound versions: each
+// is found in its list's history by that prefix (the audit record keeps no other copy of
+// them), then loaded with BindListVersions. NotFound naming the list when a version is not
+// in the database (or the record names none for a declared list).
+absl::StatusOr<ListBindings> BindRecordedLists(const storage::Store& store,
+                                               const ir::Ruleset& ruleset,
+                                               const std::map<std::string, std::string>& recorded) {
+  std::map<std::string, std::string> digests;
+  for (const ir::ListDecl& decl : ruleset.lists) {
+    auto it = recorded.find(decl.name);
+    if (it == recorded.end()) {
+      return absl::NotFoundError(
+          fmt::format("the record names no version of list '{}'", decl.name));
+    }
+    auto history = storage::ListHistory(store, decl.name);
+    if (!history.ok()) return history.status();
+    for (const storage::ListVersionInfo& v : *history) {
+      if (!it->second.empty() && v.digest.starts_with(it->second)) digests[decl.name] = v.digest;
+    }
+    if (!digests.count(decl.name)) {
+      return absl::NotFoundError(fmt::format(
+          "version {} of list '{}' (recorded) is not in the database", it->second, decl.name));
+    }
+  }
+  return BindListVersions(store, ruleset, digests);
+}
 
 class ExplainCommand : public Command {
  public:
@@ -101,12 +170,13 @@ class ExplainCommand : public Command {
       return Fail(fmt::format("record {}: its ruleset {} is not in the database", seq,
                               record.ruleset_sha256.substr(0, 12)));
     }
-    CompileTextResult compiled =
-        CompileRulesetText((*stored)->text, fmt::format("{}@{}", (*stored)->name, (*stored)->version));
-    if (!compiled.ok()) {
+    // Explain reads the checked IR; lists are bound below (the recorded versions).
+    dsl::CompileResult compiled =
+        dsl::Compile((*stored)->text, fmt::format("{}@{}", (*stored)->name, (*stored)->version));
+    if (!compiled.ruleset) {
       return Fail(fmt::format("record {}: its stored ruleset no longer compiles", seq));
     }
-    const ir::Ruleset& rs = compiled.ruleset->ir();
+    const ir::Ruleset& rs = *compiled.ruleset;
     ingest::DeclarationParser parser(rs.fields_read);
     Declaration declaration;
     std::string_view line = record.declaration;
@@ -119,7 +189,12 @@ class ExplainCommand : public Command {
     const bool same_key = store->key_id() == record.key_id;
     const SelectionKey* key = same_key ? &store->key() : nullptr;
     const Profile* profile = record.profile ? &*record.profile : nullptr;
-    absl::StatusOr<Explanation> e = Explain(rs, key, declaration, profile);
+    auto v2 = ReadRecordedV2(record.decision);
+    if (!v2.ok()) return Fail(fmt::format("record {}: {}", seq, Message(v2.status())));
+    // SPEC §7.1: the list versions the decision was made with, not today's.
+    auto lists = BindRecordedLists(*store, rs, v2->lists);
+    if (!lists.ok()) return Fail(fmt::format("record {}: {}", seq, Message(lists.status())));
+    absl::StatusOr<Explanation> e = Explain(rs, key, declaration, profile, &*lists);
     if (!e.ok()) return Fail(fmt::format("record {}: {}", seq, Message(e.status())));
 
     // Does the record say what the explanation says?
@@ -130,19 +205,32 @@ class ExplainCommand : public Command {
         e->winner < 0 ? std::string("baseline") : rs.rules[static_cast<size_t>(e->winner)].name;
     bool agrees = read.ok() && recorded.rule == winner && recorded.grade == rs.grades[e->grade].name &&
                   (!e->outcome || recorded.outcome == *e->outcome);
+    if (key != nullptr) {  // the sample draw needs the key (SPEC §7.3)
+      agrees = agrees && v2->sampled == e->sampled && v2->selected_by == e->selected_by;
+    }
     if (json_) {
+      std::string bound;
+      for (const auto& [name, version] : *lists) {
+        bound += fmt::format("{}{}:\"{}\"", bound.empty() ? "" : ",", JsonString(name),
+                             version->digest());
+      }
       fmt::print("{{\"seq\":{},\"key_matches\":{},\"agrees\":{},\"recorded_decision\":{},"
-                 "\"explanation\":{}}}\n",
-                 seq, same_key, agrees, record.decision, ExplanationToJson(rs, *e));
+                 "\"lists\":{{{}}},\"explanation\":{}}}\n",
+                 seq, same_key, agrees, record.decision, bound, ExplanationToJson(rs, *e));
     } else {
       fmt::print("Audit record {} ({}), decided under {} with key id {}{}.\n", seq,
                  profile ? "with the enterprise's profile as it was then" : "no profile",
                  rs.Id(), record.key_id,
                  same_key ? "" : " — NOT this database's key: the draws cannot be recomputed");
+      if (!rs.lists.empty()) fmt::print("{}", ListsLine(rs, *lists, "as the decision recorded"));
       fmt::print("{}", ExplanationToText(rs, *e));
-      fmt::print("\nThe record says: {} by {} (grade {}); this explanation {}.\n",
+      fmt::print("\nThe record says: {} by {} (grade {}{}); this explanation {}.\n",
                  read.ok() ? recorded.outcome : "(unreadable)", read.ok() ? recorded.rule : "?",
                  read.ok() ? recorded.grade : "?",
+                 v2->sampled ? fmt::format(", sampled {}{}", *v2->sampled ? "true" : "false",
+                                           v2->selected_by ? ", selected by " + *v2->selected_by
+                                                           : std::string())
+                             : std::string(),
                  agrees ? "agrees" : "DISAGREES — run bukong replay to check the log");
     }
     return agrees ? kExitOk : kExitFailure;
@@ -151,15 +239,15 @@ class ExplainCommand : public Command {
   int FromJson() {
     auto text = ReadWholeFile(rules_, "rule file");
     if (!text.ok()) return Fail(fmt::format("{}: {}", rules_, Message(text.status())));
-    CompileTextResult compiled = CompileRulesetText(*text, rules_);
-    if (!compiled.ok()) {
+    dsl::CompileResult compiled = dsl::Compile(*text, rules_);
+    if (!compiled.ruleset) {
       for (const auto& d : compiled.diagnostics) {
         std::string m = dsl::FormatDiagnostic(rules_, *text, d);
         std::fwrite(m.data(), 1, m.size(), stderr);
       }
       return Fail(fmt::format("{} has errors; nothing to explain", rules_));
     }
-    const ir::Ruleset& rs = compiled.ruleset->ir();
+    const ir::Ruleset& rs = *compiled.ruleset;
     std::string input;
     const std::string name = input_.empty() || input_ == "-" ? kStdinName : input_;
     if (input_.empty() || input_ == "-") {
@@ -198,26 +286,52 @@ class ExplainCommand : public Command {
     }
     std::optional<Profile> profile;
     std::unique_ptr<storage::Store> store;
+    ListBindings lists;  // without --db: none bound, every list test is false
     if (!db_.empty()) {
       store = OpenStoreForReading(db_, "explain");
       if (!store) return kExitFailure;
       auto found = store->GetProfile(declaration.enterprise);
       if (!found.ok()) return Fail(Message(found.status()));
       profile = *std::move(found);
+      // SPEC §7.1: the current versions, as `decide` would bind them now.
+      auto bound = BindCurrentLists(*store, rs);
+      if (!bound.ok()) return Fail(Message(bound.status()));
+      lists = *std::move(bound);
     }
-    absl::StatusOr<Explanation> e =
-        Explain(rs, store ? &store->key() : nullptr, declaration, profile ? &*profile : nullptr);
+    absl::StatusOr<Explanation> e = Explain(rs, store ? &store->key() : nullptr, declaration,
+                                            profile ? &*profile : nullptr, &lists);
     if (!e.ok()) return Fail(fmt::format("{}:{}: {}", name, line_number, Message(e.status())));
     if (json_) {
       fmt::print("{}\n", ExplanationToJson(rs, *e));
     } else {
       if (db_.empty()) {
         fmt::print("Without --db: no profile is looked up (the unknown-enterprise grade) and no "
-                   "key is known (no draws).\n");
+                   "key is known (no draws){}.\n",
+                   rs.lists.empty() ? "" : "; no list is bound (every list test is false)");
+      } else if (!rs.lists.empty()) {
+        fmt::print("{}", ListsLine(rs, lists, "current versions"));
       }
       fmt::print("{}", ExplanationToText(rs, *e));
     }
     return kExitOk;
+  }
+
+  // "Lists (current versions): watched version 3f2a… (12 entries); ..." — what list tests read.
+  static std::string ListsLine(const ir::Ruleset& rs, const ListBindings& lists,
+                               std::string_view which) {
+    std::string out = fmt::format("Lists ({}):", which);
+    for (const ir::ListDecl& decl : rs.lists) {
+      auto it = lists.find(decl.name);
+      if (it == lists.end()) {
+        out += fmt::format(" {} (not bound);", decl.name);
+      } else {
+        const size_t n = it->second->size();
+        out += fmt::format(" {} version {} ({} {});", decl.name,
+                           it->second->digest().substr(0, 16), n, n == 1 ? "entry" : "entries");
+      }
+    }
+    out.back() = '.';
+    return out + "\n";
   }
 
   static int Fail(std::string_view message) {
