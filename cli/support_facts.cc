@@ -32,8 +32,17 @@ absl::Status DecisionReader::Read(std::string_view json, StoredDecision* out) {
     if (field.unescaped_key().get(key)) return bad("is not valid JSON");
     simdjson::ondemand::value value;
     if (field.value().get(value)) return bad("is not valid JSON");
+    if (key == "sampled") {  // SPEC §7.3
+      bool sampled = false;
+      if (value.get_bool().get(sampled)) return bad("has a non-boolean 'sampled'");
+      out->sampled = sampled;
+      continue;
+    }
+    std::string selected_by;
     std::string* target = nullptr;
-    if (key == "outcome") {
+    if (key == "selected_by") {
+      target = &selected_by;
+    } else if (key == "outcome") {
       target = &out->outcome;
       seen_outcome = true;
     } else if (key == "site") {
@@ -55,6 +64,7 @@ absl::Status DecisionReader::Read(std::string_view json, StoredDecision* out) {
     std::string_view text;
     if (value.get_string().get(text)) return bad(fmt::format("has a non-string '{}'", key));
     target->assign(text);
+    if (target == &selected_by) out->selected_by_sample = selected_by == "sample";
   }
   if (!seen_outcome || !seen_grade || !seen_rule) return bad("lacks outcome, grade or rule");
   if (!ParseOutcome(out->outcome)) {
@@ -78,6 +88,7 @@ report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& rules
   report::DecisionFacts facts;
   facts.grade = d.grade;
   facts.hs_chapter = HsChapter(hs);
+  facts.sampled = d.sampled;
   if (d.outcome == "hold") {
     facts.outcome = report::Outcome::kHold;
     facts.mandated = true;
@@ -85,7 +96,8 @@ report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& rules
     facts.outcome = report::Outcome::kInspect;
     facts.at_port = d.site == "port";
     facts.nii = d.method == "nii";
-    facts.mandated = ruleset.IsMandated(d.rule, false);
+    facts.by_sample = d.selected_by_sample;
+    facts.mandated = !facts.by_sample && ruleset.IsMandated(d.rule, false);
   }
   return facts;
 }
@@ -94,6 +106,7 @@ report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs) {
   report::DecisionFacts facts;
   facts.grade = std::string(d.GradeName());
   facts.hs_chapter = HsChapter(hs);
+  facts.sampled = d.sampled;
   switch (d.outcome) {
     case engine::Outcome::kHold:
       facts.outcome = report::Outcome::kHold;
@@ -103,7 +116,8 @@ report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs) {
       facts.outcome = report::Outcome::kInspect;
       facts.at_port = d.site == ir::Site::kPort;
       facts.nii = d.method == ir::Method::kNii;
-      facts.mandated = d.rule != engine::Decision::kBaseline &&
+      facts.by_sample = d.selected_by_sample;  // SPEC §7.3: discretionary whatever won
+      facts.mandated = !d.selected_by_sample && d.rule != engine::Decision::kBaseline &&
                        d.ruleset->ir().rules[static_cast<size_t>(d.rule)].then.fixed;
       break;
     case engine::Outcome::kRelease:

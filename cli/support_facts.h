@@ -4,6 +4,7 @@
 #define BUKONG_CLI_SUPPORT_FACTS_H_
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ struct StoredDecision {
   std::string method;   // nii | manual | "" (null)
   std::string grade;
   std::string rule;  // winner's name or "baseline"
+  // SPEC §7.3 (a ruleset with `sample`): `sampled`, and `"selected_by":"sample"`.
+  std::optional<bool> sampled;
+  bool selected_by_sample = false;
 };
 
 // Reads decision JSON lines. Not thread-safe; reuses its buffers.
@@ -36,8 +40,9 @@ class DecisionReader {
   std::unique_ptr<Impl> impl_;
 };
 
-// Facts of a stored decision made under `ruleset` (for `fixed`). `hs` is the declared code
-// (digits, dots removed or not): its first two digits are the chapter.
+// Facts of a stored decision made under `ruleset` (for `fixed`). An inspection made by the
+// §7.3 sample alone is discretionary whatever rule won (SPEC §7.3 "stats"). `hs` is the
+// declared code (digits, dots removed or not): its first two digits are the chapter.
 report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& ruleset,
                               std::string_view hs);
 // Facts of a decision just made (its ruleset is d.ruleset).

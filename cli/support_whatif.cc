@@ -103,7 +103,9 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
   }
   result.report = accumulator.Finish(grade_order);
   const std::vector<report::GradeInfo> grades = GradeInfos(next);
-  const auto requirements = report::RegimeRequirements(grades, next.ReferenceGrade());
+  // The new ruleset's checks (its `require` lines, or the regime's for a v1 ruleset) on the
+  // stored decisions and on the new ones.
+  const auto requirements = RequirementsOf(next);
   result.stats_before = stats_before.Finish(next.GradeOrder(), next.ReferenceGrade());
   result.stats_after = stats_after.Finish(next.GradeOrder(), next.ReferenceGrade());
   for (report::StatsReport* s : {&result.stats_before, &result.stats_after}) {
@@ -117,6 +119,14 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
   result.checks_after = report::EvaluateRequirements(requirements, result.stats_after);
   result.workload_before = workload_before.Finish();
   result.workload_after = workload_after.Finish();
+  for (const std::string& id : result.before_ids) {
+    for (const RulesetEntry* in_force : seen_rulesets) {
+      if (in_force->compiled->Id() != id) continue;
+      result.checks_in_force.emplace_back(
+          id, report::EvaluateRequirements(RequirementsOf(*in_force), result.stats_before));
+      break;
+    }
+  }
   return result;
 }
 
