@@ -98,7 +98,13 @@ absl::StatusOr<ListBindings> BindRecordedLists(const storage::Store& store,
     auto history = storage::ListHistory(store, decl.name);
     if (!history.ok()) return history.status();
     for (const storage::ListVersionInfo& v : *history) {
-      if (!it->second.empty() && v.digest.starts_with(it->second)) digests[decl.name] = v.digest;
+      if (it->second.empty() || !v.digest.starts_with(it->second)) continue;
+      auto [known, inserted] = digests.emplace(decl.name, v.digest);
+      if (!inserted && known->second != v.digest) {  // 64 bits alike: never seen, but say so
+        return absl::FailedPreconditionError(fmt::format(
+            "list '{}': the recorded version {} names two versions ({} and {})", decl.name,
+            it->second, known->second, v.digest));
+      }
     }
     if (!digests.count(decl.name)) {
       return absl::NotFoundError(fmt::format(
