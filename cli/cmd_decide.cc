@@ -290,7 +290,7 @@ class DecideCommand : public Command {
           return absl::OkStatus();
         });
 
-    ingest::DeclarationParser parser(rules.fields_read);
+    ingest::DeclarationParser parser(rules.compiled->FieldsRead());
     // Lines over the limit that fit in the read buffer are rejected one by one; a line so
     // long that it would have to be buffered beyond the limit stops the run (the reader
     // never holds more than that).

@@ -3,7 +3,10 @@
 // Every audit record in the range is re-decided from what it stores — the declaration as
 // received, the profile snapshot, the ruleset (by SHA-256, its text from the database) —
 // with the database's selection key, and the new decision's JSON line is compared byte for
-// byte with the stored one. Independently, the hash chain is verified over the same range
+// byte with the stored one. A decision made with lists (SPEC §7.1) is re-decided with the list
+// versions its line records, looked up in the database's list history; a record whose version
+// the database does not hold is named and counted undecidable (exit 1, the run goes on).
+// Independently, the hash chain is verified over the same range
 // (Store::VerifyChain): a record removed, altered, or moved is found even when its
 // decision still replays. Every problem names its record, one line each on stdout, in
 // sequence order; then a summary line. Exit 0 when everything agrees, 1 otherwise.
@@ -27,8 +30,9 @@
 #include "cli/command.h"
 #include "cli/support_checkpoint.h"
 #include "cli/support_progress.h"
+#include "cli/support_redecide.h"
 #include "cli/support_rules.h"
-#include "cli/support_status.h"
+#include "core/strings.h"
 #include "cli/support_store.h"
 #include "engine/engine.h"
 #include "ingest/declaration_json.h"
@@ -55,35 +59,43 @@ class Problems {
   std::multimap<uint64_t, std::string> by_seq_;
 };
 
-// Re-decides records; one per worker thread (parsers are not thread-safe).
+// Re-decides records and compares them with the stored lines; one per worker thread.
 class Replayer {
  public:
-  Replayer(const SelectionKey& key, std::string key_id, Problems& problems)
-      : key_(key), key_id_(std::move(key_id)), problems_(problems) {}
+  enum class Result { kIdentical, kDiffers, kUndecidable };
 
-  // Returns true when the record re-decides identically.
-  bool Check(const storage::AuditEntry& e, const RulesetEntry& ruleset) {
+  Replayer(const storage::Store& store, const SelectionKey& key, Problems& problems)
+      : redecider_(key, store.key_id()), lists_(store), problems_(problems) {}
+
+  Result Check(const storage::AuditEntry& e, const RulesetEntry& ruleset) {
     const storage::AuditRecord& r = e.record;
-    auto problem = [&](std::string message) {
+    auto problem = [&](std::string message, Result result = Result::kDiffers) {
       problems_.Add(e.seq, fmt::format("record {} ({}): {}", e.seq,
                                        ingest::QuoteForMessage(r.declaration_id), message));
-      return false;
+      return result;
     };
-    if (r.key_id != key_id_) {
-      return problem(
-          fmt::format("decided under selection key {}, but the database's key is {}; cannot replay",
-                      r.key_id, key_id_));
+    // SPEC §7.1: the list versions the record names, not the current ones. A version the
+    // database does not hold makes the record undecidable (named, counted, exit 1).
+    auto bound = lists_.Bind(ruleset.compiled, r.decision);
+    if (!bound.ok()) {
+      const std::string why(Message(bound.status()));
+      if (absl::IsNotFound(bound.status()) || absl::IsFailedPrecondition(bound.status()))
+        return problem(fmt::format("undecidable: {}", why), Result::kUndecidable);
+      return problem(fmt::format("cannot be re-decided: {}", why));
     }
-    ingest::DeclarationParser& parser = ParserFor(&ruleset);
-    if (absl::Status s = parser.Parse(r.declaration, &declaration_); !s.ok()) {
-      return problem(fmt::format("the stored declaration no longer parses: {}", Message(s)));
-    }
-    if (declaration_.id != r.declaration_id || declaration_.enterprise != r.enterprise) {
-      return problem("the stored declaration's id or enterprise differs from the record's");
-    }
-    auto decision = engine::Decide(ruleset.compiled, key_, declaration_, r.profile ? &*r.profile : nullptr);
+    auto decision = redecider_.Redecide(r, *bound);
     if (!decision.ok()) {
-      return problem(fmt::format("cannot be re-decided: {}", Message(decision.status())));
+      const std::string why(Message(decision.status()));
+      switch (redecider_.failure()) {
+        case Redecider::Failure::kOtherKey:
+          return problem(why + "; cannot replay");
+        case Redecider::Failure::kDeclaration:
+          return problem(absl::IsDataLoss(decision.status())
+                             ? why
+                             : fmt::format("the stored declaration no longer parses: {}", why));
+        default:
+          return problem(fmt::format("cannot be re-decided: {}", why));
+      }
     }
     json_.clear();
     engine::AppendDecisionJson(*decision, &json_);
@@ -91,25 +103,13 @@ class Replayer {
       return problem(
           fmt::format("the decision differs\n  stored:   {}\n  replayed: {}", r.decision, json_));
     }
-    return true;
+    return Result::kIdentical;
   }
 
  private:
-  ingest::DeclarationParser& ParserFor(const RulesetEntry* ruleset) {
-    auto it = parsers_.find(ruleset);
-    if (it == parsers_.end()) {
-      it = parsers_
-               .emplace(ruleset, std::make_unique<ingest::DeclarationParser>(ruleset->fields_read))
-               .first;
-    }
-    return *it->second;
-  }
-
-  const SelectionKey& key_;
-  const std::string key_id_;
+  Redecider redecider_;
+  RecordedLists lists_;
   Problems& problems_;
-  std::map<const RulesetEntry*, std::unique_ptr<ingest::DeclarationParser>> parsers_;
-  Declaration declaration_;
   std::string json_;
 };
 
@@ -118,12 +118,12 @@ class Replayer {
 // scan goes on after it, so that one damaged record does not hide the rest of the log.
 absl::Status ReplayRange(const storage::Store& store, const SelectionKey& key, uint64_t from,
                          uint64_t to, Problems& problems, std::atomic<uint64_t>& scanned,
-                         std::atomic<uint64_t>& identical) {
+                         std::atomic<uint64_t>& identical, std::atomic<uint64_t>& undecidable) {
   StoredRulesets rulesets(store);
-  Replayer replayer(key, store.key_id(), problems);
+  Replayer replayer(store, key, problems);
   std::string last_sha;
   const RulesetEntry* last_ruleset = nullptr;
-  uint64_t last_visited = from - 1, count = 0, same = 0;
+  uint64_t last_visited = from - 1, count = 0, same = 0, cannot = 0;
   auto visit = [&](const storage::AuditEntry& e) {
     last_visited = e.seq;
     if ((++count & 255) == 0) scanned += 256;
@@ -142,7 +142,9 @@ absl::Status ReplayRange(const storage::Store& store, const SelectionKey& key, u
       last_ruleset = *ruleset;
       last_sha = e.record.ruleset_sha256;
     }
-    same += replayer.Check(e, *last_ruleset);
+    const Replayer::Result result = replayer.Check(e, *last_ruleset);
+    same += result == Replayer::Result::kIdentical;
+    cannot += result == Replayer::Result::kUndecidable;
     return absl::OkStatus();
   };
   absl::Status scan;
@@ -166,6 +168,7 @@ absl::Status ReplayRange(const storage::Store& store, const SelectionKey& key, u
   }
   scanned += count & 255;
   identical += same;
+  undecidable += cannot;
   return scan;
 }
 
@@ -212,7 +215,8 @@ class ReplayCommand : public Command {
     public_key->needs(checkpoint);
     sub->footer(
         "Exit status: 0 every record re-decides identically and the chain is intact; 1 any\n"
-        "record differs or the chain is broken (each named on stdout), or a database error.");
+        "record differs or is undecidable (a list version the database does not hold), or the\n"
+        "chain is broken (each named on stdout), or a database error.");
     return sub;
   }
 
@@ -254,7 +258,7 @@ class ReplayCommand : public Command {
         std::min<uint64_t>(threads_ > 0 ? static_cast<uint64_t>(threads_)
                                         : std::max(1u, std::thread::hardware_concurrency()),
                            to - from + 1);
-    std::atomic<uint64_t> scanned{0}, identical{0};
+    std::atomic<uint64_t> scanned{0}, identical{0}, undecidable{0};
     std::vector<absl::Status> scan_status(threads);
     std::vector<std::thread> workers;
     const uint64_t span = (to - from + 1) / threads;
@@ -262,7 +266,8 @@ class ReplayCommand : public Command {
       const uint64_t part_from = from + i * span;
       const uint64_t part_to = i + 1 == threads ? to : part_from + span - 1;
       workers.emplace_back([&, i, part_from, part_to] {
-        scan_status[i] = ReplayRange(*store, key, part_from, part_to, problems, scanned, identical);
+        scan_status[i] = ReplayRange(*store, key, part_from, part_to, problems, scanned, identical,
+                                     undecidable);
       });
     }
     Progress progress("records");
@@ -297,7 +302,9 @@ class ReplayCommand : public Command {
       return kExitFailure;
     }
     std::multimap<uint64_t, std::string> found = problems.Take();
-    const uint64_t differing = scanned.load() - identical.load();
+    // Undecidable records (a list version the database does not hold) were not re-decided.
+    const uint64_t redecided = scanned.load() - undecidable.load();
+    const uint64_t differing = redecided - identical.load();
     for (const storage::ChainProblem& p : *chain) {
       found.emplace(p.seq, fmt::format("chain: {}", p.message));
     }
@@ -306,8 +313,11 @@ class ReplayCommand : public Command {
       out += message;
       out += '\n';
     }
-    out += fmt::format("replay: records {}..{}: {} re-decided, {} identical, {} differ; chain {}\n",
-                       from, to, scanned.load(), identical.load(), differing,
+    out += fmt::format("replay: records {}..{}: {} re-decided, {} identical, {} differ{}; chain {}\n",
+                       from, to, redecided, identical.load(), differing,
+                       undecidable.load() == 0
+                           ? std::string()
+                           : fmt::format(", {} undecidable", undecidable.load()),
                        chain->empty() ? "intact"
                                       : fmt::format("broken ({} problem{})", chain->size(),
                                                     chain->size() == 1 ? "" : "s"));

@@ -17,6 +17,7 @@
 #include <string>
 
 #include "cli/command.h"
+#include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "cli/support_store.h"
 #include "cli/support_supervision.h"
@@ -85,6 +86,14 @@ class ReportCommand : public Command {
     }
     std::unique_ptr<storage::Store> store = OpenStoreForReading(db_, "report");
     if (!store) return kExitFailure;
+    // SPEC §7.1: the new ruleset takes the current version of each list it declares, as in
+    // what-if (without this its lists would be the empty stand-ins of LoadRuleFile).
+    if (next) {
+      if (absl::Status bound = BindCurrentListsInto(*store, next.get()); !bound.ok()) {
+        fmt::print(stderr, "bukong report: {}\n", Message(bound));
+        return kExitFailure;
+      }
+    }
     absl::StatusOr<Supervision> s = CollectSupervision(*store, options);
     if (!s.ok()) {
       fmt::print(stderr, "bukong report: {}\n", Message(s.status()));

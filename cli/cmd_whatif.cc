@@ -9,8 +9,10 @@
 // HS chapter (only the chapters that change, unless --all), inspections and rates (with 95%
 // intervals) before and after, holds apart, inspections by site and method, declarations
 // newly inspected and newly released, and over the declarations with a recorded outcome the
-// hits found before and after; then the new ruleset's statutory checks on the decisions
-// before and after, and the workload per day or week before and after.
+// hits found before and after; then the new ruleset's statutory checks (its `require`
+// lines, SPEC §7.4) on the decisions before and after — and, when the rules in force check
+// other things, their own checks on the decisions as made — and the workload per day or week
+// before and after.
 //
 // `--changed FILE` writes every declaration whose outcome changes as JSON Lines
 // (docs/CLI.md); the file is written beside its final name and renamed when complete.
@@ -39,6 +41,19 @@
 
 namespace bukong::cli {
 namespace {
+
+// True when both lists check the same things (the origins, i.e. the lines, may differ).
+bool SameRequirements(const std::vector<report::CheckResult>& a,
+                      const std::vector<report::CheckResult>& b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    if (report::DescribeRequirement(a[i].requirement) !=
+        report::DescribeRequirement(b[i].requirement)) {
+      return false;
+    }
+  }
+  return true;
+}
 
 class WhatIfCommand : public Command {
  public:
@@ -148,6 +163,16 @@ class WhatIfCommand : public Command {
       report::AppendChecksJson(out, r.checks_before);
       out += ",\"checks_after\":";
       report::AppendChecksJson(out, r.checks_after);
+      out += ",\"checks_in_force\":[";
+      for (size_t i = 0; i < r.checks_in_force.size(); ++i) {
+        if (i) out += ',';
+        out += "{\"ruleset\":";
+        AppendJsonString(out, r.checks_in_force[i].first);
+        out += ",\"checks\":";
+        report::AppendChecksJson(out, r.checks_in_force[i].second);
+        out += '}';
+      }
+      out += ']';
       out += ",\"workload_before\":";
       report::AppendWorkloadJson(out, r.workload_before, options.period);
       out += ",\"workload_after\":";
@@ -169,6 +194,14 @@ class WhatIfCommand : public Command {
       out += report::FormatWhatIfText(r.report, all_);
       out += '\n';
       out += report::FormatChecksChangeText(r.checks_before, r.checks_after);
+      for (const auto& [id, checks] : r.checks_in_force) {
+        // The rules in force's own checks, when they are not the new file's.
+        if (SameRequirements(checks, r.checks_after)) continue;
+        out += fmt::format("\nthe rules in force, {}, on the decisions as made{}:\n", id,
+                           r.checks_in_force.size() > 1 ? " (all rulesets' decisions together)"
+                                                        : "");
+        out += report::FormatChecksText(checks);
+      }
       out += '\n';
       out += report::FormatWorkloadChangeText(r.workload_before, r.workload_after, options.period);
       if (!changed_.empty()) {

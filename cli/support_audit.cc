@@ -3,7 +3,8 @@
 #include <fmt/format.h>
 
 #include "cli/support_progress.h"
-#include "cli/support_status.h"
+#include "core/strings.h"
+#include "engine/decision_json.h"
 
 namespace bukong::cli {
 
@@ -11,7 +12,7 @@ absl::Status ScanLatestDecisions(
     const storage::Store& store, StoredRulesets& rulesets, LatestScanStats* stats,
     const std::function<absl::Status(const storage::AuditEntry&, const RulesetEntry&,
                                      const StoredDecision&)>& visit) {
-  DecisionReader reader;
+  engine::DecisionJsonReader reader;
   StoredDecision decision;
   Progress progress("records");
   const uint64_t head = store.Head().seq;
@@ -29,7 +30,7 @@ absl::Status ScanLatestDecisions(
       return absl::Status(ruleset.status().code(),
                           fmt::format("audit record {}: {}", e.seq, Message(ruleset.status())));
     }
-    if (absl::Status s = reader.Read(e.record.decision, &decision); !s.ok()) {
+    if (absl::Status s = reader.Read(e.record.decision, (*ruleset)->compiled, &decision); !s.ok()) {
       return absl::DataLossError(
           fmt::format("audit record {}: {} (run bukong replay)", e.seq, Message(s)));
     }

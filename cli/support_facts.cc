@@ -1,67 +1,6 @@
 #include "cli/support_facts.h"
 
-#include <fmt/format.h>
-#include <simdjson.h>
-
 namespace bukong::cli {
-
-struct DecisionReader::Impl {
-  simdjson::ondemand::parser parser;
-  std::string padded;  // the line plus SIMDJSON_PADDING bytes
-};
-
-DecisionReader::DecisionReader() : impl_(std::make_unique<Impl>()) {}
-DecisionReader::~DecisionReader() = default;
-
-absl::Status DecisionReader::Read(std::string_view json, StoredDecision* out) {
-  impl_->padded.assign(json);
-  impl_->padded.resize(json.size() + simdjson::SIMDJSON_PADDING);
-  auto bad = [](std::string_view what) {
-    return absl::DataLossError(fmt::format("the stored decision {}", what));
-  };
-  simdjson::ondemand::document doc;
-  if (impl_->parser.iterate(impl_->padded.data(), json.size(), impl_->padded.size()).get(doc)) {
-    return bad("is not JSON");
-  }
-  simdjson::ondemand::object object;
-  if (doc.get_object().get(object)) return bad("is not a JSON object");
-  *out = StoredDecision{};
-  bool seen_outcome = false, seen_grade = false, seen_rule = false;
-  for (auto field : object) {
-    std::string_view key;
-    if (field.unescaped_key().get(key)) return bad("is not valid JSON");
-    simdjson::ondemand::value value;
-    if (field.value().get(value)) return bad("is not valid JSON");
-    std::string* target = nullptr;
-    if (key == "outcome") {
-      target = &out->outcome;
-      seen_outcome = true;
-    } else if (key == "site") {
-      target = &out->site;
-    } else if (key == "method") {
-      target = &out->method;
-    } else if (key == "grade") {
-      target = &out->grade;
-      seen_grade = true;
-    } else if (key == "rule") {
-      target = &out->rule;
-      seen_rule = true;
-    } else {
-      continue;  // skipped by the iterator
-    }
-    bool is_null = false;
-    if (value.is_null().get(is_null)) return bad("is not valid JSON");
-    if (is_null) continue;
-    std::string_view text;
-    if (value.get_string().get(text)) return bad(fmt::format("has a non-string '{}'", key));
-    target->assign(text);
-  }
-  if (!seen_outcome || !seen_grade || !seen_rule) return bad("lacks outcome, grade or rule");
-  if (!ParseOutcome(out->outcome)) {
-    return bad(fmt::format("has an unknown outcome '{}'", out->outcome));
-  }
-  return absl::OkStatus();
-}
 
 std::string HsChapter(std::string_view hs) {
   std::string chapter;
@@ -73,27 +12,11 @@ std::string HsChapter(std::string_view hs) {
   return chapter;
 }
 
-report::DecisionFacts FactsOf(const StoredDecision& d, const RulesetEntry& ruleset,
-                              std::string_view hs) {
-  report::DecisionFacts facts;
-  facts.grade = d.grade;
-  facts.hs_chapter = HsChapter(hs);
-  if (d.outcome == "hold") {
-    facts.outcome = report::Outcome::kHold;
-    facts.mandated = true;
-  } else if (d.outcome == "inspect") {
-    facts.outcome = report::Outcome::kInspect;
-    facts.at_port = d.site == "port";
-    facts.nii = d.method == "nii";
-    facts.mandated = ruleset.IsMandated(d.rule, false);
-  }
-  return facts;
-}
-
 report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs) {
   report::DecisionFacts facts;
   facts.grade = std::string(d.GradeName());
   facts.hs_chapter = HsChapter(hs);
+  facts.sampled = d.sampled;
   switch (d.outcome) {
     case engine::Outcome::kHold:
       facts.outcome = report::Outcome::kHold;
@@ -103,7 +26,8 @@ report::DecisionFacts FactsOf(const engine::Decision& d, std::string_view hs) {
       facts.outcome = report::Outcome::kInspect;
       facts.at_port = d.site == ir::Site::kPort;
       facts.nii = d.method == ir::Method::kNii;
-      facts.mandated = d.rule != engine::Decision::kBaseline &&
+      facts.by_sample = d.selected_by_sample;  // SPEC §7.3: discretionary whatever won
+      facts.mandated = !d.selected_by_sample && d.rule != engine::Decision::kBaseline &&
                        d.ruleset->ir().rules[static_cast<size_t>(d.rule)].then.fixed;
       break;
     case engine::Outcome::kRelease:

@@ -24,13 +24,6 @@ absl::StatusOr<std::shared_ptr<const engine::ListVersion>> Load(const storage::S
 
 }  // namespace
 
-engine::ListBindings UnboundLists(const ir::Ruleset& ruleset) {
-  engine::ListBindings stand_ins;
-  for (const ir::ListDecl& decl : ruleset.lists)
-    stand_ins.emplace(decl.name, std::make_shared<engine::ListVersion>(std::string(64, '0')));
-  return stand_ins;
-}
-
 absl::Status BindCurrentListsInto(const storage::Store& store, RulesetEntry* entry) {
   const ir::Ruleset& ir = entry->compiled->ir();
   if (ir.lists.empty()) return absl::OkStatus();
@@ -67,27 +60,35 @@ absl::StatusOr<engine::ListBindings> BindCurrentLists(const storage::Store& stor
   return bindings;
 }
 
-absl::StatusOr<engine::ListBindings> BindListVersions(
-    const storage::Store& store, const ir::Ruleset& ruleset,
-    const std::map<std::string, std::string>& digests) {
-  engine::ListBindings bindings;
-  for (const ir::ListDecl& decl : ruleset.lists) {
-    auto it = digests.find(decl.name);
-    if (it == digests.end()) {
-      return absl::NotFoundError(
-          fmt::format("no version of list '{}' was recorded", decl.name));
+absl::StatusOr<std::string> ResolveListVersion(const storage::Store& store, const std::string& name,
+                                               std::string_view prefix) {
+  auto history = storage::ListHistory(store, name);
+  if (!history.ok()) return history.status();
+  std::string found;
+  for (const storage::ListVersionInfo& v : *history) {
+    if (!std::string_view(v.digest).starts_with(prefix) || v.digest == found) continue;
+    if (!found.empty()) {
+      return absl::FailedPreconditionError(fmt::format(
+          "version {} of list '{}' names more than one stored version", prefix, name));
     }
-    auto entries = storage::GetListVersion(store, it->second);
-    if (!entries.ok()) return entries.status();
-    if (!entries->has_value()) {
-      return absl::NotFoundError(fmt::format("version {} of list '{}' is not in the database",
-                                             it->second, decl.name));
-    }
-    auto version = Load(store, decl.name, it->second, **entries);
-    if (!version.ok()) return version.status();
-    bindings.emplace(decl.name, *std::move(version));
+    found = v.digest;
   }
-  return bindings;
+  if (found.empty()) {
+    return absl::NotFoundError(
+        fmt::format("version {} of list '{}' is not in the database", prefix, name));
+  }
+  return found;
+}
+
+absl::StatusOr<std::shared_ptr<const engine::ListVersion>> LoadListVersion(
+    const storage::Store& store, const std::string& name, const std::string& digest) {
+  auto entries = storage::GetListVersion(store, digest);
+  if (!entries.ok()) return entries.status();
+  if (!entries->has_value()) {
+    return absl::NotFoundError(fmt::format("version {} of list '{}' is not in the database",
+                                           std::string_view(digest).substr(0, 16), name));
+  }
+  return Load(store, name, digest, **entries);
 }
 
 }  // namespace bukong::cli

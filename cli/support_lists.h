@@ -3,8 +3,9 @@
 #ifndef BUKONG_CLI_SUPPORT_LISTS_H_
 #define BUKONG_CLI_SUPPORT_LISTS_H_
 
-#include <map>
+#include <memory>
 #include <string>
+#include <string_view>
 
 #include "absl/status/statusor.h"
 #include "dsl/ir.h"
@@ -14,11 +15,6 @@
 namespace bukong::cli {
 
 struct RulesetEntry;
-
-// Empty stand-in versions (digest of 64 zeros) for every list `ruleset` declares, so that it
-// compiles for checking (LoadRuleFile). A ruleset compiled with them must be rebound
-// (BindCurrentListsInto) before it decides anything.
-engine::ListBindings UnboundLists(const ir::Ruleset& ruleset);
 
 // Recompiles `entry` with the current versions of its lists from `store` (nothing to do when
 // it declares none). On error (a list missing from the database, of another type, damaged)
@@ -31,11 +27,17 @@ absl::Status BindCurrentListsInto(const storage::Store& store, RulesetEntry* ent
 absl::StatusOr<engine::ListBindings> BindCurrentLists(const storage::Store& store,
                                                       const ir::Ruleset& ruleset);
 
-// The versions `digests` names (list name -> 64 hex digits), for re-deciding a recorded
-// decision. NotFound naming the list and the version when one is not in the database.
-absl::StatusOr<engine::ListBindings> BindListVersions(
-    const storage::Store& store, const ir::Ruleset& ruleset,
-    const std::map<std::string, std::string>& digests);
+// The stored version of list `name` whose digest begins with `prefix` (the first 16 hex digits
+// a decision line records), as its full 64-digit digest, from the list's history
+// (storage::ListHistory). NotFound naming list and prefix when no version of the list begins
+// so (a database that does not hold it: another database, or one of schema version 1 or 2);
+// FailedPrecondition naming both when more than one does.
+absl::StatusOr<std::string> ResolveListVersion(const storage::Store& store, const std::string& name,
+                                               std::string_view prefix);
+
+// Loads version `digest` of list `name` (for binding). NotFound or DataLoss naming the list.
+absl::StatusOr<std::shared_ptr<const engine::ListVersion>> LoadListVersion(
+    const storage::Store& store, const std::string& name, const std::string& digest);
 
 }  // namespace bukong::cli
 

@@ -6,19 +6,13 @@
 #include <fstream>
 #include <sstream>
 
-#include "cli/support_lists.h"
 #include "cli/support_files.h"
-#include "cli/support_status.h"
+#include "cli/support_lists.h"
+#include "core/strings.h"
 #include "dsl/compiler.h"
 #include "engine/compile_text.h"
 
 namespace bukong::cli {
-
-bool RulesetEntry::IsMandated(std::string_view rule, bool hold) const {
-  if (hold) return true;
-  auto it = fixed_by_rule.find(rule);
-  return it != fixed_by_rule.end() && it->second;
-}
 
 std::vector<std::string> RulesetEntry::GradeOrder() const {
   std::vector<std::string> order;
@@ -36,12 +30,6 @@ std::unique_ptr<RulesetEntry> MakeRulesetEntry(std::string text,
                                                std::shared_ptr<const engine::CompiledRuleset> compiled) {
   auto entry = std::make_unique<RulesetEntry>();
   entry->text = std::move(text);
-  for (int f = 0; f < ir::kFieldCount; ++f) {
-    entry->fields_read[f] = compiled->Reads(static_cast<ir::Field>(f));
-  }
-  for (const ir::Rule& rule : compiled->ir().rules) {
-    entry->fixed_by_rule.emplace(rule.name, !rule.then.hold && rule.then.fixed);
-  }
   entry->compiled = std::move(compiled);
   return entry;
 }
@@ -53,26 +41,24 @@ std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path) {
     return nullptr;
   }
   std::string text = *std::move(read);
-  // Compiled in two steps (not CompileRulesetText) so that a ruleset that declares lists
-  // (SPEC §7.1) compiles with empty stand-ins; the command binds the database's versions
-  // (cli/support_lists.h) before deciding anything.
-  dsl::CompileResult checked = dsl::Compile(text, path);
-  for (const dsl::Diagnostic& d : checked.diagnostics) {
+  // A ruleset that declares lists (SPEC §7.1) compiles with empty stand-ins; the command
+  // binds the database's versions (cli/support_lists.h) before deciding anything.
+  engine::CompileTextResult compiled =
+      engine::CompileRulesetText(text, path, engine::ListsAtCompile::kStandIns);
+  for (const dsl::Diagnostic& d : compiled.diagnostics) {
     const std::string message = dsl::FormatDiagnostic(path, text, d);
     std::fwrite(message.data(), 1, message.size(), stderr);
   }
-  if (checked.HasErrors() || !checked.ruleset) {
-    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, checked.ErrorCount(),
-               checked.ErrorCount() == 1 ? "" : "s");
+  if (!compiled.status.ok()) {  // the checked IR was refused: a compiler bug, not the user's
+    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status));
     return nullptr;
   }
-  engine::ListBindings stand_ins = UnboundLists(*checked.ruleset);
-  auto compiled = engine::CompileRuleset(*std::move(checked.ruleset), std::move(stand_ins));
-  if (!compiled.ok()) {  // the checked IR was refused: a compiler bug, not the user's
-    fmt::print(stderr, "{}: error: {}\n", path, Message(compiled.status()));
+  if (!compiled.ok()) {
+    fmt::print(stderr, "{}: {} error{}; nothing was decided\n", path, compiled.ErrorCount(),
+               compiled.ErrorCount() == 1 ? "" : "s");
     return nullptr;
   }
-  return MakeRulesetEntry(std::move(text), *std::move(compiled));
+  return MakeRulesetEntry(std::move(text), std::move(compiled.ruleset));
 }
 
 absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
@@ -89,8 +75,10 @@ absl::StatusOr<const RulesetEntry*> StoredRulesets::Get(std::string_view sha) {
         absl::NotFoundError(fmt::format("ruleset {} is not in the database", sha.substr(0, 12))));
   }
   const storage::StoredRuleset& r = **stored;
-  engine::CompileTextResult result =
-      engine::CompileRulesetText(r.text, fmt::format("{}@{}", r.name, r.version));
+  // With stand-ins for its lists: good for reading its decisions back; re-deciding binds the
+  // versions a record names (cli/support_redecide.h RecordedLists).
+  engine::CompileTextResult result = engine::CompileRulesetText(
+      r.text, fmt::format("{}@{}", r.name, r.version), engine::ListsAtCompile::kStandIns);
   if (!result.status.ok()) {
     return fail(absl::FailedPreconditionError(fmt::format("stored ruleset {}@{} ({}): {}", r.name,
                                                           r.version, sha.substr(0, 12),

@@ -12,7 +12,6 @@
 
 #include "absl/status/statusor.h"
 #include "engine/engine.h"
-#include "ingest/declaration_json.h"
 #include "storage/store.h"
 
 namespace bukong::cli {
@@ -21,20 +20,14 @@ namespace bukong::cli {
 struct RulesetEntry {
   std::string text;  // the rule file's exact bytes
   std::shared_ptr<const engine::CompiledRuleset> compiled;
-  ingest::FieldsRead fields_read{};  // declaration fields that must be present
-  // Rule name -> `fixed` (mandated when it wins); holds are mandated whatever the rule.
-  std::map<std::string, bool, std::less<>> fixed_by_rule;
 
-  // True when a decision of this ruleset won by `rule` ("baseline" or a rule name) with
-  // this outcome counts as mandated (SPEC §6 "Ratios").
-  bool IsMandated(std::string_view rule, bool hold) const;
   // The grade names in the ruleset's order and the reference grade (report/ wants these).
   std::vector<std::string> GradeOrder() const;
   std::optional<std::string> ReferenceGrade() const;
 };
 
 // Reads and compiles the rule file at `path`. Every diagnostic (errors and warnings) is
-// written to stderr as `bukong check` writes it. Returns nullopt when the file cannot be read
+// written to stderr as `bukong check` writes it. Returns nullptr when the file cannot be read
 // or has errors (the caller exits 1); the message has been printed.
 std::unique_ptr<RulesetEntry> LoadRuleFile(const std::string& path);
 
@@ -47,7 +40,9 @@ class StoredRulesets {
 
   // The ruleset whose text has SHA-256 `sha`. NotFound when the database does not hold it;
   // FailedPrecondition when the stored text no longer compiles (a compiler change) — the
-  // message says which.
+  // message says which. A ruleset that declares lists is compiled with empty stand-ins
+  // (engine::ListsAtCompile::kStandIns): its stored decisions read back, but re-deciding one
+  // needs the versions the record names (RecordedLists, cli/support_redecide.h).
   absl::StatusOr<const RulesetEntry*> Get(std::string_view sha);
 
  private:

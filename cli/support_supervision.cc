@@ -110,6 +110,62 @@ bool ParseEfficacyBy(std::string_view text, report::EfficacyBy* out) {
   return false;
 }
 
+namespace {
+
+report::Op OpOf(ir::CompareOp op) {
+  switch (op) {
+    case ir::CompareOp::kLt:
+      return report::Op::kLess;
+    case ir::CompareOp::kLe:
+      return report::Op::kLessEqual;
+    case ir::CompareOp::kGt:
+      return report::Op::kGreater;
+    case ir::CompareOp::kGe:
+      return report::Op::kGreaterEqual;
+    case ir::CompareOp::kEq:
+    case ir::CompareOp::kNe:
+      break;  // the checker allows neither in a `require`
+  }
+  return report::Op::kLess;
+}
+
+// Line `line` (1-based) of `text`, its comment and surrounding blanks removed.
+std::string_view SourceLine(std::string_view text, uint32_t line) {
+  size_t start = 0;
+  for (uint32_t i = 1; i < line && start != std::string_view::npos; ++i) {
+    start = text.find('\n', start);
+    if (start != std::string_view::npos) ++start;
+  }
+  if (start == std::string_view::npos || start > text.size()) return {};
+  std::string_view l = text.substr(start, text.find('\n', start) - start);
+  l = l.substr(0, l.find('#'));  // a `require` line holds no string, so `#` starts a comment
+  const size_t first = l.find_first_not_of(" \t\r");
+  if (first == std::string_view::npos) return {};
+  return l.substr(first, l.find_last_not_of(" \t\r") - first + 1);
+}
+
+}  // namespace
+
+std::vector<report::Requirement> RequirementsOf(const RulesetEntry& ruleset) {
+  const ir::Ruleset& ir = ruleset.compiled->ir();
+  if (ir.requirements.empty()) {
+    return report::RegimeRequirements(GradeInfos(ruleset), ruleset.ReferenceGrade());
+  }
+  std::vector<report::Requirement> out;
+  for (const ir::Requirement& r : ir.requirements) {
+    report::Requirement q;
+    q.grade = ir.grades[r.grade].name;
+    q.op = OpOf(r.op);
+    q.bound = static_cast<double>(r.value) / 1e6;
+    if (r.of) q.of_grade = ir.grades[*r.of].name;
+    q.line = r.line;
+    q.origin = fmt::format("{} line {}: {}", ir.source_name, r.line,
+                           SourceLine(ruleset.text, r.line));
+    out.push_back(std::move(q));
+  }
+  return out;
+}
+
 std::vector<report::GradeInfo> GradeInfos(const RulesetEntry& ruleset) {
   std::vector<report::GradeInfo> out;
   for (const ir::Grade& g : ruleset.compiled->ir().grades) {
@@ -172,13 +228,13 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
           group->efficacy = report::EfficacyAccumulator(options.by);
           group->workload = report::WorkloadAccumulator(options.period);
         }
-        const report::DecisionFacts facts = FactsOf(decision, ruleset, declaration.hs);
-        group->stats.Add(facts);
-        if (declaration.date) group->workload.Add(*declaration.date, facts);
+        const report::DecisionFacts facts = FactsOf(decision, declaration.hs);
         std::optional<bool> hit;
         if (auto it = hit_of.find(e.record.declaration_id); it != hit_of.end()) {
           hit = it->second;
         }
+        group->stats.Add(facts, hit);
+        if (declaration.date) group->workload.Add(*declaration.date, facts);
         std::string_view key;
         switch (options.by) {
           case report::EfficacyBy::kPort:
@@ -193,7 +249,8 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
           case report::EfficacyBy::kRule:
             break;
         }
-        group->efficacy.Add({decision.rule, &matched, facts.outcome, hit, key});
+        group->efficacy.Add(
+            {decision.RuleName(), &matched, facts.outcome, hit, key, facts.sampled});
         return absl::OkStatus();
       });
   if (!s.ok()) return s;
@@ -208,8 +265,7 @@ absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
         if (info.name == gs.grade) gs.floor = info.floor;
       }
     }
-    section.checks = report::EvaluateRequirements(
-        report::RegimeRequirements(section.grades, g->ruleset->ReferenceGrade()), section.stats);
+    section.checks = report::EvaluateRequirements(RequirementsOf(*g->ruleset), section.stats);
     section.efficacy = g->efficacy.Finish();
     section.workload = g->workload.Finish();
     result.sections.push_back(std::move(section));

@@ -43,6 +43,12 @@ struct Supervision {
 // The grades of a compiled ruleset as report/ wants them (factor, floor as fractions).
 std::vector<report::GradeInfo> GradeInfos(const RulesetEntry& ruleset);
 
+// The statutory checks of a ruleset (SPEC §7.4): its `require` lines, in file order, each
+// citing its line without the comment ("gacc-order237-zhejiang@1 line 54: require advanced
+// < 20% of general"); for a ruleset without any (v1), the checks derived from the regime's
+// ratios (report::RegimeRequirements).
+std::vector<report::Requirement> RequirementsOf(const RulesetEntry& ruleset);
+
 // Reads the whole audit log and the outcomes. Errors as ScanLatestDecisions.
 absl::StatusOr<Supervision> CollectSupervision(const storage::Store& store,
                                                const SupervisionOptions& options);

@@ -6,7 +6,8 @@
 #include <set>
 
 #include "cli/support_facts.h"
-#include "cli/support_status.h"
+#include "cli/support_redecide.h"
+#include "core/strings.h"
 #include "cli/support_supervision.h"
 #include "core/outcome.h"
 #include "engine/engine.h"
@@ -25,9 +26,7 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
     const std::function<absl::Status(const ChangedDecision&)>& on_changed) {
   WhatIfResult result;
   StoredRulesets rulesets(store);
-  const SelectionKey key(store.key());
-  ingest::DeclarationParser parser(next.fields_read);
-  Declaration declaration;
+  Redecider redecider(SelectionKey(store.key()), store.key_id());
   report::WhatIfAccumulator accumulator;
   report::StatsAccumulator stats_before, stats_after;
   report::WorkloadAccumulator workload_before(options.period), workload_after(options.period);
@@ -53,31 +52,27 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
             fmt::print(stderr, "{}: record {} ({}): undecidable: {}\n", options.command, e.seq,
                        ingest::QuoteForMessage(r.declaration_id), why);
           }
-          accumulator.Add(r.declaration_id, FactsOf(stored, before_ruleset, ""), std::nullopt,
+          accumulator.Add(r.declaration_id, FactsOf(stored, ""), std::nullopt,
                           std::nullopt);
           return absl::OkStatus();
         };
-        if (r.key_id != store.key_id()) {
-          return cannot(
-              fmt::format("decided under selection key {}, not the database's", r.key_id));
+        auto after = redecider.Redecide(r, next.compiled);
+        if (!after.ok() && redecider.failure() != Redecider::Failure::kDecision) {
+          return cannot(Message(after.status()));
         }
-        if (absl::Status s = parser.Parse(r.declaration, &declaration); !s.ok()) {
-          return cannot(Message(s));
-        }
+        const Declaration& declaration = redecider.declaration();
         if ((options.from && declaration.date < *options.from) ||
             (options.to && declaration.date > *options.to) ||
             (options.port && declaration.port != *options.port)) {
           ++result.filtered_out;
           return absl::OkStatus();
         }
-        auto after =
-            engine::Decide(next.compiled, key, declaration, r.profile ? &*r.profile : nullptr);
         if (!after.ok()) return cannot(Message(after.status()));
         auto outcome = store.GetOutcome(r.declaration_id);
         if (!outcome.ok()) return outcome.status();
         std::optional<bool> hit;
         if (outcome->has_value()) hit = (*outcome)->result == storage::OutcomeResult::kHit;
-        const report::DecisionFacts before_facts = FactsOf(stored, before_ruleset, declaration.hs);
+        const report::DecisionFacts before_facts = FactsOf(stored, declaration.hs);
         const report::DecisionFacts after_facts = FactsOf(*after, declaration.hs);
         accumulator.Add(r.declaration_id, before_facts, after_facts, hit);
         stats_before.Add(before_facts);
@@ -90,7 +85,7 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
           c.grade = before_facts.grade;
           c.before = OutcomeName(before_facts.outcome);
           c.after = OutcomeName(after_facts.outcome);
-          c.rule_before = stored.rule;
+          c.rule_before = std::string(stored.RuleName());
           c.rule_after = std::string(after->RuleName());
           return on_changed(c);
         }
@@ -103,7 +98,9 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
   }
   result.report = accumulator.Finish(grade_order);
   const std::vector<report::GradeInfo> grades = GradeInfos(next);
-  const auto requirements = report::RegimeRequirements(grades, next.ReferenceGrade());
+  // The new ruleset's checks (its `require` lines, or the regime's for a v1 ruleset) on the
+  // stored decisions and on the new ones.
+  const auto requirements = RequirementsOf(next);
   result.stats_before = stats_before.Finish(next.GradeOrder(), next.ReferenceGrade());
   result.stats_after = stats_after.Finish(next.GradeOrder(), next.ReferenceGrade());
   for (report::StatsReport* s : {&result.stats_before, &result.stats_after}) {
@@ -117,6 +114,14 @@ absl::StatusOr<WhatIfResult> CollectWhatIf(
   result.checks_after = report::EvaluateRequirements(requirements, result.stats_after);
   result.workload_before = workload_before.Finish();
   result.workload_after = workload_after.Finish();
+  for (const std::string& id : result.before_ids) {
+    for (const RulesetEntry* in_force : seen_rulesets) {
+      if (in_force->compiled->Id() != id) continue;
+      result.checks_in_force.emplace_back(
+          id, report::EvaluateRequirements(RequirementsOf(*in_force), result.stats_before));
+      break;
+    }
+  }
   return result;
 }
 

@@ -49,6 +49,11 @@ struct WhatIfResult {
   report::StatsReport stats_before, stats_after;
   std::vector<report::CheckResult> checks_before, checks_after;
   std::vector<report::WorkloadRow> workload_before, workload_after;
+  // The statutory checks of each ruleset in force (that made the stored decisions; in
+  // before_ids order): its own `require` lines (or derived checks) on the stored decisions
+  // counted. With one ruleset in force these are exactly `stats`'s checks over the same
+  // filter; with several, each is evaluated on all of them (the text says so).
+  std::vector<std::pair<std::string, std::vector<report::CheckResult>>> checks_in_force;
 };
 
 // Undecidable records are named on stderr (the first 100, then a count). `on_changed`, when

@@ -1,5 +1,5 @@
-// Writing JSON strings: the one escaping every module uses (decision lines, audit records,
-// CLI output). Reading JSON is simdjson's job.
+// Writing JSON strings: the one JSON escaping of the project (decision lines, which the audit
+// log stores as written; reports; CLI and service output). Reading JSON is simdjson's job.
 #ifndef BUKONG_CORE_JSON_H_
 #define BUKONG_CORE_JSON_H_
 

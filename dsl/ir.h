@@ -53,8 +53,11 @@ enum class Field : uint8_t {
   // SPEC §7 (v2).
   kEnterprise,  // string: the declaration's `enterprise` id (always present)
   kUnitValue,   // number: value / weight, exact; every comparison false when weight is 0
+  // Add new fields above this line. Not a field: the number of fields, so that every table
+  // sized kFieldCount (names below, the checker's types, FieldSet) grows with the enum.
+  kCount,
 };
-inline constexpr int kFieldCount = static_cast<int>(Field::kUnitValue) + 1;
+inline constexpr int kFieldCount = static_cast<int>(Field::kCount);
 
 // True for the fields that come from the declaration (and so must be present on input when
 // the ruleset reads them). unit_value is computed from two of them: a ruleset that names it
@@ -73,6 +76,11 @@ inline constexpr const char* kFieldNames[kFieldCount] = {
     "enterprise.age_days", "enterprise.inspections", "enterprise.hits", "enterprise.hit_rate",
     "enterprise",          "unit_value"};
 static_assert(kFieldNames[kFieldCount - 1] != nullptr, "every Field needs its name here");
+
+// A set of fields, indexed by Field: set[static_cast<int>(f)] is true when f is in it. The one
+// type for "the fields a ruleset reads" (Ruleset::fields_read, engine::CompiledRuleset::
+// FieldsRead(), ingest::DeclarationParser's required fields).
+using FieldSet = std::array<bool, kFieldCount>;
 
 inline constexpr const char* FieldName(Field f) {
   const int i = static_cast<int>(f);
@@ -151,6 +159,30 @@ struct Condition {
   uint32_t list = 0;                   // kListIn: index into Ruleset::lists
 };
 
+// Adds to *set every field that `c` (or a condition inside it) names; unit_value adds value
+// and weight too (SPEC §7.2: it is computed from them, so both must be on input). The one
+// definition of "the fields a condition reads"; the engine applies it to every rule (see
+// Ruleset::fields_read).
+inline void AddFieldsNamedBy(const Condition& c, FieldSet* set) {
+  switch (c.kind) {
+    case Condition::Kind::kTrue:
+      return;
+    case Condition::Kind::kAnd:
+    case Condition::Kind::kOr:
+    case Condition::Kind::kNot:
+      for (const Condition& child : c.children) AddFieldsNamedBy(child, set);
+      return;
+    default: {
+      const int f = static_cast<int>(c.field);
+      if (f >= 0 && f < kFieldCount) (*set)[f] = true;
+      if (c.field == Field::kUnitValue) {
+        (*set)[static_cast<int>(Field::kValue)] = true;
+        (*set)[static_cast<int>(Field::kWeight)] = true;
+      }
+    }
+  }
+}
+
 enum class Site : uint8_t { kPort, kDestination };
 enum class Method : uint8_t { kNii, kManual };
 
@@ -203,8 +235,12 @@ struct Ruleset {
   std::vector<ListDecl> lists;               // in declaration order
   std::optional<Action> sample;              // `sample P% ...` (never fixed, never hold)
   std::vector<Requirement> requirements;     // in file order
-  // fields_read[static_cast<int>(f)] is true when any condition names field f.
-  std::array<bool, kFieldCount> fields_read{};
+  // The fields some condition names (SPEC §6 "Fields read"; unit_value counts as value and
+  // weight): a declaration field in it must be present on input. The checker fills it as it
+  // resolves names; engine::CompileRuleset makes it complete for an IR built by hand
+  // (AddFieldsNamedBy over every rule), and that compiled copy is the one the program uses
+  // (CompiledRuleset::FieldsRead()).
+  FieldSet fields_read{};
   std::string source_sha256;   // lower-case hex SHA-256 of the exact source bytes
   std::string source_name;     // file name given to the compiler (for messages)
 

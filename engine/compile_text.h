@@ -35,9 +35,23 @@ struct CompileTextResult {
   int ErrorCount() const;
 };
 
+// How CompileRulesetText binds the lists a ruleset declares (SPEC §7.1).
+enum class ListsAtCompile {
+  kNone,       // a ruleset that declares a list is refused (status names the list): the
+               // library's default, since a plan must not decide with lists it does not have
+  kStandIns,   // every declared list is bound to an empty stand-in version (digest of 64
+               // zeros): the ruleset can be checked, named and its stored decisions read back
+               // (engine/decision_json.h), but it must be compiled again with real versions
+               // (CompileRuleset(ir(), bindings)) before it decides anything
+};
+
 // Compiles `text`, named `file_name` in diagnostics and in ir::Ruleset::source_name.
 // Thread-safe.
-CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name);
+CompileTextResult CompileRulesetText(std::string_view text, std::string_view file_name,
+                                     ListsAtCompile lists = ListsAtCompile::kNone);
+
+// Empty stand-in versions (digest of 64 zeros) for every list `ruleset` declares.
+ListBindings UnboundLists(const ir::Ruleset& ruleset);
 
 }  // namespace bukong::engine
 

@@ -19,27 +19,6 @@ namespace bukong::engine {
 // ---------------------------------------------------------------------------------------------
 // CompiledRuleset
 
-namespace {
-
-void CollectFields(const ir::Condition& c, std::array<bool, ir::kFieldCount>* reads) {
-  using K = ir::Condition::Kind;
-  switch (c.kind) {
-    case K::kTrue:
-      return;
-    case K::kAnd:
-    case K::kOr:
-    case K::kNot:
-      for (const ir::Condition& child : c.children) CollectFields(child, reads);
-      return;
-    default: {
-      const int f = static_cast<int>(c.field);
-      if (f >= 0 && f < ir::kFieldCount) (*reads)[f] = true;
-    }
-  }
-}
-
-}  // namespace
-
 CompiledRuleset::CompiledRuleset() : plan_(std::make_unique<internal::Plan>()) {}
 CompiledRuleset::~CompiledRuleset() = default;
 
@@ -48,6 +27,12 @@ const internal::Plan& internal::PlanOf(const CompiledRuleset& compiled) { return
 std::optional<uint32_t> CompiledRuleset::FindGrade(std::string_view name) const {
   auto it = plan_->grade_ids.find(ToAbsl(name));
   if (it == plan_->grade_ids.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint32_t> CompiledRuleset::FindRule(std::string_view name) const {
+  auto it = plan_->rule_ids.find(ToAbsl(name));
+  if (it == plan_->rule_ids.end()) return std::nullopt;
   return it->second;
 }
 
@@ -168,17 +153,13 @@ absl::StatusOr<std::shared_ptr<const CompiledRuleset>> CompileRuleset(ir::Rulese
 
   compiled->ir_ = std::move(ruleset);
   compiled->id_ = compiled->ir_.Id();
-  compiled->fields_read_ = compiled->ir_.fields_read;
   for (const ir::Rule& rule : compiled->ir_.rules)
-    CollectFields(rule.when, &compiled->fields_read_);
-  if (compiled->fields_read_[static_cast<int>(ir::Field::kUnitValue)]) {
-    compiled->fields_read_[static_cast<int>(ir::Field::kValue)] = true;  // SPEC §7.2
-    compiled->fields_read_[static_cast<int>(ir::Field::kWeight)] = true;
-  }
+    ir::AddFieldsNamedBy(rule.when, &compiled->ir_.fields_read);
   BUKONG_RETURN_IF_ERROR(internal::BuildPlan(bound_ir ? *bound_ir : compiled->ir_,
-                                             compiled->fields_read_, compiled->plan_.get()));
+                                             compiled->ir_.fields_read, compiled->plan_.get()));
   internal::Plan& plan = *compiled->plan_;
   for (const ir::Rule& rule : compiled->ir_.rules) {
+    plan.rule_ids.try_emplace(rule.name, static_cast<uint32_t>(plan.rule_name_json.size()));
     plan.rule_name_json.push_back(JsonString(rule.name));
     plan.hold_reason_json.push_back(rule.then.hold ? JsonString(rule.then.hold_reason) : "");
   }

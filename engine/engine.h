@@ -69,13 +69,17 @@ class CompiledRuleset {
   // Lower-case hex SHA-256 of the rule file's bytes (ir().source_sha256).
   const std::string& Sha256() const { return ir_.source_sha256; }
 
-  // True when some condition of the ruleset reads field f (SPEC §6 "Fields read"): a
-  // declaration field read here must be present on input. This is the union of the IR's
-  // fields_read and the fields the conditions actually name.
-  bool Reads(ir::Field f) const { return fields_read_[static_cast<int>(f)]; }
+  // The fields some condition of the ruleset reads (SPEC §6 "Fields read"): a declaration
+  // field read here must be present on input (give this set to ingest::DeclarationParser).
+  // It is ir().fields_read completed with every field the conditions name
+  // (ir::AddFieldsNamedBy), so it is right also for an IR built by hand.
+  const ir::FieldSet& FieldsRead() const { return ir_.fields_read; }
+  bool Reads(ir::Field f) const { return ir_.Reads(f); }
 
   // Index of the grade called `name`, or nullopt when the ruleset does not declare it.
   std::optional<uint32_t> FindGrade(std::string_view name) const;
+  // Index of the rule called `name` (rule names are unique), or nullopt.
+  std::optional<uint32_t> FindRule(std::string_view name) const;
 
   // The list versions bound when this ruleset was compiled (SPEC §7.1), by list name: one
   // per list the ruleset declares. Decisions print the first 16 hex digits of each digest.
@@ -90,7 +94,6 @@ class CompiledRuleset {
   ir::Ruleset ir_;
   ListBindings lists_;  // the versions bound to ir_.lists (SPEC §7.1), kept alive
   std::string id_;
-  std::array<bool, ir::kFieldCount> fields_read_{};
   std::unique_ptr<internal::Plan> plan_;
 };
 

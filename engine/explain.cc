@@ -505,6 +505,16 @@ absl::StatusOr<Explanation> Explain(const ir::Ruleset& rs, const SelectionKey* k
     e.rules.push_back(std::move(trace));
   }
   e.baseline_effective_ppm = effective(rs.baseline);
+  if (rs.sample) {
+    // SPEC §7.3: like a non-fixed rule's rate, not bounded by the grade's floor or ceiling.
+    e.sample_ppm = effective(*rs.sample);
+    if (key != nullptr) {
+      static const int sodium = sodium_init();
+      (void)sodium;
+      e.sample_draw = Sip(*key, "sample:", d.id);
+      e.sampled = Below(*e.sample_draw, *e.sample_ppm);
+    }
+  }
   if (!e.holds.empty()) {
     e.hold = true;
     e.winner = static_cast<int32_t>(e.holds.front());
@@ -567,7 +577,12 @@ absl::StatusOr<Explanation> Explain(const ir::Ruleset& rs, const SelectionKey* k
     static const int sodium = sodium_init();
     (void)sodium;
     e.select_draw = Sip(*key, "select:", d.id);
-    if (!Below(*e.select_draw, final)) {
+    if (Below(*e.select_draw, final)) {
+      if (rs.sample) e.selected_by = "risk";
+    } else if (e.sampled.value_or(false)) {
+      e.selected_by = "sample";  // the site and method draws use the sample's split
+      action = &*rs.sample;
+    } else {
       e.outcome = "release";
       return e;
     }
@@ -581,6 +596,11 @@ absl::StatusOr<Explanation> Explain(const ir::Ruleset& rs, const SelectionKey* k
 }
 
 namespace {
+
+// A rate as the fraction a draw is compared with: 22000 -> "0.0220".
+std::string Threshold(int64_t ppm) {
+  return fmt::format("{:.4f}", static_cast<double>(ppm) / kMillion);
+}
 
 std::string RuleLabel(const ir::Rule& rule) { return fmt::format("{} (line {})", rule.name, rule.line); }
 
@@ -651,6 +671,12 @@ std::string ExplanationToText(const ir::Ruleset& rs, const Explanation& e) {
                    rs.rules[static_cast<size_t>(e.winner)].name, e.why_winner);
     for (uint32_t i : e.holds) fmt::format_to(w, "   - {}: \"{}\"\n", rs.rules[i].name, rs.rules[i].then.hold_reason);
     out += "   Outcome: hold, at the port, by hand (rate 100%).\n";
+    if (e.sample_draw) {
+      fmt::format_to(w, "   sample {} < {}? {} → sampled: {} (recorded on holds too; a hold is a "
+                        "hold)\n",
+                     Fraction(*e.sample_draw), Threshold(*e.sample_ppm), *e.sampled ? "yes" : "no",
+                     *e.sampled ? "true" : "false");
+    }
     return out;
   }
   out += "3. Candidates (effective rate = rate x grade factor, unless fixed):\n";
@@ -669,20 +695,36 @@ std::string ExplanationToText(const ir::Ruleset& rs, const Explanation& e) {
                    e.bound, PpmText(e.winner_effective_ppm));
   }
   fmt::format_to(w, "   If inspected: {} (from the winner).\n", ShareText(e.port_share_ppm, e.nii_share_ppm));
+  if (e.sample_ppm) {
+    fmt::format_to(w, "   Compliance sample: {} (the grade's floor and ceiling do not apply); if "
+                      "only the sample selects: {}.\n",
+                   RateArithmetic(*rs.sample, grade, *e.sample_ppm),
+                   ShareText(rs.sample->port_share, rs.sample->nii_share));
+  }
   if (!e.select_draw) {
     out += "6. Draws: not computed (no selection key given).\n";
     return out;
   }
   fmt::format_to(w, "6. Draws (fractions of 2^64, keyed by the selection key and the declaration id):\n");
+  const bool by_risk = Below(*e.select_draw, e.final_ppm);
   fmt::format_to(w, "   select {} < {}? {} → {}\n", Fraction(*e.select_draw),
-                 fmt::format("{:.4f}", static_cast<double>(e.final_ppm) / kMillion),
-                 *e.outcome == "inspect" ? "yes" : "no", *e.outcome == "inspect" ? "inspect" : "release");
+                 Threshold(e.final_ppm), by_risk ? "yes" : "no",
+                 by_risk ? "inspect" : e.sample_draw ? "not selected by risk" : "release");
+  if (e.sample_draw) {
+    fmt::format_to(w, "   sample {} < {}? {} → sampled: {}{}\n", Fraction(*e.sample_draw),
+                   Threshold(*e.sample_ppm), *e.sampled ? "yes" : "no",
+                   *e.sampled ? "true" : "false",
+                   by_risk               ? " (selected by risk already)"
+                   : *e.sampled          ? " → inspect, selected by the sample, with its split"
+                                         : " → release");
+  }
   if (e.site_draw) {
-    fmt::format_to(w, "   site   {} < {}? {} → {}\n", Fraction(*e.site_draw),
-                   fmt::format("{:.4f}", static_cast<double>(e.port_share_ppm) / kMillion),
+    const bool sample = e.selected_by && *e.selected_by == "sample";
+    const int64_t port = sample ? rs.sample->port_share : e.port_share_ppm;
+    const int64_t nii = sample ? rs.sample->nii_share : e.nii_share_ppm;
+    fmt::format_to(w, "   site   {} < {}? {} → {}\n", Fraction(*e.site_draw), Threshold(port),
                    *e.site == "port" ? "yes" : "no", *e.site);
-    fmt::format_to(w, "   method {} < {}? {} → {}\n", Fraction(*e.method_draw),
-                   fmt::format("{:.4f}", static_cast<double>(e.nii_share_ppm) / kMillion),
+    fmt::format_to(w, "   method {} < {}? {} → {}\n", Fraction(*e.method_draw), Threshold(nii),
                    *e.method == "nii" ? "yes" : "no", *e.method);
   }
   fmt::format_to(w, "   Outcome: {}{}.\n", *e.outcome,
@@ -749,15 +791,20 @@ std::string ExplanationToJson(const ir::Ruleset& rs, const Explanation& e) {
     fmt::format_to(w, "{}\"{}\":{{\"value\":\"{:016x}\",\"fraction\":{},\"threshold_ppm\":{},\"passes\":{}}}",
                    first ? "" : ",", name, *u, Fraction(*u), threshold_ppm, Below(*u, threshold_ppm));
   };
-  if (e.select_draw) {
+  const bool by_sample = e.selected_by && *e.selected_by == "sample";
+  if (e.select_draw || e.sample_draw) {
     out += ",\"draws\":{";
     draw("select", e.select_draw, e.final_ppm, true);
-    draw("site", e.site_draw, e.port_share_ppm, false);
-    draw("method", e.method_draw, e.nii_share_ppm, false);
+    draw("sample", e.sample_draw, e.sample_ppm.value_or(0), !e.select_draw);
+    draw("site", e.site_draw, by_sample ? rs.sample->port_share : e.port_share_ppm, false);
+    draw("method", e.method_draw, by_sample ? rs.sample->nii_share : e.nii_share_ppm, false);
     out += "}";
   } else {
     out += ",\"draws\":null";
   }
+  if (e.sample_ppm) fmt::format_to(w, ",\"sample_ppm\":{}", *e.sample_ppm);
+  if (e.sampled) fmt::format_to(w, ",\"sampled\":{}", *e.sampled);
+  if (e.selected_by) fmt::format_to(w, ",\"selected_by\":{}", str(*e.selected_by));
   fmt::format_to(w, ",\"outcome\":{},\"site\":{},\"method\":{}}}",
                  e.outcome ? str(*e.outcome) : "null", e.site ? str(*e.site) : "null",
                  e.method ? str(*e.method) : "null");

@@ -16,8 +16,10 @@
 // comparison false), `enterprise` is the declaration's enterprise id, and `FIELD in LIST`
 // looks the value up in the version of LIST given in `lists` (the versions the decision
 // bound); a list missing from `lists` makes its atoms false, shown as "(list not bound)".
-// The random compliance sample (`sample`, §7.3) is not explained yet: the draws shown are
-// risk selection's.
+// The random compliance sample (`sample`, §7.3): the grade's sample rate (rate x factor,
+// no floor or ceiling), and with a key the `sample:` draw against it, `sampled`, and on an
+// inspection whether risk selection or only the sample selected it (the site and method
+// draws then use the sample's split).
 //
 // Without a key (`key` null) everything deterministic is explained — grade, rules, holds,
 // candidates, winner, final rate, site split — but not the draws: `outcome` is then known
@@ -85,6 +87,13 @@ struct Explanation {
   std::optional<uint64_t> select_draw, site_draw, method_draw;
   std::optional<std::string> outcome;  // "hold", "inspect", "release"; hold even without key
   std::optional<std::string> site, method;
+  // SPEC §7.3, only when the ruleset has a `sample` statement: the grade's sample rate; with
+  // a key the sample draw, `sampled` (holds too) and, on an inspection, "risk" (the select
+  // draw passed) or "sample" (only the sample did).
+  std::optional<int64_t> sample_ppm;
+  std::optional<uint64_t> sample_draw;
+  std::optional<bool> sampled;
+  std::optional<std::string> selected_by;
 };
 
 // Explains the decision of `declaration` with `profile` (null: no profile) under `ruleset`,

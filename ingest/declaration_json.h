@@ -1,6 +1,6 @@
 // Parsing one declaration record of JSON Lines input (SPEC §3, §6) into a Declaration.
 //
-//   DeclarationParser parser(ruleset.fields_read);
+//   DeclarationParser parser(compiled_ruleset->FieldsRead());
 //   Declaration d;
 //   absl::Status s = parser.Parse(line, &d);
 //   if (!s.ok()) std::cerr << FormatInputError(input_name, line_number, s.message()) << "\n";
@@ -43,8 +43,8 @@
 
 namespace bukong::ingest {
 
-// fields_read[static_cast<int>(ir::Field::k...)]: what the ruleset reads (ir::Ruleset).
-using FieldsRead = std::array<bool, ir::kFieldCount>;
+// What the ruleset reads: engine::CompiledRuleset::FieldsRead() (ir::FieldSet).
+using FieldsRead = ir::FieldSet;
 
 // Every declaration field read: the strictest check (what `bukong gen` output must pass).
 FieldsRead AllDeclarationFields();

@@ -49,6 +49,10 @@ void EfficacyAccumulator::Add(const RuleObservation& o) {
   const bool flagged = o.outcome != Outcome::kRelease;
   const bool by_baseline = o.winner == "baseline";
   if (flagged && by_baseline && o.outcome == Outcome::kInspect) CountFlagged(random_, o);
+  if (o.sampled.has_value()) {
+    any_sample_ = true;
+    if (*o.sampled) CountFlagged(sample_, o);  // sampled: inspected or held
+  }
   if (!flagged && o.hit.has_value()) {
     ++outcomes_unflagged_;
     hits_unflagged_ += *o.hit;
@@ -75,17 +79,26 @@ void EfficacyAccumulator::Add(const RuleObservation& o) {
 EfficacyReport EfficacyAccumulator::Finish() const {
   EfficacyReport report;
   report.by = by_;
-  report.random = random_;
-  report.random.key = "baseline (random checks)";
-  report.random_label =
-      "inspections won by the baseline (its random checks; the ruleset has no `sample`)";
-  report.random.hit_rate = Wilson(random_.hits, random_.known);
+  const EfficacyRow& random = any_sample_ ? sample_ : random_;
+  report.random = random;
+  report.random_is_sample = any_sample_;
+  if (any_sample_) {
+    report.random.key = "random sample (§7.3)";
+    report.random_label =
+        "the declarations of the random compliance sample (SPEC §7.3), drawn whatever the\n"
+        "risk, so their hit rate is unbiased";
+  } else {
+    report.random.key = "baseline (random checks)";
+    report.random_label =
+        "inspections won by the baseline (its random checks; the ruleset has no `sample`)";
+  }
+  report.random.hit_rate = Wilson(random.hits, random.known);
   report.outcomes_unflagged = outcomes_unflagged_;
   report.hits_unflagged = hits_unflagged_;
   for (const auto& [key, row] : rows_) {
     EfficacyRow r = row;
     r.hit_rate = Wilson(r.hits, r.known);
-    r.lift = KatzRatio(r.hits, r.known, random_.hits, random_.known);
+    r.lift = KatzRatio(r.hits, r.known, random.hits, random.known);
     report.rows.push_back(std::move(r));
   }
   std::sort(report.rows.begin(), report.rows.end(), [](const EfficacyRow& a, const EfficacyRow& b) {

@@ -4,9 +4,10 @@
 // outcome, the hits among them, the hit rate with its Wilson interval, and the lift over the
 // hit rate of random selection with its Katz interval.
 //
-// Random selection: inspections won by the baseline (its random checks stand in for a
-// random sample until the §7.3 `sample` statement exists; the output says so). A rule's
-// lift is its hit rate over that one.
+// Random selection: under a ruleset with a `sample` statement (SPEC §7.3), the sampled
+// declarations — drawn whatever the risk, so their hit rate is unbiased; otherwise the
+// inspections won by the baseline (its random checks stand in for a sample; the output says
+// which). A rule's lift is its hit rate over that one.
 //
 // Thread-safety: a plain value; one per thread.
 #ifndef BUKONG_REPORT_EFFICACY_H_
@@ -31,6 +32,7 @@ struct RuleObservation {
   Outcome outcome = Outcome::kRelease;
   std::optional<bool> hit;  // the recorded outcome (latest), if any
   std::string_view group;   // the key for by != kRule: port code, HS chapter or grade
+  std::optional<bool> sampled;  // SPEC §7.3: the sample draw passed (unset: no `sample`)
 };
 
 enum class EfficacyBy { kRule, kPort, kChapter, kGrade };
@@ -54,8 +56,9 @@ struct EfficacyReport {
   // of the hit rate's interval (rows without outcomes last), then by inspections, most
   // first, then by key.
   std::vector<EfficacyRow> rows;
-  EfficacyRow random;               // the reference: baseline-won inspections
+  EfficacyRow random;               // the reference: the sample, else baseline-won inspections
   std::string random_label;         // how `random` was chosen, for the legend
+  bool random_is_sample = false;    // `random` is the §7.3 sample (not the baseline row)
   uint64_t outcomes_unflagged = 0;  // outcomes on released declarations (post-clearance)
   uint64_t hits_unflagged = 0;
 };
@@ -70,7 +73,9 @@ class EfficacyAccumulator {
   EfficacyRow& Row(std::string_view key);
   EfficacyBy by_;
   std::map<std::string, EfficacyRow, std::less<>> rows_;
-  EfficacyRow random_;
+  EfficacyRow random_;         // baseline-won inspections
+  EfficacyRow sample_;         // sampled declarations (SPEC §7.3)
+  bool any_sample_ = false;    // some decision carried a sample draw
   uint64_t outcomes_unflagged_ = 0, hits_unflagged_ = 0;
 };
 

@@ -43,6 +43,8 @@ struct Words {
       *chapter, *undecidable;
   const char *holds_word, *violated_word, *undetermined_word;
   const char *rate_ci, *floor, *bound, *reference, *no_data;
+  // SPEC §7.3: the random compliance sample.
+  const char *sample_title, *sample_note, *sampled, *sample_only, *sample_hit_rate;
 };
 
 constexpr Words kEnglish = {
@@ -58,7 +60,8 @@ constexpr Words kEnglish = {
     "Statutory checks",
     "holds = the whole 95% interval satisfies the check; violated = the whole interval breaks "
     "it; undetermined = the interval straddles the line. Rates: Wilson; ratios of discretionary "
-    "rates: Katz log interval. A v1 ruleset's checks are derived from the regime's ratios.",
+    "rates: Katz log interval. The checks are the ruleset's `require` lines (the last column cites "
+    "each line); a ruleset without any gets checks derived from the regime's ratios.",
     "Rule efficacy: which rules earn their inspections",
     "Over the audit log joined with the recorded outcomes. known = inspections and holds with "
     "an outcome; hit rate = hits / known (Wilson); lift = hit rate / the hit rate of random "
@@ -113,7 +116,16 @@ constexpr Words kEnglish = {
     "floor",
     "statutory line",
     "reference",
-    "no data"};
+    "no data",
+    "Random compliance sample",
+    "sampled = the sample draw passed (inspected or held whatever the risk); sample-only = "
+    "inspections made by the sample alone, counted as discretionary; known = sampled "
+    "declarations with an outcome. The sample hit rate (hits / known, 95% Wilson interval) is "
+    "the unbiased estimate of the share of non-compliant declarations among all the grade's "
+    "declarations; rules' hit rates are not (rules choose where to look).",
+    "sampled",
+    "sample-only",
+    "sample hit rate [95% CI]"};
 
 constexpr Words kChinese = {
     "zh",
@@ -128,7 +140,7 @@ constexpr Words kChinese = {
     "法定比例核查",
     "符合 = 整个 95% 置信区间满足要求；违反 = 整个区间均不满足；无法判定 = 区间跨越界线。查验率用 "
     "Wilson "
-    "区间，随机查验率之比用 Katz 对数区间。v1 规则集的核查项由信用管理办法的比例推导。",
+    "区间，随机查验率之比用 Katz 对数区间。核查项即规则文件中的 require 行（最后一列注明行号）；没有 require 行的规则集，核查项由信用管理办法的比例推导。",
     "规则有效性：哪些规则值得其查验",
     "审计日志与已录入查验结果的关联。已知 = 有结果的查验与扣留；命中率 = 命中 / "
     "已知（Wilson）；提升 = "
@@ -182,7 +194,14 @@ constexpr Words kChinese = {
     "下限",
     "法定界线",
     "基准",
-    "无数据"};
+    "无数据",
+    "随机抽查（双随机）",
+    "抽中 = 抽查抽签通过（无论风险高低均查验或扣留）；仅抽查 = 仅因抽查而查验，计入随机查验；已知 = "
+    "有查验结果的抽中报关单。抽查命中率（命中 / 已知，95% Wilson 区间）是该等级全部报关单中不合规比例的"
+    "无偏估计；规则的命中率不是（规则选择查验对象）。",
+    "抽中",
+    "仅抽查",
+    "抽查命中率 [95% CI]"};
 
 const Words& WordsFor(Lang lang) { return lang == Lang::kZh ? kChinese : kEnglish; }
 
@@ -218,9 +237,9 @@ std::string Td(std::string_view text, std::string_view key = {}, bool number = f
 
 std::string Num(uint64_t v, std::string_view key = {}) { return Td(std::to_string(v), key, true); }
 
-std::string Th(std::initializer_list<const char*> names) {
+std::string Th(std::initializer_list<std::string_view> names) {
   std::string out = "<tr>";
-  for (const char* n : names) out += fmt::format("<th>{}</th>", HtmlEscape(n));
+  for (std::string_view n : names) out += fmt::format("<th>{}</th>", HtmlEscape(n));
   return out + "</tr>\n";
 }
 
@@ -250,27 +269,69 @@ void GradeTable(std::string& out, const Words& w, const RulesetFigures& f, size_
   out += "</table>\n";
 }
 
+std::string CheckValueCell(const Words& w, const CheckResult& c) {
+  if (!c.ci) return w.no_data;
+  return fmt::format(
+      "{} [{:.2f}, {}]", c.value ? Percent(*c.value) : "-", c.ci->low * 100,
+      std::isinf(c.ci->high) ? std::string("inf") : fmt::format("{:.2f}", c.ci->high * 100));
+}
+
+std::string VerdictCell(const Words& w, const CheckResult& c, const std::string& key) {
+  return fmt::format("<td data-k=\"{}\" data-verdict=\"{}\">{}</td>", HtmlEscape(key),
+                     VerdictText(c.verdict), HtmlEscape(VerdictWord(w, c.verdict)));
+}
+
+// The checks with their values and verdicts; with `before` (what-if: the same checks on the
+// stored decisions), the before columns first.
+void SampleTable(std::string& out, const Words& w, const RulesetFigures& f, size_t i) {
+  out += fmt::format("<h3>{}</h3>\n<p class=\"note\">{}</p>\n", HtmlEscape(w.sample_title),
+                     HtmlEscape(w.sample_note));
+  out += "<table class=\"sample\">\n";
+  out += Th({w.grade, w.declared, w.sampled, w.sample_only, w.known, w.hits, w.sample_hit_rate});
+  auto row = [&](std::string_view label, std::string_view grade, const SampleStats& s) {
+    const std::string k = fmt::format("rs{}.sample.{}.", i, grade);
+    out += "<tr>" + Td(label) + Num(s.declarations, k + "declarations") +
+           Num(s.sampled, k + "sampled") + Num(s.sample_only, k + "sample_only") +
+           Num(s.known, k + "known") + Num(s.hits, k + "hits") +
+           Td(ProportionText(s.hit_rate), k + "hit_rate", true) + "</tr>\n";
+  };
+  for (const GradeStats& g : f.stats.grades) {
+    if (g.sample) row(GradeLabel(f, g.grade), g.grade, *g.sample);
+  }
+  row("all", "all", *f.stats.sample_total);
+  out += "</table>\n";
+}
+
 void ChecksTable(std::string& out, const Words& w, const std::vector<CheckResult>& checks,
-                 std::string_view prefix) {
+                 std::string_view prefix, const std::vector<CheckResult>* before = nullptr) {
   out += "<table class=\"checks\">\n";
-  out += Th({w.check, w.value, w.counts, w.verdict, w.origin});
+  if (before) {
+    out += Th({w.check, fmt::format("{}: {}", w.before, w.value),
+               fmt::format("{}: {}", w.before, w.verdict), fmt::format("{}: {}", w.after, w.value),
+               fmt::format("{}: {}", w.after, w.verdict), w.origin});
+  } else {
+    out += Th({w.check, w.value, w.counts, w.verdict, w.origin});
+  }
   for (size_t j = 0; j < checks.size(); ++j) {
     const CheckResult& c = checks[j];
     const std::string k = fmt::format("{}.check.{}.", prefix, j);
-    std::string value = w.no_data;
-    if (c.ci) {
-      value = fmt::format(
-          "{} [{:.2f}, {}]", c.value ? Percent(*c.value) : "-", c.ci->low * 100,
-          std::isinf(c.ci->high) ? std::string("inf") : fmt::format("{:.2f}", c.ci->high * 100));
-    }
-    std::string counts = c.requirement.of_grade
-                             ? fmt::format("{}/{} : {}/{}", c.x, c.n, c.x_of, c.n_of)
-                             : fmt::format("{}/{}", c.x, c.n);
     out += fmt::format("<tr class=\"{}\">", VerdictText(c.verdict));
-    out += Td(DescribeRequirement(c.requirement)) + Td(value, k + "value", true) +
-           Td(counts, {}, true);
-    out += fmt::format("<td data-k=\"{}verdict\" data-verdict=\"{}\">{}</td>", HtmlEscape(k),
-                       VerdictText(c.verdict), HtmlEscape(VerdictWord(w, c.verdict)));
+    out += Td(DescribeRequirement(c.requirement));
+    if (before && j < before->size()) {
+      const CheckResult& b = (*before)[j];
+      out += Td(CheckValueCell(w, b), k + "before_value", true) +
+             VerdictCell(w, b, k + "before_verdict");
+    } else if (before) {
+      out += Td("-") + Td("-");
+    }
+    out += Td(CheckValueCell(w, c), k + "value", true);
+    if (!before) {
+      out += Td(c.requirement.of_grade
+                    ? fmt::format("{}/{} : {}/{}", c.x, c.n, c.x_of, c.n_of)
+                    : fmt::format("{}/{}", c.x, c.n),
+                {}, true);
+    }
+    out += VerdictCell(w, c, k + "verdict");
     out += Td(c.requirement.origin) + "</tr>\n";
   }
   out += "</table>\n";
@@ -295,6 +356,7 @@ void EfficacyTable(std::string& out, const Words& w, const RulesetFigures& f, si
            Td(ProportionText(r.hit_rate), {}, true) + Td(LiftCell(r.lift), {}, true) + "</tr>\n";
   };
   for (const EfficacyRow& r : f.efficacy.rows) row(r);
+  if (f.efficacy.random_is_sample) row(f.efficacy.random);  // the lift's reference
   out += "</table>\n";
 }
 
@@ -604,6 +666,7 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
     out += fmt::format(
         "<div class=\"chart\"><canvas id=\"rates-{}\" data-chart=\"rates\"></canvas></div>\n", i);
     GradeTable(out, w, f, i);
+    if (f.stats.sample_total) SampleTable(out, w, f, i);
     out += fmt::format("<h3>{}</h3>\n<p class=\"note\">{}</p>\n", HtmlEscape(w.checks),
                        HtmlEscape(w.checks_note));
     if (!f.checks.empty()) {
@@ -634,8 +697,9 @@ std::string RenderHtmlReport(const HtmlReportInput& in) {
         "<div class=\"chart\"><canvas id=\"whatif-grades\" "
         "data-chart=\"whatif-grades\"></canvas></div>\n";
     ChangeTable(out, w, wi.report.by_grade, wi.report.total, w.grade, "whatif.grade", false);
-    out += fmt::format("<h3>{} — {}</h3>\n", HtmlEscape(w.checks), HtmlEscape(w.after));
-    ChecksTable(out, w, wi.checks_after, "whatif");
+    out += fmt::format("<h3>{} — {} / {}</h3>\n", HtmlEscape(w.checks), HtmlEscape(w.before),
+                       HtmlEscape(w.after));
+    ChecksTable(out, w, wi.checks_after, "whatif", &wi.checks_before);
     out += fmt::format("<h3>{}</h3>\n", HtmlEscape(w.by_chapter));
     out +=
         "<div class=\"chart\"><canvas id=\"whatif-chapters\" "

@@ -87,6 +87,19 @@ std::string RatioText(const std::optional<RatioEstimate>& r) {
                      IntervalText(r->ci));
 }
 
+void AppendSampleJson(std::string& out, const std::optional<SampleStats>& s) {
+  if (!s) {
+    out += "null";
+    return;
+  }
+  out += fmt::format(
+      "{{\"declarations\":{},\"sampled\":{},\"sample_only\":{},\"known\":{},\"hits\":{},"
+      "\"hit_rate\":",
+      s->declarations, s->sampled, s->sample_only, s->known, s->hits);
+  AppendProportionJson(out, s->hit_rate);
+  out += '}';
+}
+
 }  // namespace internal
 
 namespace {
@@ -164,7 +177,7 @@ void Tally::Add(const DecisionFacts& facts) {
       break;
     case Outcome::kInspect:
       ++inspections;
-      if (facts.mandated) {
+      if (facts.mandated && !facts.by_sample) {  // sample-only: discretionary (SPEC §7.3)
         ++mandated;
       } else {
         ++discretionary;
@@ -179,11 +192,28 @@ double Tally::Rate() const { return Ratio(inspections + holds, declarations); }
 double Tally::DiscretionaryRate() const { return Ratio(discretionary, declarations); }
 double Tally::MandatedRate() const { return Ratio(mandated + holds, declarations); }
 
-void StatsAccumulator::Add(const DecisionFacts& facts) {
+void SampleStats::Add(const DecisionFacts& facts, std::optional<bool> hit) {
+  if (!facts.sampled.has_value()) return;
+  ++declarations;
+  if (!*facts.sampled) return;
+  ++sampled;
+  sample_only += facts.outcome == Outcome::kInspect && facts.by_sample;
+  if (hit.has_value()) {
+    ++known;
+    hits += *hit;
+  }
+}
+
+void StatsAccumulator::Add(const DecisionFacts& facts, std::optional<bool> hit) {
   auto it = by_grade_.find(facts.grade);
   if (it == by_grade_.end()) it = by_grade_.emplace(facts.grade, Tally{}).first;
   it->second.Add(facts);
   total_.Add(facts);
+  if (facts.sampled.has_value()) {
+    sample_by_grade_[facts.grade].Add(facts, hit);
+    if (!sample_total_) sample_total_.emplace();
+    sample_total_->Add(facts, hit);
+  }
 }
 
 StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order,
@@ -191,6 +221,10 @@ StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order
   StatsReport report;
   report.total = total_;
   report.reference_grade = reference_grade;
+  report.sample_total = sample_total_;
+  if (report.sample_total) {
+    report.sample_total->hit_rate = Wilson(sample_total_->hits, sample_total_->known);
+  }
   for (const std::string& grade : grade_order) {
     auto it = by_grade_.find(grade);
     GradeStats g;
@@ -223,8 +257,37 @@ StatsReport StatsAccumulator::Finish(const std::vector<std::string>& grade_order
     if (reference && reference->Rate() > 0) {
       g.total_ratio_to_reference = g.tally.Rate() / reference->Rate();
     }
+    if (auto it = sample_by_grade_.find(g.grade); it != sample_by_grade_.end()) {
+      g.sample = it->second;
+      g.sample->hit_rate = Wilson(g.sample->hits, g.sample->known);
+    }
   }
   return report;
+}
+
+std::string FormatSampleText(const StatsReport& report) {
+  if (!report.sample_total) return "";
+  std::string out =
+      "random compliance sample (SPEC §7.3), per grade:\n";
+  constexpr const char* kRow = "{:<22} {:>9} {:>8} {:>12} {:>7} {:>6} {:>26}\n";
+  out += fmt::format(fmt::runtime(kRow), "grade", "declared", "sampled", "sample-only", "known",
+                     "hits", "sample hit rate [95% CI]");
+  auto row = [&](std::string_view name, const SampleStats& s) {
+    out += fmt::format(fmt::runtime(kRow), name, s.declarations, s.sampled, s.sample_only,
+                       s.known, s.hits, ProportionText(s.hit_rate));
+  };
+  for (const GradeStats& g : report.grades) {
+    if (g.sample) row(g.grade, *g.sample);
+  }
+  row("all", *report.sample_total);
+  out +=
+      "sampled = the sample draw passed (inspected or held whatever the risk); sample-only =\n"
+      "inspections made by the sample alone (the select draw failed), counted as discretionary\n"
+      "above; known = sampled declarations with a recorded outcome. The sample hit rate = hits /\n"
+      "known is the unbiased estimate of the share of non-compliant declarations among all the\n"
+      "grade's declarations (the sample draws whatever the risk; rules' hit rates, in the\n"
+      "efficacy table, are not: rules choose where to look). 95% Wilson score interval.\n";
+  return out;
 }
 
 std::string FormatStatsText(const StatsReport& report) {
@@ -258,12 +321,17 @@ std::string FormatStatsText(const StatsReport& report) {
       Wilson(report.total.discretionary, report.total.declarations), "-");
   out +=
       "rate = (inspections + holds) / declarations; discret. = inspections won by the baseline\n"
-      "or a non-fixed rule; mandated = fixed-rule inspections and holds; ratio to ref. =\n"
+      "or a non-fixed rule, and those made by the random sample alone (SPEC §7.3); mandated =\n"
+      "fixed-rule inspections chosen by the select draw, and holds; ratio to ref. =\n"
       "discretionary rate / the reference grade's (a grade with a floor is held to its floor\n"
       "on `rate` instead); port/dest./nii are shares of inspections.\n"
       "[95% CI]: Wilson score interval for a rate, Katz log interval for a ratio (with 0.5\n"
       "added to each cell when a count is 0). A figure is a finding only when its whole\n"
       "interval is on one side of the line it is compared with (see the statutory checks).\n";
+  if (report.sample_total) {
+    out += '\n';
+    out += FormatSampleText(report);
+  }
   return out;
 }
 
@@ -294,10 +362,14 @@ std::string FormatStatsJson(const StatsReport& report) {
     AppendRatioJson(out, g.ratio);
     out += ",\"floor\":";
     AppendOptionalNumber(out, g.floor);
+    out += ",\"sample\":";
+    AppendSampleJson(out, g.sample);
     out += '}';
   }
   out += "],\"total\":";
   AppendTallyJson(out, report.total);
+  out += ",\"sample_total\":";
+  AppendSampleJson(out, report.sample_total);
   out += "}";
   return out;
 }

@@ -9,6 +9,10 @@
 //    Both rates are over all declarations of the grade.
 //  - The reference grade is the first grade whose factor is exactly 1.0 (SPEC §6); a
 //    grade's ratio is its discretionary rate over the reference grade's discretionary rate.
+//  - The random compliance sample (SPEC §7.3): an inspection made by the sample alone (its
+//    select draw failed) is discretionary — it scales with the grade factor — whatever rule
+//    won; per grade, the hit rate over the sampled declarations with a recorded outcome is
+//    an unbiased estimate of non-compliance among all the grade's declarations.
 //
 // Thread-safety: accumulators are plain values; use one per thread or lock around them.
 #ifndef BUKONG_REPORT_REPORT_H_
@@ -36,6 +40,27 @@ struct DecisionFacts {
   bool at_port = false;    // inspections only
   bool nii = false;        // inspections only
   bool mandated = false;   // inspections: the winner is a `fixed` rule (holds always are)
+                           // and the select draw chose it (sample-only ones are not)
+  // SPEC §7.3, decisions of a ruleset with a `sample` statement only: whether the sample
+  // draw passed (unset under a ruleset without one), and whether the inspection was made by
+  // the sample alone (`"selected_by":"sample"`).
+  std::optional<bool> sampled;
+  bool by_sample = false;
+};
+
+// The random compliance sample of one grade (SPEC §7.3), over decisions that carry a sample
+// draw.
+struct SampleStats {
+  uint64_t declarations = 0;  // decisions with a sample draw
+  uint64_t sampled = 0;       // of those, sampled (inspected or held, whatever the risk)
+  uint64_t sample_only = 0;   // inspections made by the sample alone (discretionary)
+  uint64_t known = 0;         // sampled declarations with a recorded outcome
+  uint64_t hits = 0;          // of those, hits
+  // hits / known with its 95% Wilson interval: the unbiased estimate of the share of
+  // non-compliant declarations of the grade. nullopt when known == 0.
+  std::optional<Proportion> hit_rate;
+
+  void Add(const DecisionFacts& facts, std::optional<bool> hit);
 };
 
 // Counts over a set of decisions.
@@ -72,30 +97,41 @@ struct GradeStats {
   // when the reference grade has no discretionary inspections.
   std::optional<double> ratio_to_reference;
   std::optional<double> total_ratio_to_reference;
+  // SPEC §7.3: set when any decision of the grade carries a sample draw.
+  std::optional<SampleStats> sample;
 };
 
 struct StatsReport {
   std::vector<GradeStats> grades;  // in the ruleset's order, then grades it does not declare
   std::optional<std::string> reference_grade;
   Tally total;
+  std::optional<SampleStats> sample_total;  // set when any decision carries a sample draw
 };
 
 // Builds the per-grade report. `grade_order` is the ruleset's grade list (most trusted
 // first); `reference_grade` its reference grade, if any.
 class StatsAccumulator {
  public:
-  void Add(const DecisionFacts& facts);
+  // `hit` is the declaration's recorded outcome, if any (only the sample's hit rate reads it).
+  void Add(const DecisionFacts& facts, std::optional<bool> hit = std::nullopt);
   StatsReport Finish(const std::vector<std::string>& grade_order,
                      const std::optional<std::string>& reference_grade) const;
 
  private:
   std::map<std::string, Tally, std::less<>> by_grade_;
+  std::map<std::string, SampleStats, std::less<>> sample_by_grade_;
   Tally total_;
+  std::optional<SampleStats> sample_total_;
 };
 
 // The grade table: every rate with its 95% interval, every ratio with its Katz interval,
-// and a legend naming both methods.
+// and a legend naming both methods; then, when the decisions carry a sample draw, the
+// sample table (FormatSampleText).
 std::string FormatStatsText(const StatsReport& report);
+// Per grade: declarations, sampled, sample-only inspections, sampled with an outcome, hits,
+// and the hit rate with its Wilson interval, with a legend saying what it estimates. "" when
+// no decision carries a sample draw.
+std::string FormatSampleText(const StatsReport& report);
 std::string FormatStatsJson(const StatsReport& report);
 
 // One line of a what-if table (a grade, an HS chapter, or the total).

@@ -2,9 +2,10 @@
 //
 // A check is `GRADE OP P%` (the grade's rate: inspections plus holds over its declarations)
 // or `GRADE OP P% of GRADE2` (the grade's discretionary rate over GRADE2's, SPEC §6
-// "Ratios"). `require` lines (issue #12, not implemented yet) will produce Requirement
-// values directly; until then a v1 ruleset's checks are derived from the regime's ratios by
-// RegimeRequirements (docs/CLI.md, "Statutory checks"). A check never changes a decision.
+// "Ratios"). A ruleset's `require` lines are its checks (the CLI turns each into a
+// Requirement that cites its line); a ruleset without any (v1) gets the checks derived from
+// the regime's ratios by RegimeRequirements (docs/CLI.md, "Statutory checks"). A check never
+// changes a decision.
 //
 // Evaluation: the realized value, its 95% interval (Wilson for a rate, Katz log for a ratio)
 // and a verdict — holds when the whole interval satisfies the check, violated when the
@@ -27,6 +28,9 @@ struct Requirement {
   double bound = 0;                     // a fraction: 0.2 for 20%
   std::optional<std::string> of_grade;  // set: a ratio of discretionary rates
   std::string origin;                   // where it comes from, for people
+  // A `require` line (SPEC §7.4): its line in the rule file (1-based); nullopt for a check
+  // derived from the regime.
+  std::optional<uint32_t> line;
 };
 
 // What the stats need to know of a ruleset's grade.

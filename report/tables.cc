@@ -74,7 +74,8 @@ std::string FormatChecksText(const std::vector<CheckResult>& checks) {
       "verdict: holds = the whole 95% interval satisfies the check, violated = the whole\n"
       "interval breaks it, undetermined = the interval straddles the line (more declarations\n"
       "are needed to tell). Rates: Wilson score interval; ratios of discretionary rates: Katz\n"
-      "log interval. Checks of a v1 ruleset are derived from the regime's ratios (docs/CLI.md):\n";
+      "log interval. The checks are the ruleset's `require` lines (SPEC §7.4); a ruleset\n"
+      "without any gets checks derived from the regime's ratios (docs/CLI.md). From:\n";
   for (const CheckResult& c : checks) {
     out += fmt::format("  {}: {}\n", DescribeRequirement(c.requirement), c.requirement.origin);
   }
@@ -96,8 +97,12 @@ std::string FormatChecksChangeText(const std::vector<CheckResult>& before,
   }
   out +=
       "verdict: holds / violated = the whole 95% interval satisfies / breaks the check,\n"
-      "undetermined = it straddles the line. Rates: Wilson; ratios: Katz log interval. Checks\n"
-      "of a v1 ruleset are derived from the regime's ratios (docs/CLI.md).\n";
+      "undetermined = it straddles the line. Rates: Wilson; ratios: Katz log interval. The\n"
+      "checks are the new ruleset's `require` lines (SPEC §7.4), or for a ruleset without any\n"
+      "derived from the regime's ratios (docs/CLI.md). From:\n";
+  for (const CheckResult& c : after) {
+    out += fmt::format("  {}: {}\n", DescribeRequirement(c.requirement), c.requirement.origin);
+  }
   return out;
 }
 
@@ -119,6 +124,8 @@ void AppendChecksJson(std::string& out, const std::vector<CheckResult>& checks) 
     }
     out += ",\"origin\":";
     AppendJsonString(out, r.origin);
+    out += fmt::format(",\"source\":\"{}\",\"line\":", r.line ? "require" : "regime");
+    out += r.line ? std::to_string(*r.line) : std::string("null");
     out += ",\"description\":";
     AppendJsonString(out, DescribeRequirement(r));
     out += fmt::format(",\"measure\":\"{}\",\"x\":{},\"n\":{},\"x_of\":{},\"n_of\":{},\"value\":",
@@ -147,7 +154,8 @@ std::string FormatEfficacyText(const EfficacyReport& report) {
                        r.known, r.hits, ProportionText(r.hit_rate), LiftText(r.lift));
   };
   for (const EfficacyRow& r : report.rows) row(r);
-  if (report.by != EfficacyBy::kRule) row(report.random);  // by rule it is the baseline row
+  // By rule without a sample the reference is the baseline's row, already shown.
+  if (report.by != EfficacyBy::kRule || report.random_is_sample) row(report.random);
   out += fmt::format(
       "known = inspections and holds with a recorded outcome; hit rate = hits / known (Wilson\n"
       "interval); lift = hit rate / the hit rate of random selection (Katz log interval): here\n"
@@ -163,7 +171,7 @@ void AppendEfficacyJson(std::string& out, const EfficacyReport& report) {
   AppendJsonString(out, report.random_label);
   out += ",\"row\":";
   AppendRowJson(out, report.random);
-  out += "},\"rows\":[";
+  out += fmt::format(",\"is_sample\":{}}},\"rows\":[", report.random_is_sample);
   for (size_t i = 0; i < report.rows.size(); ++i) {
     if (i) out += ',';
     AppendRowJson(out, report.rows[i]);
@@ -244,7 +252,9 @@ std::string GradesCsv(const StatsReport& stats, std::string_view ruleset, bool h
         "ruleset,grade,reference,declarations,inspections,discretionary,mandated,holds,"
         "at_port,at_destination,nii,manual,rate,rate_ci95_low,rate_ci95_high,"
         "discretionary_rate,discretionary_ci95_low,discretionary_ci95_high,"
-        "ratio_to_reference,ratio_ci95_low,ratio_ci95_high\n";
+        "ratio_to_reference,ratio_ci95_low,ratio_ci95_high,"
+        "sampled,sample_only,sample_known,sample_hits,sample_hit_rate,"
+        "sample_hit_rate_ci95_low,sample_hit_rate_ci95_high\n";
   }
   for (const GradeStats& g : stats.grades) {
     const Tally& t = g.tally;
@@ -260,6 +270,14 @@ std::string GradesCsv(const StatsReport& stats, std::string_view ruleset, bool h
         p(g.rate, 2), p(g.discretionary, 0), p(g.discretionary, 1), p(g.discretionary, 2),
         g.ratio ? OptionalNumber(g.ratio->value) : "", g.ratio ? Number(g.ratio->ci.low) : "",
         g.ratio && !std::isinf(g.ratio->ci.high) ? Number(g.ratio->ci.high) : "");
+    out.pop_back();  // the sample's columns follow (empty without a sample draw)
+    const auto& s = g.sample;
+    if (s) {
+      out += fmt::format(",{},{},{},{},{},{},{}\n", s->sampled, s->sample_only, s->known, s->hits,
+                         p(s->hit_rate, 0), p(s->hit_rate, 1), p(s->hit_rate, 2));
+    } else {
+      out += ",,,,,,,\n";
+    }
   }
   return out;
 }
@@ -270,16 +288,17 @@ std::string ChecksCsv(const std::vector<CheckResult>& checks, std::string_view r
   if (header) {
     out +=
         "ruleset,grade,op,bound,of_grade,measure,x,n,x_of,n_of,value,ci95_low,ci95_high,"
-        "verdict,origin\n";
+        "verdict,origin,line\n";
   }
   for (const CheckResult& c : checks) {
     const Requirement& r = c.requirement;
-    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset),
+    out += fmt::format("{},{},{},{},{},{},{},{},{},{},{},{},{},{},{},{}\n", CsvField(ruleset),
                        CsvField(r.grade), OpText(r.op), Number(r.bound),
                        CsvField(r.of_grade.value_or("")), r.of_grade ? "ratio" : "rate", c.x, c.n,
                        c.x_of, c.n_of, OptionalNumber(c.value), c.ci ? Number(c.ci->low) : "",
                        c.ci && !std::isinf(c.ci->high) ? Number(c.ci->high) : "",
-                       VerdictText(c.verdict), CsvField(r.origin));
+                       VerdictText(c.verdict), CsvField(r.origin),
+                       r.line ? std::to_string(*r.line) : std::string());
   }
   return out;
 }

@@ -160,11 +160,9 @@ absl::StatusOr<uint32_t> OutcomeLog::Correct(Store& store, std::string_view decl
     }
     batch.Put(impl.profiles, was.enterprise, internal::EncodeProfileValue(p));
   }
-  rocksdb::WriteOptions synced;
-  synced.sync = true;
-  if (absl::Status s =
-          internal::FromRocks(impl.db->Write(synced, &batch), "writing an outcome correction");
-      !s.ok()) {
+  // The store's one write path (Write, then SyncWAL): a failure is the store's first failure,
+  // after which it accepts no more writes (storage/internal/store_impl.h, "Faults").
+  if (absl::Status s = impl.WriteSynced(batch, "writing an outcome correction"); !s.ok()) {
     return s;
   }
   return revision;

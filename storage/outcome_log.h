@@ -44,7 +44,9 @@ class OutcomeLog {
   // Supersedes the current outcome of `declaration_id` with `result`, for `reason`.
   // InvalidArgument for an empty reason; FailedPrecondition when the declaration has no
   // outcome yet (record it with RecordOutcome); AlreadyExists when the current outcome is
-  // already `result`. Returns the new revision's number. Durable (synced) on return.
+  // already `result`. Returns the new revision's number. Durable (synced) on return. Written
+  // like every other write of the store: a failed write or sync is the store's failure, and
+  // from then on it refuses every write (Store::Open again to go on).
   static absl::StatusOr<uint32_t> Correct(Store& store, std::string_view declaration_id,
                                           OutcomeResult result, std::string_view reason,
                                           int64_t now_unix);

@@ -54,7 +54,7 @@ void BuildFixture(int rules, Fixture& f) {
   dopt.count = kDeclarations;
   dopt.profiles = kProfiles;
   gen::DeclarationGenerator declarations(dopt);
-  ingest::DeclarationParser parser(f.ruleset->ir().fields_read);
+  ingest::DeclarationParser parser(f.ruleset->FieldsRead());
   std::string line;
   for (uint64_t i = 0; i < kDeclarations; ++i) {
     line.clear();

@@ -78,7 +78,7 @@ int main(int argc, char** argv) {
   }
 
   std::vector<bukong::Declaration> declarations;
-  bukong::ingest::DeclarationParser parser(compiled.ruleset->ir().fields_read);
+  bukong::ingest::DeclarationParser parser(compiled.ruleset->FieldsRead());
   std::ifstream decl_in(declarations_path);
   std::string line;
   size_t rejected = 0;

@@ -4,10 +4,12 @@
 
 #include <algorithm>
 #include <optional>
-#include <string_view>
 #include <set>
 #include <string>
+#include <string_view>
 #include <vector>
+
+#include "core/dates.h"
 
 namespace bukong::dsl::internal {
 namespace {
@@ -32,7 +34,7 @@ std::vector<const ir::Condition*> TopAtoms(const ir::Condition& c) {
 bool Equal(const ir::Condition& a, const ir::Condition& b) {
   if (a.kind != b.kind || a.field != b.field || a.op != b.op || a.negated != b.negated ||
       !(a.number == b.number) || a.day != b.day || a.boolean != b.boolean || a.flag != b.flag ||
-      a.children.size() != b.children.size()) {
+      (a.kind == K::kListIn && a.list != b.list) || a.children.size() != b.children.size()) {
     return false;
   }
   std::set<std::string> sa(a.symbols.begin(), a.symbols.end());
@@ -79,12 +81,23 @@ std::optional<Interval> IntervalOf(const ir::Condition& c) {
   }
   Interval i;
   switch (c.op) {
-    case ir::CompareOp::kEq: i.has_low = i.has_high = true, i.low = i.high = v; break;
-    case ir::CompareOp::kLt: i.has_high = true, i.high = v, i.high_open = true; break;
-    case ir::CompareOp::kLe: i.has_high = true, i.high = v; break;
-    case ir::CompareOp::kGt: i.has_low = true, i.low = v, i.low_open = true; break;
-    case ir::CompareOp::kGe: i.has_low = true, i.low = v; break;
-    case ir::CompareOp::kNe: return std::nullopt;
+    case ir::CompareOp::kEq:
+      i.has_low = i.has_high = true, i.low = i.high = v;
+      break;
+    case ir::CompareOp::kLt:
+      i.has_high = true, i.high = v, i.high_open = true;
+      break;
+    case ir::CompareOp::kLe:
+      i.has_high = true, i.high = v;
+      break;
+    case ir::CompareOp::kGt:
+      i.has_low = true, i.low = v, i.low_open = true;
+      break;
+    case ir::CompareOp::kGe:
+      i.has_low = true, i.low = v;
+      break;
+    case ir::CompareOp::kNe:
+      return std::nullopt;
   }
   return i;
 }
@@ -147,14 +160,54 @@ std::string Percent(int64_t ppm) {
 }
 
 std::string TestText(const ir::Condition& c) {
-  if (!c.commodity_set.empty()) return "commodity in " + c.commodity_set;
+  const char* in = c.negated ? " not in " : " in ";
+  if (!c.commodity_set.empty()) return std::string("commodity") + in + c.commodity_set;
   std::string items;
   for (size_t i = 0; i < c.hs_ranges.size(); ++i) {
     if (i > 0) items += ", ";
     const auto& r = c.hs_ranges[i];
     items += r.low == r.high ? r.low : r.low + ".." + r.high;
   }
-  return "hs in [" + items + "]";
+  return std::string("hs") + in + "[" + items + "]";
+}
+
+// The days a rule's top-level date tests leave, within [low, high] (inclusive): false when
+// none is left. `window` adds the rule's valid window as two more bounds.
+bool DaysLeft(const std::vector<const ir::Condition*>& atoms,
+              std::optional<std::pair<DayNumber, DayNumber>> window) {
+  int64_t low = INT64_MIN / 4, high = INT64_MAX / 4;
+  if (window) low = window->first, high = window->second;
+  std::set<int64_t> equal, excluded;
+  for (const ir::Condition* c : atoms) {
+    if (c->kind != K::kCompareDate) continue;
+    const int64_t d = c->day;
+    switch (c->op) {
+      case ir::CompareOp::kEq:
+        equal.insert(d);
+        break;
+      case ir::CompareOp::kNe:
+        excluded.insert(d);
+        break;
+      case ir::CompareOp::kLt:
+        high = std::min(high, d - 1);
+        break;
+      case ir::CompareOp::kLe:
+        high = std::min(high, d);
+        break;
+      case ir::CompareOp::kGt:
+        low = std::max(low, d + 1);
+        break;
+      case ir::CompareOp::kGe:
+        low = std::max(low, d);
+        break;
+    }
+  }
+  if (equal.size() > 1) return false;
+  if (equal.size() == 1) low = std::max(low, *equal.begin()), high = std::min(high, *equal.begin());
+  if (low > high) return false;
+  int64_t gone = 0;
+  for (int64_t d : excluded) gone += d >= low && d <= high;
+  return high - low + 1 > gone;
 }
 
 class Analyzer {
@@ -180,7 +233,9 @@ class Analyzer {
     }
     UnusedSets();
     std::vector<bool> never_match(rs_.rules.size(), false);
-    for (size_t i = 0; i < rs_.rules.size(); ++i) never_match[i] = DisjointHs(i);
+    for (size_t i = 0; i < rs_.rules.size(); ++i) {
+      never_match[i] = DisjointHs(i) || ExcludedHs(i) || SameListBothWays(i) || WindowOutside(i);
+    }
     for (size_t i = 0; i < rs_.rules.size(); ++i) {
       if (never_match[i]) continue;
       if (!Shadowed(i, never_match)) BelowBaseline(i);
@@ -236,6 +291,65 @@ class Analyzer {
     return false;
   }
 
+  // `hs in A and hs not in B` where B covers every code of A.
+  bool ExcludedHs(size_t i) {
+    const ir::Rule& rule = rs_.rules[i];
+    for (const ir::Condition* p : atoms_[i]) {
+      if (p->kind != K::kHsIn || p->negated || p->hs_ranges.empty()) continue;
+      for (const ir::Condition* n : atoms_[i]) {
+        if (n->kind != K::kHsIn || !n->negated) continue;
+        if (p->hs_ranges.size() * n->hs_ranges.size() > kMaxHsPairs) continue;
+        const bool all_excluded =
+            std::all_of(p->hs_ranges.begin(), p->hs_ranges.end(), [&](const ir::HsRange& r) {
+              return std::any_of(n->hs_ranges.begin(), n->hs_ranges.end(),
+                                 [&](const ir::HsRange& o) { return Covers(o, r); });
+            });
+        if (!all_excluded) continue;
+        sink_.Warning(OffsetOfLine(rule.line),
+                      fmt::format("rule '{}' can never match: every code of {} is excluded by {}",
+                                  rule.name, TestText(*p), TestText(*n)));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // `FIELD in L and FIELD not in L`: whatever version of L is bound, one of them is false.
+  bool SameListBothWays(size_t i) {
+    const ir::Rule& rule = rs_.rules[i];
+    for (const ir::Condition* p : atoms_[i]) {
+      if (p->kind != K::kListIn || p->negated) continue;
+      for (const ir::Condition* n : atoms_[i]) {
+        if (n->kind != K::kListIn || !n->negated || n->field != p->field || n->list != p->list) {
+          continue;
+        }
+        const std::string& list = rs_.lists[p->list].name;
+        sink_.Warning(
+            OffsetOfLine(rule.line),
+            fmt::format("rule '{}' can never match: {} in {} and {} not in {} exclude "
+                        "each other",
+                        rule.name, ir::FieldName(p->field), list, ir::FieldName(p->field), list));
+        return true;
+      }
+    }
+    return false;
+  }
+
+  // A valid window that its own date tests leave no day in (the date tests alone leave some:
+  // when they do not, the checker has already said "contradictory conditions on 'date'").
+  bool WindowOutside(size_t i) {
+    const ir::Rule& rule = rs_.rules[i];
+    if (!rule.valid_from || *rule.valid_from > *rule.valid_to) return false;  // empty: checker
+    if (!DaysLeft(atoms_[i], std::nullopt)) return false;
+    if (DaysLeft(atoms_[i], std::pair{*rule.valid_from, *rule.valid_to})) return false;
+    sink_.Warning(
+        OffsetOfLine(rule.line),
+        fmt::format("rule '{}' can never match: its valid window {}..{} leaves no day "
+                    "its date conditions allow",
+                    rule.name, FormatIsoDate(*rule.valid_from), FormatIsoDate(*rule.valid_to)));
+    return true;
+  }
+
   // B matches whenever A matches.
   bool Covered(size_t a_index, size_t b_index) const {
     if ((masks_[b_index] & ~masks_[a_index]) != 0) return false;
@@ -282,18 +396,40 @@ class Analyzer {
     // Pairwise, so quadratic: above kMaxRulesForShadowing rules it is not looked for (no
     // warning is ever wrong for that; some are missed — docs/dsl.md).
     if (rs_.rules.size() > kMaxRulesForShadowing) return false;
-    const ir::Rule& rule = rs_.rules[i];
-    for (size_t j = 0; j < rs_.rules.size(); ++j) {
-      if (j == i || never_match[j]) continue;
-      std::string why;
-      if (!Covered(i, j) || !Beats(j, i, &why)) continue;
-      sink_.Warning(OffsetOfLine(rule.line),
-                    fmt::format("rule '{}' can never win: rule '{}' (line {}) matches whenever "
-                                "it does, and {}",
-                                rule.name, rs_.rules[j].name, rs_.rules[j].line, why));
-      return true;
+    // Holds first: "unreachable" says more than "another rate is higher".
+    for (int pass = 0; pass < 2; ++pass) {
+      for (size_t j = 0; j < rs_.rules.size(); ++j) {
+        if (j == i || never_match[j] || rs_.rules[j].then.hold != (pass == 0)) continue;
+        if (Warned(i, j)) return true;
+      }
     }
     return false;
+  }
+
+  // Warns when rule j makes rule i never win (j matches whenever i does and beats it).
+  bool Warned(size_t i, size_t j) {
+    const ir::Rule& rule = rs_.rules[i];
+    std::string why;
+    if (!Covered(i, j) || !Beats(j, i, &why)) return false;
+    if (rs_.rules[j].then.hold) {
+      // SPEC §2.3: a matching hold decides, whatever the rates and wherever it stands.
+      sink_.Warning(
+          OffsetOfLine(rule.line),
+          rule.then.hold
+              ? fmt::format("rule '{}' is unreachable: hold '{}' (line {}) matches whenever it "
+                            "does and comes first, so it never decides (its reason is still "
+                            "listed)",
+                            rule.name, rs_.rules[j].name, rs_.rules[j].line)
+              : fmt::format("rule '{}' is unreachable: hold '{}' (line {}) matches whenever it "
+                            "does, so every declaration it matches is held",
+                            rule.name, rs_.rules[j].name, rs_.rules[j].line));
+      return true;
+    }
+    sink_.Warning(OffsetOfLine(rule.line),
+                  fmt::format("rule '{}' can never win: rule '{}' (line {}) matches whenever "
+                              "it does, and {}",
+                              rule.name, rs_.rules[j].name, rs_.rules[j].line, why));
+    return true;
   }
 
   void BelowBaseline(size_t i) {

@@ -225,7 +225,7 @@ absl::Status CheckAction(const ir::Action& a, std::string_view who) {
 
 }  // namespace
 
-absl::Status BuildPlan(const ir::Ruleset& rs, const std::array<bool, ir::kFieldCount>& reads,
+absl::Status BuildPlan(const ir::Ruleset& rs, const ir::FieldSet& reads,
                        Plan* plan) {
   // Grades.
   if (rs.grades.empty()) return absl::InvalidArgumentError("ruleset declares no grade");

@@ -100,6 +100,7 @@ struct Plan {
   // The names a decision line prints, already quoted and escaped as JSON strings (filled by
   // CompileRuleset): printing a decision then copies them instead of escaping each name
   // again, character by character, for every decision.
+  absl::flat_hash_map<std::string, uint32_t> rule_ids;  // rule name -> index (names are unique)
   std::vector<std::string> rule_name_json;    // per rule
   std::vector<std::string> hold_reason_json;  // per rule (empty unless a hold rule)
   std::vector<std::string> grade_name_json;   // per grade
@@ -129,7 +130,7 @@ struct Plan {
 };
 
 // Validates the IR and builds its plan; kInvalidArgument naming the rule on a malformed IR.
-absl::Status BuildPlan(const ir::Ruleset& ruleset, const std::array<bool, ir::kFieldCount>& reads,
+absl::Status BuildPlan(const ir::Ruleset& ruleset, const ir::FieldSet& reads,
                        Plan* plan);
 
 // The plan of a compiled ruleset (for engine/, its tests and benchmarks).

@@ -17,6 +17,9 @@ void AppendIntervalJson(std::string& out, const std::optional<Interval>& ci);
 void AppendProportionJson(std::string& out, const std::optional<Proportion>& p);
 void AppendRatioJson(std::string& out, const std::optional<RatioEstimate>& r);
 void AppendTallyJson(std::string& out, const Tally& t);
+// {"declarations","sampled","sample_only","known","hits","hit_rate":{"value","ci95"}|null}
+// or null.
+void AppendSampleJson(std::string& out, const std::optional<SampleStats>& s);
 
 // Text: "12.34%"; "5.79% [3.95, 8.40]" (percent points); "[3.95, inf]"; a ratio "58.31%
 // [25.10, 135.20]"; "-" for nothing.

@@ -141,6 +141,107 @@ TEST_F(WorkbenchTest, ReplayFromPastTheEndIsAnError) {
   EXPECT_EQ(r.exit_code, 0) << r.err;
 }
 
+// SPEC §7 in explain: from the audit log, the list versions the decision recorded (not the
+// current ones), and the compliance sample's draw against the grade's sample rate; from JSON
+// with --db, the current versions.
+TEST(WorkbenchCliTest, ExplainBindsRecordedListsAndShowsTheSample) {
+  TempDir tmp;
+  const std::string db = tmp.Sub("db");
+  ASSERT_TRUE(InitWithProfiles(tmp, db, SourceDir() + "/examples/data/profiles.csv"));
+  std::vector<std::string> lines;
+  for (const std::string& line : Lines(ReadAll(SourceDir() + "/examples/data/declarations.jsonl"))) {
+    if (lines.size() >= 300) break;
+    lines.push_back(line);
+  }
+  std::string all;
+  for (const std::string& line : lines) all += line + "\n";
+  WriteFile(tmp.Sub("decl.jsonl"), all);
+  WriteFile(tmp.Sub("one.json"), lines.front() + "\n");
+  simdjson::dom::parser parser;
+  simdjson::dom::element first;
+  ASSERT_EQ(parser.parse(lines.front()).get(first), simdjson::SUCCESS);
+  std::string_view enterprise;
+  ASSERT_EQ(first["enterprise"].get(enterprise), simdjson::SUCCESS);
+  WriteFile(tmp.Sub("v2.rules"),
+            "ruleset \"v2\" version 1\n"
+            "grade advanced factor 0.2\n"
+            "grade certified factor 0.5\n"
+            "grade general factor 1.0\n"
+            "grade dishonest factor 1.0\n"
+            "unknown enterprise grade general\n"
+            "baseline 0%\n"
+            "list watched of enterprise\n"
+            "sample 40% at destination 100% method nii\n"
+            "rule watched when enterprise in watched then rate 100% fixed\n");
+  // Version 1 holds the first declaration's enterprise; decide; version 2 does not.
+  WriteFile(tmp.Sub("w1.txt"), std::string(enterprise) + "\n");
+  WriteFile(tmp.Sub("w2.txt"), "# nobody\nNOT-AN-ENTERPRISE\n");
+  RunResult r = Bukong(tmp, fmt::format("lists import --db '{}' --type enterprise watched '{}'",
+                                        db, tmp.Sub("w1.txt")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}'", db, tmp.Sub("v2.rules"),
+                              tmp.Sub("decl.jsonl"), tmp.Sub("out.jsonl")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  r = Bukong(tmp, fmt::format("lists import --db '{}' watched '{}'", db, tmp.Sub("w2.txt")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+
+  // Record 1: decided with version 1, so `watched` matched; explain binds that version.
+  r = Bukong(tmp, fmt::format("explain --db '{}' --seq 1", db));
+  ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_NE(r.out.find("Lists (as the decision recorded): watched version "), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("(1 entry)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4. Winner: watched"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("this explanation agrees"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("sample 0."), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("(selected by risk already)"), std::string::npos) << r.out;
+  r = Bukong(tmp, fmt::format("explain --db '{}' --seq 1 --json", db));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  simdjson::dom::element j;
+  ASSERT_EQ(parser.parse(r.out).get(j), simdjson::SUCCESS) << r.out;
+  bool agrees = false;
+  ASSERT_EQ(j["agrees"].get(agrees), simdjson::SUCCESS);
+  EXPECT_TRUE(agrees);
+  std::string_view digest, recorded16, selected_by;
+  ASSERT_EQ(j["lists"]["watched"].get(digest), simdjson::SUCCESS) << r.out;
+  ASSERT_EQ(j["recorded_decision"]["lists"]["watched"].get(recorded16), simdjson::SUCCESS);
+  EXPECT_EQ(digest.substr(0, 16), recorded16);
+  ASSERT_EQ(j["explanation"]["selected_by"].get(selected_by), simdjson::SUCCESS) << r.out;
+  EXPECT_EQ(selected_by, "risk");
+  ASSERT_EQ(j["explanation"]["draws"]["sample"]["threshold_ppm"].get_int64().value(), 400000);
+
+  // From JSON with --db: today's version 2, so `watched` fails and the baseline wins.
+  r = Bukong(tmp, fmt::format("explain --rules '{}' --db '{}' '{}'", tmp.Sub("v2.rules"), db,
+                              tmp.Sub("one.json")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("Lists (current versions): watched version "), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("4. Winner: baseline"), std::string::npos) << r.out;
+  r = Bukong(tmp, fmt::format("explain --rules '{}' '{}'", tmp.Sub("v2.rules"), tmp.Sub("one.json")));
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("no list is bound"), std::string::npos) << r.out;
+
+  // Every record selected by the sample alone is explained as such, and agrees.
+  int sample_only = 0;
+  const std::vector<std::string> decided = Lines(ReadAll(tmp.Sub("out.jsonl")));
+  ASSERT_EQ(decided.size(), lines.size());
+  for (size_t i = 0; i < decided.size() && sample_only < 3; ++i) {
+    if (decided[i].find("\"selected_by\":\"sample\"") == std::string::npos) continue;
+    ++sample_only;
+    r = Bukong(tmp, fmt::format("explain --db '{}' --seq {}", db, i + 1));
+    ASSERT_EQ(r.exit_code, 0) << r.out << r.err;
+    EXPECT_NE(r.out.find("→ inspect, selected by the sample, with its split"), std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("site   0."), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("< 0.0000? no → destination"), std::string::npos) << r.out;
+    EXPECT_NE(r.out.find("selected by sample); this explanation agrees"), std::string::npos)
+        << r.out;
+  }
+  EXPECT_EQ(sample_only, 3);
+
+  // A record whose list version is gone cannot be explained faithfully: it says so.
+  // (Versions are never deleted; a record naming an unknown one is a damaged log.)
+}
+
 TEST(WorkbenchCliTest, VersionAndDidYouMean) {
   TempDir tmp;
   RunResult r = Bukong(tmp, "--version");

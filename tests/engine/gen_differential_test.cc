@@ -11,6 +11,7 @@
 #include "gen/rules.h"
 #include "ingest/declaration_json.h"
 #include "tests/engine/reference.h"
+#include "tests/engine/generated_traffic.h"
 #include "tests/engine/test_util.h"
 
 namespace bukong::engine {
@@ -28,35 +29,18 @@ void Compare(uint64_t seed, uint64_t rules, uint64_t declarations) {
   const ReferenceEvaluator reference(compiled.ruleset->ir(), TestKey());
 
   constexpr uint64_t kProfiles = 5000;
-  gen::ProfileOptions po;
-  po.seed = seed;
-  po.count = kProfiles;
-  gen::ProfileGenerator profile_gen(po);
-  absl::flat_hash_map<std::string, Profile> profiles;
-  for (uint64_t i = 0; i < kProfiles; ++i) {
-    Profile p = profile_gen.At(i);
-    profiles.emplace(p.id, std::move(p));
-  }
-  gen::DeclarationOptions dopt;
-  dopt.seed = seed;
-  dopt.count = declarations;
-  dopt.profiles = kProfiles;
-  gen::DeclarationGenerator declaration_gen(dopt);
-  ingest::DeclarationParser parser(compiled.ruleset->ir().fields_read);
-  std::string line;
+  GeneratedTraffic traffic({.seed = seed, .count = kProfiles},
+                           {.seed = seed, .count = declarations, .profiles = kProfiles},
+                           compiled.ruleset->FieldsRead());
   int matched = 0, held = 0, inspected = 0, without_profile = 0;
   for (uint64_t i = 0; i < declarations; ++i) {
-    line.clear();
-    declaration_gen.AppendJsonLine(i, &line);
-    while (!line.empty() && line.back() == '\n') line.pop_back();
     Declaration d;
-    ASSERT_TRUE(parser.Parse(line, &d).ok()) << line;
-    auto it = profiles.find(d.enterprise);
-    const Profile* p = it == profiles.end() ? nullptr : &it->second;
+    ASSERT_TRUE(traffic.Parse(i, &d)) << traffic.line();
+    const Profile* p = traffic.ProfileOf(d);
     without_profile += p == nullptr;
     const RefDecision expected = reference.Decide(d, p);
     const RefDecision actual = FromEngine(Decide(compiled.ruleset, TestKey(), d, p));
-    ASSERT_EQ(actual, expected) << line;
+    ASSERT_EQ(actual, expected) << traffic.line();
     matched += static_cast<int>(expected.matched.size());
     held += expected.outcome == "hold";
     inspected += expected.outcome == "inspect";

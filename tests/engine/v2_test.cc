@@ -20,6 +20,7 @@
 #include "ingest/declaration_json.h"
 #include "ingest/list_reader.h"
 #include "tests/engine/reference.h"
+#include "tests/engine/generated_traffic.h"
 #include "tests/engine/test_util.h"
 
 namespace bukong::engine {
@@ -330,26 +331,16 @@ void CompareGenerated(uint64_t seed, uint64_t rules, uint64_t declarations) {
   ASSERT_TRUE(compiled.ok()) << compiled.status();
   const ReferenceEvaluator reference(rs, TestKey(), ref_lists);
 
-  gen::ProfileGenerator profile_gen({.seed = seed, .count = kProfiles});
-  absl::flat_hash_map<std::string, Profile> profiles;
-  for (uint64_t i = 0; i < kProfiles; ++i) {
-    Profile p = profile_gen.At(i);
-    profiles.emplace(p.id, std::move(p));
-  }
-  gen::DeclarationGenerator declaration_gen(
-      {.seed = seed, .count = declarations, .profiles = kProfiles});
-  ingest::DeclarationParser parser((*compiled)->ir().fields_read);
-  std::string line;
+  GeneratedTraffic traffic({.seed = seed, .count = kProfiles},
+                           {.seed = seed, .count = declarations, .profiles = kProfiles},
+                           (*compiled)->FieldsRead());
+  const std::string& line = traffic.line();
   absl::flat_hash_map<std::string, int> v2_matches;
   int by_sample = 0, sampled_holds = 0;
   for (uint64_t i = 0; i < declarations; ++i) {
-    line.clear();
-    declaration_gen.AppendJsonLine(i, &line);
-    while (!line.empty() && line.back() == '\n') line.pop_back();
     Declaration d;
-    ASSERT_TRUE(parser.Parse(line, &d).ok()) << line;
-    auto it = profiles.find(d.enterprise);
-    const Profile* p = it == profiles.end() ? nullptr : &it->second;
+    ASSERT_TRUE(traffic.Parse(i, &d)) << line;
+    const Profile* p = traffic.ProfileOf(d);
     const RefDecision expected = reference.Decide(d, p);
     ASSERT_EQ(FromEngine(Decide(*compiled, TestKey(), d, p)), expected) << line;
     for (const auto& m : expected.matched)

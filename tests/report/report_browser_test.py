@@ -176,8 +176,9 @@ def main():
                     lo, hi = katz(c["x"], c["n"], c["x_of"], c["n_of"])
                 close(c["ci95"][0], lo, f"{c['description']} low")
                 close(c["ci95"][1], hi, f"{c['description']} high")
-                low_ok = c["ci95"][0] < c["bound"] if c["op"] == "<" else c["ci95"][0] >= c["bound"]
-                high_ok = c["ci95"][1] < c["bound"] if c["op"] == "<" else c["ci95"][1] >= c["bound"]
+                sat = {"<": lambda v: v < c["bound"], "<=": lambda v: v <= c["bound"],
+                       ">": lambda v: v > c["bound"], ">=": lambda v: v >= c["bound"]}[c["op"]]
+                low_ok, high_ok = sat(c["ci95"][0]), sat(c["ci95"][1])
                 expected = "holds" if low_ok and high_ok else "violated" if not (low_ok or high_ok) else "undetermined"
                 if c["verdict"] != expected:
                     fail(f"{c['description']}: verdict {c['verdict']}, expected {expected}")

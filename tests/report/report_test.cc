@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include "report/efficacy.h"
+#include "report/statutory.h"
+
 namespace bukong::report {
 namespace {
 
@@ -109,6 +112,100 @@ TEST(WhatIfTest, SameDecisionsReportNoChange) {
   EXPECT_EQ(r.total.newly_released, 0u);
   EXPECT_EQ(r.total.hits_before, r.total.hits_after);
   EXPECT_EQ(r.total.before.inspections, r.total.after.inspections);
+}
+
+// SPEC §7.3: an inspection made by the sample alone is discretionary even when the winner is
+// a fixed rule (FactsOf marks it mandated = false; Tally does not trust a caller that forgot).
+TEST(SampleTest, SampleOnlyInspectionsAreDiscretionary) {
+  Tally t;
+  DecisionFacts by_sample = Facts("g", Outcome::kInspect, /*mandated=*/true);
+  by_sample.sampled = true;
+  by_sample.by_sample = true;
+  t.Add(by_sample);
+  DecisionFacts by_risk = Facts("g", Outcome::kInspect, /*mandated=*/true);
+  by_risk.sampled = true;
+  t.Add(by_risk);
+  EXPECT_EQ(t.discretionary, 1u);
+  EXPECT_EQ(t.mandated, 1u);
+}
+
+TEST(SampleTest, HitRateIsOverSampledDeclarationsWithOutcomes) {
+  StatsAccumulator stats;
+  int sampled = 0, known = 0, hits = 0;
+  for (int i = 0; i < 40; ++i) {
+    DecisionFacts f = Facts("general", i % 5 == 0 ? Outcome::kInspect : Outcome::kRelease);
+    f.sampled = i % 5 == 0;         // 8 sampled
+    f.by_sample = i % 10 == 0;      // 4 of them by the sample alone
+    std::optional<bool> hit;
+    if (i % 5 == 0 && i != 35) hit = i % 15 == 0;  // 7 known: i = 0, 15, 30 hit
+    if (i == 3) hit = true;         // an outcome on a declaration not sampled: not counted
+    sampled += *f.sampled;
+    if (*f.sampled && hit) known += 1, hits += *hit;
+    stats.Add(f, hit);
+  }
+  stats.Add(Facts("advanced", Outcome::kRelease));  // a decision without a sample draw
+  StatsReport r = stats.Finish({"advanced", "general"}, std::string("general"));
+  ASSERT_EQ(sampled, 8);
+  ASSERT_EQ(known, 7);
+  ASSERT_EQ(hits, 3);
+  EXPECT_FALSE(r.grades[0].sample.has_value());
+  ASSERT_TRUE(r.grades[1].sample.has_value());
+  const SampleStats& s = *r.grades[1].sample;
+  EXPECT_EQ(s.declarations, 40u);
+  EXPECT_EQ(s.sampled, 8u);
+  EXPECT_EQ(s.sample_only, 4u);
+  EXPECT_EQ(s.known, 7u);
+  EXPECT_EQ(s.hits, 3u);
+  ASSERT_TRUE(s.hit_rate.has_value());
+  EXPECT_DOUBLE_EQ(s.hit_rate->value, 3.0 / 7.0);
+  ASSERT_TRUE(r.sample_total.has_value());
+  EXPECT_EQ(r.sample_total->declarations, 40u);
+  const std::string text = FormatStatsText(r);
+  EXPECT_NE(text.find("random compliance sample"), std::string::npos) << text;
+  EXPECT_NE(text.find("unbiased estimate"), std::string::npos);
+  EXPECT_NE(FormatStatsJson(r).find("\"sample\":{\"declarations\":40,\"sampled\":8,"
+                                    "\"sample_only\":4,\"known\":7,\"hits\":3,"),
+            std::string::npos)
+      << FormatStatsJson(r);
+}
+
+TEST(SampleTest, NoSampleNoSampleTable) {
+  StatsAccumulator stats;
+  stats.Add(Facts("general", Outcome::kInspect), true);
+  StatsReport r = stats.Finish({"general"}, std::string("general"));
+  EXPECT_FALSE(r.sample_total.has_value());
+  EXPECT_EQ(FormatSampleText(r), "");
+  EXPECT_EQ(FormatStatsText(r).find("random compliance sample"), std::string::npos);
+}
+
+TEST(EfficacyTest, TheSampleIsTheRandomReferenceWhenThereIsOne) {
+  const std::vector<std::string> matched = {"r"};
+  EfficacyAccumulator with_sample;
+  // Sampled declarations: 5 with outcomes, 2 hits (one sampled in the first loop, four in
+  // the second). Baseline-won inspections: 2, both hits — not the reference here.
+  for (int i = 0; i < 4; ++i) {
+    with_sample.Add({"r", &matched, Outcome::kInspect, i < 2, "", i == 0});
+  }
+  for (int i = 0; i < 4; ++i) {
+    with_sample.Add({"r", nullptr, Outcome::kInspect, i == 0 ? std::optional<bool>(false)
+                                                             : std::optional<bool>(i == 1),
+                     "", true});
+  }
+  for (int i = 0; i < 2; ++i) {
+    with_sample.Add({"baseline", nullptr, Outcome::kInspect, true, "", false});
+  }
+  EfficacyReport e = with_sample.Finish();
+  EXPECT_TRUE(e.random_is_sample);
+  EXPECT_EQ(e.random.known, 5u);
+  EXPECT_EQ(e.random.hits, 2u);  // the first loop's i == 0, the second loop's i == 1
+  EXPECT_NE(e.random_label.find("random compliance sample"), std::string::npos);
+
+  EfficacyAccumulator without;
+  for (int i = 0; i < 2; ++i) without.Add({"baseline", nullptr, Outcome::kInspect, true, ""});
+  EfficacyReport b = without.Finish();
+  EXPECT_FALSE(b.random_is_sample);
+  EXPECT_EQ(b.random.known, 2u);
+  EXPECT_EQ(b.random.hits, 2u);
 }
 
 }  // namespace

@@ -19,6 +19,7 @@ namespace {
 
 using ::bukong::storage::testing::TempDir;
 using ::bukong::testing::IsOk;
+using ::bukong::testing::MakeSchemaVersionTwo;
 using ::bukong::testing::RawDb;
 using ::bukong::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -222,25 +223,7 @@ TEST(ListsTest, SchemaVersionTwoDatabaseGainsListsOnWritableOpen) {
   TempDir tmp;
   const std::string dir = tmp.Sub("db");
   InitAndOpen(dir).reset();
-  {  // Make it what bukong of schema version 2 created: no lists family.
-    std::vector<std::string> names;
-    ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
-    std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
-    for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
-    std::vector<rocksdb::ColumnFamilyHandle*> handles;
-    rocksdb::DB* raw = nullptr;
-    ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles, &raw).ok());
-    for (size_t i = 0; i < names.size(); ++i) {
-      if (names[i] == "lists") {
-        ASSERT_TRUE(raw->DropColumnFamily(handles[i]).ok());
-      }
-      if (names[i] == "meta") {
-        ASSERT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "2").ok());
-      }
-    }
-    for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
-    delete raw;
-  }
+  ASSERT_NO_FATAL_FAILURE(MakeSchemaVersionTwo(dir));  // what bukong of schema version 2 created: no lists family
   {
     StoreOptions ro;
     ro.read_only = true;

@@ -52,6 +52,25 @@ class RawDb {
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
 };
 
+// Makes the closed database in `dir` what bukong of schema version 2 left: no `lists` column
+// family, `schema_version` "2" (records and everything else unchanged).
+inline void MakeSchemaVersionTwo(const std::string& dir) {
+  std::vector<std::string> names;
+  ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
+  std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
+  for (const auto& n : names) descriptors.emplace_back(n, rocksdb::ColumnFamilyOptions());
+  std::vector<rocksdb::ColumnFamilyHandle*> handles;
+  rocksdb::DB* raw = nullptr;
+  ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles, &raw).ok());
+  for (size_t i = 0; i < names.size(); ++i) {
+    if (names[i] == "lists") EXPECT_TRUE(raw->DropColumnFamily(handles[i]).ok());
+    if (names[i] == "meta")
+      EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "2").ok());
+  }
+  for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
+  delete raw;
+}
+
 }  // namespace bukong::testing
 
 #endif  // BUKONG_TESTS_TESTING_RAW_DB_H_
