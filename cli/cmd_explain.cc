@@ -169,9 +169,7 @@ class ExplainCommand : public Command {
                  same_key ? "" : " — NOT this database's key: the draws cannot be recomputed");
       if (!rs.lists.empty()) fmt::print("{}", ListsLine(rs, *lists, "as the decision recorded"));
       fmt::print("{}", ExplanationToText(rs, *e));
-      fmt::print("
-The record says: {} by {} (grade {}{}); this explanation {}.
-",
+      fmt::print("\nThe record says: {} by {} (grade {}{}); this explanation {}.\n",
                  read.ok() ? OutcomeName(recorded.outcome) : "(unreadable)",
                  read.ok() ? recorded.RuleName() : "?", read.ok() ? recorded.GradeName() : "?",
                  read.ok() && recorded.sampled
