@@ -134,7 +134,33 @@ struct Server {
   std::atomic<int64_t> in_flight{0};    // requests read and not yet answered
   std::atomic<int64_t> connections{0};
   std::mutex ruleset_mu;  // one compile-and-swap at a time (PUT and SIGHUP)
+  // After the audit log failed (a write or fsync error: a full disk, EIO) the decider
+  // acknowledges nothing more; every decision request gets 503 naming the failure, /readyz
+  // gives it as the reason, and it is logged once, when first seen.
+  std::mutex failure_mu;
+  std::string audit_failure;                // guarded by failure_mu; empty: none seen
+  std::atomic<uint64_t> audit_refused{0};   // decision requests answered 503 for it
 };
+
+// Notes a decider error: when it is the audit log's failure (not a bad declaration, a full
+// queue or a shutdown), counts the refusal and logs the failure the first time.
+void NoteDeciderError(Server& s, const absl::Status& st) {
+  if (st.code() != absl::StatusCode::kUnavailable || s.decider->healthy()) return;
+  s.audit_refused.fetch_add(1, std::memory_order_relaxed);
+  std::lock_guard lock(s.failure_mu);
+  if (!s.audit_failure.empty()) return;
+  s.audit_failure = std::string(st.message());
+  fmt::print(stderr,
+             "bukong serve: the audit log failed: {}; no decision is acknowledged from now on "
+             "(503, /readyz not ready): fix the disk and restart\n",
+             s.audit_failure);
+  std::fflush(stderr);
+}
+
+std::string AuditFailure(Server& s) {
+  std::lock_guard lock(s.failure_mu);
+  return s.audit_failure.empty() ? "the audit log cannot be written" : s.audit_failure;
+}
 
 // ---- JSON answers ---------------------------------------------------------------------------
 
@@ -218,9 +244,11 @@ std::string PercentDecode(std::string_view s) {
 // ---- Sessions --------------------------------------------------------------------------------
 
 // What a handler gives back: a response now, or later through `reply` (any thread).
-// `seq`, when not 0, is sent as the Bukong-Audit-Seq header (the decision's audit record).
+// `seqs`, when not empty, is sent as the Bukong-Audit-Seq header: the audit sequence number
+// of the decision ("17"), or of each decided line of a JSON Lines batch, in order, as
+// ranges ("17-40,42").
 using Reply =
-    std::function<void(int status, std::string body, std::string content_type, uint64_t seq)>;
+    std::function<void(int status, std::string body, std::string content_type, std::string seqs)>;
 
 class Handler {
  public:
@@ -265,40 +293,42 @@ void Handler::Handle(const Request& req, Reply reply) {
     if (method == allowed) return true;
     reply(405, ErrorJson(405, fmt::format("{} is not allowed on {}",
                                           std::string(http::to_string(method)), target)),
-          std::string(kJson), 0);
+          std::string(kJson), {});
     return false;
   };
   if (target == "/healthz") {
-    if (only(http::verb::get)) reply(200, "{\"status\":\"ok\"}", std::string(kJson), 0);
+    if (only(http::verb::get)) reply(200, "{\"status\":\"ok\"}", std::string(kJson), {});
     return;
   }
   if (target == "/readyz") {
     if (!only(http::verb::get)) return;
     if (s_.draining.load()) {
-      reply(503, "{\"status\":\"draining\"}", std::string(kJson), 0);
+      reply(503, "{\"status\":\"draining\"}", std::string(kJson), {});
     } else if (!s_.decider->healthy()) {
-      reply(503, "{\"status\":\"failed\",\"reason\":\"the audit log cannot be written\"}",
-            std::string(kJson), 0);
+      std::string out = "{\"status\":\"failed\",\"reason\":";
+      AppendJsonString(out, AuditFailure(s_));
+      out += "}";
+      reply(503, std::move(out), std::string(kJson), {});
     } else {
-      reply(200, "{\"status\":\"ready\"}", std::string(kJson), 0);
+      reply(200, "{\"status\":\"ready\"}", std::string(kJson), {});
     }
     return;
   }
   if (target == "/metrics") {
-    if (only(http::verb::get)) reply(200, MetricsText(), "text/plain; version=0.0.4", 0);
+    if (only(http::verb::get)) reply(200, MetricsText(), "text/plain; version=0.0.4", {});
     return;
   }
   if (!target.starts_with("/v1/")) {
-    reply(404, ErrorJson(404, fmt::format("no such path: {}", target)), std::string(kJson), 0);
+    reply(404, ErrorJson(404, fmt::format("no such path: {}", target)), std::string(kJson), {});
     return;
   }
   if (!Authorized(req)) {
     reply(401, ErrorJson(401, "a valid `Authorization: Bearer TOKEN` header is required"),
-          std::string(kJson), 0);
+          std::string(kJson), {});
     return;
   }
   if (s_.draining.load() && method != http::verb::get) {
-    reply(503, ErrorJson(503, "the server is shutting down"), std::string(kJson), 0);
+    reply(503, ErrorJson(503, "the server is shutting down"), std::string(kJson), {});
     return;
   }
   const std::string_view body = req.body();
@@ -332,7 +362,7 @@ void Handler::Handle(const Request& req, Reply reply) {
     }
     return;
   }
-  reply(404, ErrorJson(404, fmt::format("no such path: {}", target)), std::string(kJson), 0);
+  reply(404, ErrorJson(404, fmt::format("no such path: {}", target)), std::string(kJson), {});
 }
 
 void Handler::DecideOne(std::string_view body, Reply reply) {
@@ -340,7 +370,7 @@ void Handler::DecideOne(std::string_view body, Reply reply) {
   if (line.empty()) {
     s_.metrics.rejects++;
     reply(400, ErrorJson(400, "the body is empty: send one declaration as a JSON object", "body"),
-          std::string(kJson), 0);
+          std::string(kJson), {});
     return;
   }
   if (line.find('\n') != std::string_view::npos) {
@@ -350,14 +380,14 @@ void Handler::DecideOne(std::string_view body, Reply reply) {
                     "one declaration is one JSON object on one line (send several as "
                     "application/x-ndjson)",
                     "body"),
-          std::string(kJson), 0);
+          std::string(kJson), {});
     return;
   }
   std::shared_ptr<const CompiledRuleset> ruleset = s_.decider->ruleset();
   Declaration declaration;
   if (absl::Status st = ParserFor(ruleset).Parse(line, &declaration); !st.ok()) {
     s_.metrics.rejects++;
-    reply(400, ErrorJson(400, Message(st)), std::string(kJson), 0);
+    reply(400, ErrorJson(400, Message(st)), std::string(kJson), {});
     return;
   }
   Server& s = s_;
@@ -367,13 +397,14 @@ void Handler::DecideOne(std::string_view body, Reply reply) {
                               if (r.status().code() == absl::StatusCode::kInvalidArgument) {
                                 s.metrics.rejects++;
                               }
+                              NoteDeciderError(s, r.status());
                               const int code = HttpStatusOf(r.status());
                               reply(code, ErrorJson(code, Message(r.status())),
-                                    std::string(kJson), 0);
+                                    std::string(kJson), {});
                               return;
                             }
                             s.metrics.Decision(r->decision);
-                            reply(200, std::move(r->json) + "\n", std::string(kJson), r->seq);
+                            reply(200, std::move(r->json) + "\n", std::string(kJson), std::to_string(r->seq));
                           });
 }
 
@@ -384,6 +415,8 @@ void Handler::DecideLines(std::string_view body, Reply reply) {
     std::vector<std::string> answers;
     Reply reply;
     bool unavailable = false;
+    absl::Status failure;  // the audit log's, when unavailable
+    std::string seqs;      // the decided lines' sequence numbers, as ranges
   };
   auto batch = std::make_shared<Batch>();
   batch->reply = std::move(reply);
@@ -419,10 +452,16 @@ void Handler::DecideLines(std::string_view body, Reply reply) {
       out.push_back('\n');
     }
     if (b.unavailable) {
-      b.reply(503, ErrorJson(503, "the audit log cannot be written; nothing more is decided"),
-              std::string(kJson), 0);
+      // Not one line is answered: a decision of this batch whose record did become durable
+      // is in the log, but the client, told nothing, may send it again (decided twice; the
+      // latest counts, as with a retried single request).
+      b.reply(503,
+              ErrorJson(503, fmt::format("{}; nothing more is decided",
+                                         b.failure.ok() ? "the audit log cannot be written"
+                                                        : std::string(b.failure.message()))),
+              std::string(kJson), {});
     } else {
-      b.reply(200, std::move(out), std::string(kNdjson), 0);
+      b.reply(200, std::move(out), std::string(kNdjson), std::move(b.seqs));
     }
   };
   if (good.empty()) {
@@ -436,21 +475,39 @@ void Handler::DecideLines(std::string_view body, Reply reply) {
   s_.decider->DecideBatchAsync(
       declarations, views,
       [&s, batch, good = std::move(good), finish](std::vector<absl::StatusOr<decider::Decided>> rs) {
+        uint64_t run_first = 0, run_last = 0;  // the current range of consecutive seqs
+        auto close_run = [&] {
+          if (run_first == 0) return;
+          if (!batch->seqs.empty()) batch->seqs.push_back(',');
+          batch->seqs += run_first == run_last ? fmt::format("{}", run_first)
+                                               : fmt::format("{}-{}", run_first, run_last);
+        };
         for (size_t i = 0; i < rs.size(); ++i) {
           std::string& answer = batch->answers[good[i].first];
           absl::StatusOr<decider::Decided>& r = rs[i];
           if (r.ok()) {
             s.metrics.Decision(r->decision);
             answer = std::move(r->json);
+            if (run_first != 0 && r->seq == run_last + 1) {
+              run_last = r->seq;
+            } else {
+              close_run();
+              run_first = run_last = r->seq;
+            }
           } else {
             const int code = HttpStatusOf(r.status());
             if (code == 400) s.metrics.rejects++;
-            if (r.status().code() == absl::StatusCode::kUnavailable) batch->unavailable = true;
+            if (r.status().code() == absl::StatusCode::kUnavailable) {
+              batch->unavailable = true;
+              if (batch->failure.ok()) batch->failure = r.status();
+            }
             std::string e = ErrorJson(code, Message(r.status()));
             e.insert(e.size() - 2, fmt::format(",\"line\":{}", answer));
             answer = std::move(e);
           }
         }
+        close_run();
+        if (batch->unavailable) NoteDeciderError(s, batch->failure);
         finish(*batch);
       });
 }
@@ -459,19 +516,19 @@ void Handler::GetDecision(std::string_view raw_id, Reply reply) {
   const std::string id = PercentDecode(raw_id);
   auto ref = s_.store->FindDecision(id);
   if (!ref.ok()) {
-    reply(500, ErrorJson(500, Message(ref.status())), std::string(kJson), 0);
+    reply(500, ErrorJson(500, Message(ref.status())), std::string(kJson), {});
     return;
   }
   if (!ref->has_value()) {
     reply(404, ErrorJson(404, fmt::format("declaration {} was never decided",
                                           ingest::QuoteForMessage(id))),
-          std::string(kJson), 0);
+          std::string(kJson), {});
     return;
   }
   auto entry = s_.store->GetAudit((*ref)->audit_seq);
   if (!entry.ok() || !entry->has_value()) {
     reply(500, ErrorJson(500, "the audit record of the decision cannot be read"),
-          std::string(kJson), 0);
+          std::string(kJson), {});
     return;
   }
   std::string out = "{\"id\":";
@@ -483,7 +540,7 @@ void Handler::GetDecision(std::string_view raw_id, Reply reply) {
   out += ",\"decision\":";
   out += (*entry)->record.decision;  // a JSON object, as recorded
   out += "}]}\n";
-  reply(200, std::move(out), std::string(kJson), 0);
+  reply(200, std::move(out), std::string(kJson), {});
 }
 
 void Handler::PostOutcomes(std::string_view body, Reply reply) {
@@ -556,7 +613,7 @@ void Handler::PostOutcomes(std::string_view body, Reply reply) {
   if (!inputs.empty()) {
     auto results = s_.store->RecordOutcomes(inputs);
     if (!results.ok()) {
-      reply(503, ErrorJson(503, Message(results.status())), std::string(kJson), 0);
+      reply(503, ErrorJson(503, Message(results.status())), std::string(kJson), {});
       return;
     }
     for (size_t i = 0; i < inputs.size(); ++i) {
@@ -578,7 +635,7 @@ void Handler::PostOutcomes(std::string_view body, Reply reply) {
   }
   std::string out;
   for (const std::string& a : answers) out += a + "\n";
-  reply(200, std::move(out), std::string(kNdjson), 0);
+  reply(200, std::move(out), std::string(kNdjson), {});
 }
 
 std::string RulesetJson(const CompiledRuleset& r) {
@@ -599,7 +656,7 @@ void Handler::GetRuleset(Reply reply) {
     AppendJsonString(out, (*stored)->text);
   }
   out += "}\n";
-  reply(200, std::move(out), std::string(kJson), 0);
+  reply(200, std::move(out), std::string(kJson), {});
 }
 
 // Compiles `text`; swaps it in when it has no errors. Returns the HTTP status and body.
@@ -637,7 +694,7 @@ std::pair<int, std::string> CompileAndSwap(Server& s, std::string_view text,
 
 void Handler::PutRuleset(std::string_view body, Reply reply) {
   auto [status, out] = CompileAndSwap(s_, body, "PUT /v1/ruleset");
-  reply(status, std::move(out), std::string(kJson), 0);
+  reply(status, std::move(out), std::string(kJson), {});
 }
 
 std::string PrometheusLabel(std::string_view v) {
@@ -720,12 +777,18 @@ std::string Handler::MetricsText() {
       "# TYPE bukong_ruleset_refusals_total counter\nbukong_ruleset_refusals_total {}\n"
       "# HELP bukong_ready 1 when decisions are taken (audit log healthy, not draining).\n"
       "# TYPE bukong_ready gauge\nbukong_ready {}\n"
+      "# HELP bukong_audit_failed 1 after a failed audit write or fsync (restart needed).\n"
+      "# TYPE bukong_audit_failed gauge\nbukong_audit_failed {}\n"
+      "# HELP bukong_audit_refused_total Decision requests answered 503 because the audit log "
+      "failed.\n"
+      "# TYPE bukong_audit_refused_total counter\nbukong_audit_refused_total {}\n"
       "# HELP bukong_ruleset_info The live ruleset.\n"
       "# TYPE bukong_ruleset_info gauge\nbukong_ruleset_info{{id=\"{}\",sha256=\"{}\"}} 1\n",
       dm.recorded, dm.queued_records, dm.pending_batches, dm.refused_full,
       s_.connections.load(), s_.metrics.refused_connections.load(),
       s_.metrics.ruleset_swaps.load(), s_.metrics.ruleset_refusals.load(),
-      dm.healthy && !s_.draining.load() ? 1 : 0, PrometheusLabel(live->Id()), live->Sha256());
+      dm.healthy && !s_.draining.load() ? 1 : 0, dm.healthy ? 0 : 1, s_.audit_refused.load(),
+      PrometheusLabel(live->Id()), live->Sha256());
   return out;
 }
 
@@ -823,21 +886,22 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     Tcp().expires_never();  // the answer may wait for an fsync; the write sets its own
     auto self = this->shared_from_this();
     handler_.Handle(request_, [self](int status, std::string body, std::string type,
-                                     uint64_t seq) {
-      net::post(self->stream_.get_executor(),
-                [self, status, body = std::move(body), type = std::move(type), seq]() mutable {
-                  self->Send(status, std::move(body), std::move(type), seq);
+                                     std::string seqs) {
+      net::post(self->stream_.get_executor(), [self, status, body = std::move(body),
+                                               type = std::move(type),
+                                               seqs = std::move(seqs)]() mutable {
+        self->Send(status, std::move(body), std::move(type), std::move(seqs));
                 });
     });
   }
 
-  void Send(int status, std::string body, std::string type, uint64_t seq = 0) {
+  void Send(int status, std::string body, std::string type, std::string seqs = {}) {
     response_.emplace(static_cast<http::status>(status), version_);
     response_->set(http::field::server, "bukong");
     response_->set(http::field::content_type, type);
     if (status == 401) response_->set(http::field::www_authenticate, "Bearer");
     if (status == 503) response_->set(http::field::retry_after, "1");
-    if (seq != 0) response_->set("Bukong-Audit-Seq", std::to_string(seq));
+    if (!seqs.empty()) response_->set("Bukong-Audit-Seq", seqs);
     if (server_.draining.load()) keep_alive_ = false;
     response_->keep_alive(keep_alive_);
     if (!body.empty() && body.back() != '\n') body.push_back('\n');  // every body ends a line

@@ -23,6 +23,9 @@ import threading
 import time
 import unittest
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from service_support import SANITIZER_REPORT  # noqa: E402
+
 BUKONG = None
 SOURCE = None
 WORK = None  # module temp dir: generated data and a database with profiles
@@ -72,7 +75,7 @@ class Server:
         self.scheme = "http"
         if not expect_start:
             return
-        deadline = time.time() + 20
+        deadline = time.time() + 120  # generous: a TSan build starts slowly
         while time.time() < deadline:
             line = self.proc.stderr.readline()
             if not line:
@@ -94,9 +97,9 @@ class Server:
             self.err.append(line)
 
     def conn(self, **kw):
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=30, **kw)
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, **kw)
 
-    def stop(self, sig=signal.SIGTERM, timeout=30):
+    def stop(self, sig=signal.SIGTERM, timeout=120):
         self.proc.send_signal(sig)
         code = self.proc.wait(timeout=timeout)
         if hasattr(self, "reader"):
@@ -573,6 +576,9 @@ class CrashTest(unittest.TestCase):
         stop.set()
         for t in threads:
             t.join()
+        s.reader.join(timeout=10)
+        # Killed, a sanitizer build cannot exit 66: look for its report instead.
+        self.assertNotRegex(s.stderr(), SANITIZER_REPORT)
         self.assertGreater(len(got), 0)
         self.assertEqual(errors, [])
         self.check_log(db, got)
