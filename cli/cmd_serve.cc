@@ -42,6 +42,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/support_lists.h"
 #include "cli/support_status.h"
 #include "core/json.h"
 #include "core/sha256.h"
@@ -659,11 +660,34 @@ void Handler::GetRuleset(Reply reply) {
   reply(200, std::move(out), std::string(kJson), {});
 }
 
+// Compiles `text` with the current version of every list it declares (SPEC §7.1, as
+// `decide` binds them). A list the database lacks leaves `ruleset` unset and `status` naming
+// the list and the `lists import` command.
+CompileTextResult CompileWithCurrentLists(const storage::Store& store, std::string_view text,
+                                          std::string_view name) {
+  CompileTextResult r = CompileRulesetText(text, name, engine::ListsAtCompile::kStandIns);
+  if (!r.ok() || r.ruleset->ir().lists.empty()) return r;
+  auto lists = BindCurrentLists(store, r.ruleset->ir());
+  if (!lists.ok()) {
+    r.status = lists.status();
+    r.ruleset = nullptr;
+    return r;
+  }
+  auto bound = engine::CompileRuleset(r.ruleset->ir(), *std::move(lists));
+  if (!bound.ok()) {
+    r.status = bound.status();
+    r.ruleset = nullptr;
+    return r;
+  }
+  r.ruleset = *std::move(bound);
+  return r;
+}
+
 // Compiles `text`; swaps it in when it has no errors. Returns the HTTP status and body.
 std::pair<int, std::string> CompileAndSwap(Server& s, std::string_view text,
                                            std::string_view name) {
   std::lock_guard lock(s.ruleset_mu);
-  CompileTextResult result = CompileRulesetText(text, name);
+  CompileTextResult result = CompileWithCurrentLists(*s.store, text, name);
   std::string diagnostics = "[";
   for (const dsl::Diagnostic& d : result.diagnostics) {
     if (diagnostics.size() > 1) diagnostics += ",";
@@ -1154,20 +1178,24 @@ int ServeCommand::Run() {
     fmt::print(stderr, "{}: error: cannot read the rule file\n", o.rules);
     return kExitFailure;
   }
-  CompileTextResult compiled = CompileRulesetText(*text, o.rules);
-  for (const dsl::Diagnostic& d : compiled.diagnostics) {
-    std::fputs(dsl::FormatDiagnostic(o.rules, *text, d).c_str(), stderr);
-  }
-  if (!compiled.ok()) {
-    fmt::print(stderr, "{}: the rule file has errors; not serving\n", o.rules);
-    return kExitFailure;
-  }
   auto store = storage::Store::Open(o.db);
   if (!store.ok()) {
     fmt::print(stderr, "bukong serve: {}: {}\n", o.db, Message(store.status()));
     return kExitFailure;
   }
   server.store = *std::move(store);
+  CompileTextResult compiled = CompileWithCurrentLists(*server.store, *text, o.rules);
+  for (const dsl::Diagnostic& d : compiled.diagnostics) {
+    std::fputs(dsl::FormatDiagnostic(o.rules, *text, d).c_str(), stderr);
+  }
+  if (!compiled.ok()) {
+    if (!compiled.status.ok()) {
+      fmt::print(stderr, "{}: {}; not serving\n", o.rules, Message(compiled.status));
+    } else {
+      fmt::print(stderr, "{}: the rule file has errors; not serving\n", o.rules);
+    }
+    return kExitFailure;
+  }
   decider::DeciderOptions decider_options;
   decider_options.max_batch_records = o.max_batch_records;
   decider_options.max_pending_batches = o.max_pending_batches;

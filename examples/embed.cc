@@ -6,8 +6,11 @@
 // verify. Prints throughput.
 //
 //   build/examples/embed_example --db /tmp/embed-db --rules rules/order237-2018.rules
+//                                --lists data/lists
 //
-// The database is created (with a few profiles) when the folder does not exist yet. The
+// The database is created (with a few profiles) when the folder does not exist yet; the
+// lists the rule file declares (SPEC §7.1) are imported from --lists DIR (NAME.txt) when the
+// store does not hold them, and bound at their current versions. The
 // program exits non-zero if anything goes wrong or if a decision does not match what the
 // ruleset it names decides on its own, so the test suite runs it as a test.
 #include <fmt/format.h>
@@ -15,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <ctime>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -25,7 +29,10 @@
 
 #include "core/status_macros.h"
 #include "decider/decider.h"
-#include "engine/compile_text.h"
+#include "dsl/compiler.h"
+#include "engine/engine.h"
+#include "ingest/list_reader.h"
+#include "storage/lists.h"
 #include "ingest/declaration_json.h"
 #include "storage/store.h"
 
@@ -34,17 +41,49 @@ namespace {
 using bukong::Declaration;
 using bukong::Profile;
 
-// Compiles rule text; diagnostics are printed, and a file with errors is refused (it would
-// never replace the live ruleset).
+// Imports DIR/NAME.txt for each list `text` declares that the store does not hold yet (SPEC
+// §7.1; `bukong lists import` does the same from the command line).
+absl::Status ImportMissingLists(bukong::storage::Store& store, const std::string& text,
+                                const std::string& lists_dir) {
+  bukong::dsl::CompileResult checked = bukong::dsl::Compile(text, "rules");
+  if (!checked.ruleset) return absl::InvalidArgumentError("the rule file has errors");
+  for (const bukong::ir::ListDecl& decl : checked.ruleset->lists) {
+    BUKONG_ASSIGN_OR_RETURN(auto current, bukong::storage::GetList(store, decl.name));
+    if (current) continue;
+    const std::string path = lists_dir + "/" + decl.name + ".txt";
+    BUKONG_ASSIGN_OR_RETURN(
+        bukong::ingest::ListReadResult read,
+        bukong::ingest::ReadListFile(
+            path, *bukong::ingest::ListTypeFromName(bukong::ir::ListTypeName(decl.type))));
+    for (const std::string& e : read.errors) std::fprintf(stderr, "%s\n", e.c_str());
+    if (!read.ok()) return absl::InvalidArgumentError(path + " has bad entries");
+    bukong::storage::ListImport in{decl.name, bukong::ir::ListTypeName(decl.type),
+                                   read.list->entries, read.list->digest, std::time(nullptr)};
+    BUKONG_RETURN_IF_ERROR(bukong::storage::ImportList(store, in).status());
+  }
+  return absl::OkStatus();
+}
+
+// Compiles rule text with the current version of each list it declares bound from the store;
+// diagnostics are printed, and a file with errors is refused (it would never replace the
+// live ruleset), as is one whose lists the store lacks.
 absl::StatusOr<std::shared_ptr<const bukong::engine::CompiledRuleset>> CompileText(
-    const std::string& text, const std::string& name) {
-  bukong::engine::CompileTextResult result = bukong::engine::CompileRulesetText(text, name);
-  for (const auto& d : result.diagnostics) {
+    const bukong::storage::Store& store, const std::string& text, const std::string& name) {
+  bukong::dsl::CompileResult checked = bukong::dsl::Compile(text, name);
+  for (const auto& d : checked.diagnostics) {
     std::fputs(bukong::dsl::FormatDiagnostic(name, text, d).c_str(), stderr);
   }
-  BUKONG_RETURN_IF_ERROR(result.status);
-  if (!result.ok()) return absl::InvalidArgumentError(name + " has errors");
-  return result.ruleset;
+  if (checked.HasErrors() || !checked.ruleset) return absl::InvalidArgumentError(name + " has errors");
+  bukong::engine::ListBindings lists;
+  for (const bukong::ir::ListDecl& decl : checked.ruleset->lists) {
+    BUKONG_ASSIGN_OR_RETURN(auto current, bukong::storage::GetList(store, decl.name));
+    if (!current) return absl::NotFoundError(fmt::format("the store holds no list '{}'", decl.name));
+    auto version = std::make_shared<bukong::engine::ListVersion>(current->digest);
+    BUKONG_RETURN_IF_ERROR(bukong::storage::ScanListVersion(
+        store, current->digest, [&](std::string_view e) { version->Add(e); }));
+    lists.emplace(decl.name, std::move(version));
+  }
+  return bukong::engine::CompileRuleset(*std::move(checked.ruleset), std::move(lists));
 }
 
 absl::StatusOr<std::string> ReadFile(const std::string& path) {
@@ -101,7 +140,9 @@ absl::StatusOr<uint64_t> Replay(const bukong::storage::Store& store) {
     if (ruleset == nullptr) {
       BUKONG_ASSIGN_OR_RETURN(auto stored, store.GetRuleset(r.ruleset_sha256));
       if (!stored) return absl::DataLossError("a record names a ruleset the store lacks");
-      BUKONG_ASSIGN_OR_RETURN(ruleset, CompileText(stored->text, stored->name));
+      // The lists do not change while this program runs, so the current versions are the
+      // ones the decisions used (`bukong replay` binds the versions each record names).
+      BUKONG_ASSIGN_OR_RETURN(ruleset, CompileText(store, stored->text, stored->name));
       parser = std::make_unique<bukong::ingest::DeclarationParser>(
           bukong::ingest::AllDeclarationFields());
     }
@@ -121,8 +162,8 @@ absl::StatusOr<uint64_t> Replay(const bukong::storage::Store& store) {
   return records;
 }
 
-absl::Status Run(const std::string& db_dir, const std::string& rules_path, int threads,
-                 uint64_t per_thread) {
+absl::Status Run(const std::string& db_dir, const std::string& rules_path,
+                 const std::string& lists_dir, int threads, uint64_t per_thread) {
   namespace storage = bukong::storage;
   // 1. The store: created on first use, then opened. Profiles are read from it.
   if (!std::filesystem::exists(db_dir)) {
@@ -135,13 +176,14 @@ absl::Status Run(const std::string& db_dir, const std::string& rules_path, int t
 
   // 2. Two rulesets: the file, and the same file with a higher baseline (a new version).
   BUKONG_ASSIGN_OR_RETURN(std::string text, ReadFile(rules_path));
-  BUKONG_ASSIGN_OR_RETURN(auto first, CompileText(text, rules_path));
+  BUKONG_RETURN_IF_ERROR(ImportMissingLists(*store, text, lists_dir));
+  BUKONG_ASSIGN_OR_RETURN(auto first, CompileText(*store, text, rules_path));
   std::string stricter = text;
   const size_t at = stricter.find("\nbaseline ");
   if (at == std::string::npos) return absl::InvalidArgumentError("no baseline line");
   const size_t end_of_line = stricter.find('\n', at + 1);
   stricter.replace(at + 1, end_of_line - (at + 1), "baseline 9% at port 80% method nii 50%");
-  BUKONG_ASSIGN_OR_RETURN(auto second, CompileText(stricter, rules_path + " (stricter)"));
+  BUKONG_ASSIGN_OR_RETURN(auto second, CompileText(*store, stricter, rules_path + " (stricter)"));
 
   // 3. The audited decider: it stores the ruleset text, then decides; a decision comes
   //    back only when its audit record is durable. Batches of 256 per call let each thread
@@ -221,22 +263,24 @@ absl::Status Run(const std::string& db_dir, const std::string& rules_path, int t
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db = "/tmp/bukong-embed-db", rules = "rules/order237-2018.rules";
+  std::string db = "/tmp/bukong-embed-db", rules = "rules/order237-2018.rules",
+              lists = "data/lists";
   int threads = 2;
   uint64_t per_thread = 200'000;
   for (int i = 1; i + 1 < argc; i += 2) {
     const std::string flag = argv[i];
     if (flag == "--db") db = argv[i + 1];
     else if (flag == "--rules") rules = argv[i + 1];
+    else if (flag == "--lists") lists = argv[i + 1];
     else if (flag == "--threads") threads = std::stoi(argv[i + 1]);
     else if (flag == "--per-thread") per_thread = std::stoull(argv[i + 1]);
     else {
-      std::fprintf(stderr, "usage: embed_example [--db DIR] [--rules FILE] [--threads N] "
-                           "[--per-thread N]\n");
+      std::fprintf(stderr, "usage: embed_example [--db DIR] [--rules FILE] [--lists DIR] "
+                           "[--threads N] [--per-thread N]\n");
       return 2;
     }
   }
-  absl::Status status = Run(db, rules, threads, per_thread);
+  absl::Status status = Run(db, rules, lists, threads, per_thread);
   if (!status.ok()) {
     std::fprintf(stderr, "embed_example: %s\n", std::string(status.message()).c_str());
     return 1;

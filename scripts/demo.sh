@@ -2,8 +2,8 @@
 # The README's first command ends here: runs bukong on the bundled example data
 # (examples/data/, see examples/README.md) on a fresh database in a temporary folder and
 # shows what each step produced:
-#   check -> init -> profiles import -> decide -> outcome -> stats -> what-if
-#   -> lists (import, show, what-if, a decision a new list version changes) -> replay
+#   check -> init -> profiles import -> lists import -> decide -> outcome -> stats -> what-if
+#   -> lists (show, a bad file, a decision a new list version changes, what-if) -> replay
 #   -> report (an HTML file kept in build/demo/, or $BUKONG_DEMO_OUT)
 #   -> serve (curl a decision, /metrics, swap a ruleset, SIGTERM)
 # Usage: scripts/demo.sh [PATH/TO/bukong]      (default build/cli/bukong)
@@ -24,7 +24,7 @@ step() { printf '\n%s== %s%s\n' "$B" "$*" "$N"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
 
 step "1. check: the rule files of three credit regimes, and the what-if variants"
-run "$BUKONG" check --werror rules/*.rules examples/whatif-stricter.rules examples/whatif-lists.rules
+run "$BUKONG" check --werror rules/*.rules examples/whatif-stricter.rules
 
 step "2. init: a new database; the demo key file makes every run decide alike"
 run "$BUKONG" init --db "$DB" --key-file $DATA/demo.key
@@ -34,6 +34,10 @@ head -4 $DATA/profiles.csv
 run "$BUKONG" profiles import --db "$DB" $DATA/profiles.csv
 echo "grades: $(tail -n +2 $DATA/profiles.csv | cut -d, -f2 | sort | uniq -c | awk '{printf "%s %s  ", $2, $1}')"
 run "$BUKONG" profiles get --db "$DB" "$(sed -n 2p $DATA/profiles.csv | cut -d, -f1)"
+
+step "   lists import: the lists the rule files declare (SPEC §7.1; illustrative files in data/lists/)"
+run "$BUKONG" lists import --db "$DB" sanctioned data/lists/sanctioned.txt --type country
+run "$BUKONG" lists import --db "$DB" watched_enterprises data/lists/watched_enterprises.txt --type enterprise
 
 step "4. decide: $(wc -l < $DATA/declarations.jsonl) declarations under $RULES (each recorded in the audit log, then printed)"
 head -1 $DATA/declarations.jsonl
@@ -79,9 +83,7 @@ printf '$ %s\n' "$BUKONG what-if --db $DB --rules examples/whatif-stricter.rules
 # table is cut to its first weeks.
 awk '/^workload by/{w=1} w && ++n>6 {next} {print} END{if (n>6) print "... (" n-6 " more weeks)"}' "$WORK/whatif.txt"
 
-step "8. lists: watchlists kept in the database, versioned by content (SPEC §7.1; illustrative files in data/lists/)"
-run "$BUKONG" lists import --db "$DB" sanctioned data/lists/sanctioned.txt --type country
-run "$BUKONG" lists import --db "$DB" watched_enterprises data/lists/watched_enterprises.txt --type enterprise
+step "8. lists: watchlists kept in the database, versioned by content; every decision names the versions it used"
 run "$BUKONG" lists show --db "$DB"
 echo "a list file with bad entries is refused whole, every bad line named; the list keeps its version:"
 printf '# sanctioned origins\nKP\nkp\nKPX\n' > "$WORK/bad-list.txt"
@@ -90,26 +92,26 @@ set +e
 echo "exit code $?"
 set -e
 
-step "   what-if with examples/whatif-lists.rules (the same rules plus un_sanctions and targeting_instruction), bound to the lists' current versions"
-printf '$ %s\n' "$BUKONG what-if --db $DB --rules examples/whatif-lists.rules"
-"$BUKONG" what-if --db "$DB" --rules examples/whatif-lists.rules > "$WORK/whatif-lists.txt"
-awk '/^newly inspected/{print; exit} {print}' "$WORK/whatif-lists.txt"
-
 step "   a decision a list changed: one declaration decided before and after a new version of watched_enterprises (--dry-run: nothing recorded)"
 # The first declaration the demo released, of an enterprise not yet on the watchlist.
 RELEASED=$(grep -m1 '"outcome":"release"' "$WORK/decisions.jsonl" | cut -d'"' -f4)
 grep -m1 "\"id\":\"$RELEASED\"" $DATA/declarations.jsonl > "$WORK/one.jsonl"
 ENTERPRISE=$(cut -d'"' -f8 "$WORK/one.jsonl")
 cat "$WORK/one.jsonl"
-run "$BUKONG" decide --db "$DB" --rules examples/whatif-lists.rules "$WORK/one.jsonl" --dry-run 2>/dev/null
+run "$BUKONG" decide --db "$DB" --rules $RULES "$WORK/one.jsonl" --dry-run 2>/dev/null
 { cat data/lists/watched_enterprises.txt; echo "$ENTERPRISE    # instruction 2021-12 (demo)"; } > "$WORK/watched-v2.txt"
 echo "a targeting instruction names enterprise $ENTERPRISE: a new version of the list"
 run "$BUKONG" lists import --db "$DB" watched_enterprises "$WORK/watched-v2.txt"
-run "$BUKONG" decide --db "$DB" --rules examples/whatif-lists.rules "$WORK/one.jsonl" --dry-run 2>/dev/null
+run "$BUKONG" decide --db "$DB" --rules $RULES "$WORK/one.jsonl" --dry-run 2>/dev/null
 echo "(the same declaration and key: now rule targeting_instruction at 100%, and \"lists\" names the new version)"
 run "$BUKONG" lists show --db "$DB" watched_enterprises
-printf '$ %s\n' "$BUKONG what-if --db $DB --rules examples/whatif-lists.rules | grep '^newly inspected'"
-"$BUKONG" what-if --db "$DB" --rules examples/whatif-lists.rules | grep '^newly inspected'
+
+step "   what-if after the list change: the audited declarations under $RULES with the lists' current versions"
+printf '$ %s\n' "$BUKONG what-if --db $DB --rules $RULES"
+"$BUKONG" what-if --db "$DB" --rules $RULES > "$WORK/whatif-lists.txt"
+awk '/^newly inspected/{print; exit} {print}' "$WORK/whatif-lists.txt"
+echo "(replay, next, re-decides every record with the list versions it recorded: the new"
+echo " version changes nothing that was decided before it)"
 
 step "9. replay: every audit record re-decided and compared byte for byte; the chain verified"
 run "$BUKONG" replay --db "$DB"

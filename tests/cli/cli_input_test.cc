@@ -177,6 +177,7 @@ TEST(CliKeyTest, TheKeyNeverAppearsInAnyOutputMessageOrDatabaseFile) {
   }
   declarations += "not json\n";
   WriteFile(tmp.Sub("d.jsonl"), declarations);
+  ASSERT_TRUE(ImportRegimeLists(tmp, db));  // Rules237() declares lists (SPEC §7.1)
   EXPECT_EQ(run(fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}' --rejects '{}'", db,
                             Rules237(), tmp.Sub("d.jsonl"), tmp.Sub("out.jsonl"),
                             tmp.Sub("rejects.jsonl")))

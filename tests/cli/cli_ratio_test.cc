@@ -80,6 +80,7 @@ TEST_P(RegimeRatioTest, DiscretionaryRatiosAndTheFloorHold) {
   ASSERT_EQ(
       Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv"))).exit_code,
       0);
+  ASSERT_TRUE(ImportRegimeLists(tmp, db));
   RunResult decided = Bukong(tmp, fmt::format("decide --db '{}' --rules '{}' '{}' -o '{}'", db,
                                               rules, tmp.Sub("d.jsonl"), tmp.Sub("out.jsonl")));
   ASSERT_EQ(decided.exit_code, 0) << decided.err;

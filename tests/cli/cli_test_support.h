@@ -14,6 +14,7 @@
 #include <sstream>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #ifndef BUKONG_CLI
@@ -78,8 +79,25 @@ inline RunResult Bukong(const TempDir& tmp, const std::string& args,
 // A fixed selection key, so that databases made by different tests decide alike.
 inline constexpr std::string_view kKeyHex = "000102030405060708090a0b0c0d0e0f";
 
-// `init` of a database at `db` with the fixed key, then `profiles import` of `profiles_csv`.
-// Reports a failing step; true when both exit 0 (callers ASSERT_TRUE it).
+// `lists import` of the lists the regime files in rules/ declare (SPEC §7.1), from their
+// bundled files in data/lists/: a ruleset whose lists the database lacks is refused, so a
+// test that decides with a regime file imports them first. True when every import exits 0.
+inline bool ImportRegimeLists(const TempDir& tmp, const std::string& db) {
+  bool ok = true;
+  for (const auto& [name, type] : {std::pair<std::string_view, std::string_view>{"sanctioned", "country"},
+                                   {"watched_enterprises", "enterprise"}}) {
+    const RunResult r = Bukong(tmp, fmt::format("lists import --db '{}' {} '{}/data/lists/{}.txt' "
+                                                "--type {}",
+                                                db, name, SourceDir(), name, type));
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    ok = ok && r.exit_code == 0;
+  }
+  return ok;
+}
+
+// `init` of a database at `db` with the fixed key, `profiles import` of `profiles_csv`, and
+// the regime files' lists (ImportRegimeLists). Reports a failing step; true when every step
+// exits 0 (callers ASSERT_TRUE it).
 inline bool InitWithProfiles(const TempDir& tmp, const std::string& db,
                              const std::string& profiles_csv) {
   WriteFile(tmp.Sub("key"), std::string(kKeyHex) + "\n");
@@ -89,7 +107,7 @@ inline bool InitWithProfiles(const TempDir& tmp, const std::string& db,
   if (init.exit_code != 0) return false;
   const RunResult import = Bukong(tmp, fmt::format("profiles import --db '{}' '{}'", db, profiles_csv));
   EXPECT_EQ(import.exit_code, 0) << import.err;
-  return import.exit_code == 0;
+  return import.exit_code == 0 && ImportRegimeLists(tmp, db);
 }
 
 }  // namespace bukong::cli::testing

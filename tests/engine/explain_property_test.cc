@@ -27,6 +27,24 @@ namespace {
 
 using ::bukong::engine::test::TestKey;
 
+// The lists a ruleset declares, bound to the bundled files data/lists/NAME.txt (SPEC §7.1;
+// the regime files' lists); a ruleset without lists binds nothing.
+ListBindings BundledLists(const ir::Ruleset& rs) {
+  const char* dir = std::getenv("BUKONG_SOURCE_DIR");
+  ListBindings bindings;
+  for (const ir::ListDecl& decl : rs.lists) {
+    const std::string path = std::string(dir ? dir : ".") + "/data/lists/" + decl.name + ".txt";
+    auto read = ingest::ReadListFile(
+        path, *ingest::ListTypeFromName(ir::ListTypeName(decl.type)));
+    EXPECT_TRUE(read.ok() && read->ok()) << path;
+    if (!read.ok() || !read->ok()) continue;
+    auto version = std::make_shared<ListVersion>(read->list->digest);
+    for (const std::string& e : read->list->entries) version->Add(e);
+    bindings.emplace(decl.name, std::move(version));
+  }
+  return bindings;
+}
+
 // Runs `declarations` generated declarations through both (Explain with the lists the
 // compiled ruleset bound); adds how many were compared to *total.
 void Compare(const std::shared_ptr<const CompiledRuleset>& ruleset, uint64_t seed,
@@ -105,17 +123,18 @@ void Compare(const std::shared_ptr<const CompiledRuleset>& ruleset, uint64_t see
 
 void Compare(const std::string& text, uint64_t seed, uint64_t declarations,
              std::vector<gen::GradeShare> grades, uint64_t* total) {
-  CompileTextResult compiled = CompileRulesetText(text, "explain.rules");
-  EXPECT_TRUE(compiled.ok()) << compiled.status;
-  if (!compiled.ok()) return;
-  Compare(compiled.ruleset, seed, declarations, std::move(grades), total);
+  dsl::CompileResult checked = dsl::Compile(text, "explain.rules");
+  ASSERT_TRUE(checked.ruleset.has_value());
+  auto bound = CompileRuleset(*checked.ruleset, BundledLists(*checked.ruleset));
+  ASSERT_TRUE(bound.ok()) << bound.status();
+  Compare(*bound, seed, declarations, std::move(grades), total);
 }
 
 std::vector<gen::GradeShare> SharesOf(const std::string& text) {
-  CompileTextResult compiled = CompileRulesetText(text, "x.rules");
+  dsl::CompileResult checked = dsl::Compile(text, "x.rules");
   std::vector<gen::GradeShare> shares;
-  if (!compiled.ok()) return shares;
-  for (const ir::Grade& g : compiled.ruleset->ir().grades) shares.push_back({g.name, 1.0});
+  if (!checked.ruleset) return shares;
+  for (const ir::Grade& g : checked.ruleset->grades) shares.push_back({g.name, 1.0});
   return shares;
 }
 

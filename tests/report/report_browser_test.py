@@ -153,6 +153,9 @@ def main():
         db = os.path.join(tmp, "db")
         run("init", "--db", db, "--key-file", os.path.join(data, "demo.key"))
         run("profiles", "import", "--db", db, os.path.join(data, "profiles.csv"))
+        for name, kind in (("sanctioned", "country"), ("watched_enterprises", "enterprise")):
+            run("lists", "import", "--db", db, name,
+                os.path.join(SOURCE, "data", "lists", name + ".txt"), "--type", kind)
         run("decide", "--db", db, "--rules", os.path.join(SOURCE, "rules", "order237-2018.rules"),
             os.path.join(data, "declarations.jsonl"), "-o", os.path.join(tmp, "decisions.jsonl"))
         run("outcome", "--db", db, os.path.join(data, "outcomes.jsonl"))

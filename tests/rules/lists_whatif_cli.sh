@@ -1,13 +1,13 @@
 #!/bin/sh
 # The regime files' lists end to end, as scripts/demo.sh shows them: the bundled list files
-# (data/lists/) import; examples/whatif-lists.rules (order237 with the sanctions list and
-# the enterprise watchlist) decides a declaration, and a new version of the watchlist that
+# (data/lists/) import; rules/order237-2018.rules (with the sanctions list and the
+# enterprise watchlist) decides a declaration, and a new version of the watchlist that
 # names its enterprise changes the decision (targeting_instruction, 100%) and the version
 # the decision line names; what-if binds the current versions; a list the database lacks
 # refuses the ruleset; nothing of this is recorded with --dry-run, so replay stays clean.
 # Usage: tests/rules/lists_whatif_cli.sh PATH/TO/bukong   (from the source root)
 bukong="$1"
-rules=examples/whatif-lists.rules
+rules=rules/order237-2018.rules
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
@@ -28,6 +28,9 @@ grep -q "declares list 'sanctioned'.*bukong lists import" "$dir/out" || fail "re
 v1=$(sed -n 's/.*version \([0-9a-f]*\) (new list)/\1/p' "$dir/out")
 [ ${#v1} = 16 ] || fail "no version: $(cat "$dir/out")"
 
+# The demo's declarations audited under this first version (what-if below compares them
+# with the current, later version).
+"$bukong" decide --db "$db" --rules $rules examples/data/declarations.jsonl -o "$dir/d.jsonl" 2>/dev/null || fail "decide all"
 "$bukong" decide --db "$db" --rules $rules "$dir/one.jsonl" --dry-run >"$dir/before" 2>/dev/null || fail "decide before"
 grep -q '"rule":"baseline"' "$dir/before" || fail "before: $(cat "$dir/before")"
 grep -q "\"watched_enterprises\":\"$v1\"" "$dir/before" || fail "before names no version: $(cat "$dir/before")"
@@ -43,8 +46,8 @@ grep -q "\"watched_enterprises\":\"$v2\"" "$dir/after" || fail "after names not 
 # The same draws: only the list changed.
 [ "$(sed 's/.*"select":"\([0-9a-f]*\)".*/\1/' "$dir/before")" = "$(sed 's/.*"select":"\([0-9a-f]*\)".*/\1/' "$dir/after")" ] || fail "the select draw changed"
 
-# what-if over audited decisions (made without lists) binds the current versions.
-"$bukong" decide --db "$db" --rules rules/order237-2018.rules examples/data/declarations.jsonl -o "$dir/d.jsonl" 2>/dev/null || fail "decide all"
+# what-if binds the current versions (v2 names the enterprise: its declarations, audited
+# under v1, are newly inspected); replay re-decides each record with the version it recorded.
 "$bukong" what-if --db "$db" --rules $rules >"$dir/whatif" 2>&1 || fail "what-if: $(cat "$dir/whatif")"
 grep -q "^newly inspected [1-9][0-9]*, newly released 0" "$dir/whatif" || fail "what-if: $(grep newly "$dir/whatif")"
 "$bukong" replay --db "$db" >"$dir/out" 2>&1 || fail "replay: $(tail -3 "$dir/out")"

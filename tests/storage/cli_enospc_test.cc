@@ -109,6 +109,14 @@ TEST(CliEnospcTest, AFullDiskIsACleanExitOneAndLosesNothingPrinted) {
   disk.Unfill("filler");
   r = RunCli(tmp.path(), fmt::format("profiles import --db '{}' '{}'", db, tmp.Sub("p.csv")));
   ASSERT_EQ(r.exit_code, 0) << r.err;
+  // The lists the regime file declares (SPEC §7.1), before the disk fills.
+  for (const char* list : {"sanctioned --type country", "watched_enterprises --type enterprise"}) {
+    const std::string name = std::string(list).substr(0, std::string(list).find(' '));
+    r = RunCli(tmp.path(), fmt::format("lists import --db '{}' {} '{}/data/lists/{}.txt' {}", db,
+                                       name, BUKONG_SOURCE_DIR, name,
+                                       std::string(list).substr(name.size() + 1)));
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+  }
 
   // decide until the disk is full: 200,000 declarations need far more than what is left.
   disk.Fill("filler", 30 << 20);
