@@ -20,7 +20,6 @@
 #include <simdjson.h>
 
 #include <cerrno>
-#include <charconv>
 #include <cstdio>
 #include <cstring>
 #include <fstream>
@@ -41,23 +40,6 @@
 
 namespace bukong::cli {
 namespace {
-
-// The text is checked before CLI11 converts it (CLI11 clamps 2^64 and more silently).
-CLI::Validator SequenceNumber() {
-  return CLI::Validator(
-      [](std::string& text) -> std::string {
-        uint64_t value = 0;
-        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-        if (error == std::errc::result_out_of_range) {
-          return text + " is out of range (at most 18446744073709551615)";
-        }
-        if (error != std::errc() || end != text.data() + text.size() || value == 0) {
-          return text + " is not a sequence number (1, 2, ...)";
-        }
-        return "";
-      },
-      "SEQ");
-}
 
 std::string Hex(const Sha256Digest& d) { return ToHex(d); }
 
@@ -152,9 +134,9 @@ class AuditCommand : public Command {
     export_->add_option("--db", db_, "Database folder")->required();
     export_->add_option("-o,--output", out_, "Output file (default: standard output)");
     export_->add_option("--from", from_, "First sequence number (default 1)")
-        ->check(SequenceNumber());
+        ->check(SequenceNumberValidator());
     export_->add_option("--to", to_, "Last sequence number (default: the chain head)")
-        ->check(SequenceNumber());
+        ->check(SequenceNumberValidator());
 
     verify_ = sub->add_subcommand(
         "verify", "Check an export with no database: the chain, every field, and checkpoints");

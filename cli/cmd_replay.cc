@@ -18,7 +18,6 @@
 
 #include <algorithm>
 #include <atomic>
-#include <charconv>
 #include <chrono>
 #include <cstdio>
 #include <map>
@@ -182,21 +181,7 @@ class ReplayCommand : public Command {
         "Re-decide every audited declaration and verify the audit chain; name every record "
         "that differs (exit 1)");
     sub->add_option("--db", db_, "Database folder")->required();
-    // The text is checked before CLI11 converts it: its conversion clamps 2^64 and more to
-    // 2^64-1 without a word.
-    const CLI::Validator sequence_number(
-        [](std::string& text) -> std::string {
-          uint64_t value = 0;
-          auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
-          if (error == std::errc::result_out_of_range) {
-            return text + " is out of range (at most 18446744073709551615)";
-          }
-          if (error != std::errc() || end != text.data() + text.size() || value == 0) {
-            return text + " is not a sequence number (1, 2, ...)";
-          }
-          return "";
-        },
-        "SEQ");
+    const CLI::Validator sequence_number = SequenceNumberValidator();
     sub->add_option("--from", from_, "First audit sequence number (default 1)")
         ->check(sequence_number);
     sub->add_option("--to", to_, "Last audit sequence number (default: the chain head)")

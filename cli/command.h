@@ -43,6 +43,10 @@ struct CommandRegistrar {
 #define BUKONG_REGISTER_COMMAND(Type) \
   static ::bukong::cli::CommandRegistrar<Type> bukong_registrar_##Type
 
+// Checks a `--from`/`--to` audit sequence number as text before CLI11 converts it (CLI11
+// clamps 2^64 and more to 2^64-1 without a word): 1 .. 18446744073709551615, digits only.
+CLI::Validator SequenceNumberValidator();
+
 // Name used for standard input in messages.
 inline constexpr const char* kStdinName = "<stdin>";
 

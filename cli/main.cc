@@ -2,6 +2,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <charconv>
 #include <cstdio>
 #include <exception>
 
@@ -14,6 +15,22 @@ namespace bukong::cli {
 std::vector<std::unique_ptr<Command>>& Registry() {
   static std::vector<std::unique_ptr<Command>> registry;
   return registry;
+}
+
+CLI::Validator SequenceNumberValidator() {
+  return CLI::Validator(
+      [](std::string& text) -> std::string {
+        uint64_t value = 0;
+        auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+        if (error == std::errc::result_out_of_range) {
+          return text + " is out of range (at most 18446744073709551615)";
+        }
+        if (error != std::errc() || end != text.data() + text.size() || value == 0) {
+          return text + " is not a sequence number (1, 2, ...)";
+        }
+        return "";
+      },
+      "SEQ");
 }
 
 void RegisterCommand(std::unique_ptr<Command> command) {
