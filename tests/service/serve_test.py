@@ -24,25 +24,11 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from service_support import SANITIZER_REPORT  # noqa: E402
+from service_support import SANITIZER_REPORT, need, request, run  # noqa: E402
 
 BUKONG = None
 SOURCE = None
 WORK = None  # module temp dir: generated data and a database with profiles
-
-
-def run(*args, check=True, **kw):
-    p = subprocess.run(args, capture_output=True, text=True, **kw)
-    if check and p.returncode != 0:
-        raise AssertionError(f"{args} exited {p.returncode}: {p.stderr}")
-    return p
-
-
-def need(tool):
-    path = shutil.which(tool)
-    if path is None:
-        raise AssertionError(f"{tool} is not installed: run scripts/install-deps.sh")
-    return path
 
 
 def setUpModule():
@@ -108,15 +94,6 @@ class Server:
 
     def stderr(self):
         return "".join(self.err)
-
-
-def request(conn, method, path, body=None, headers=None):
-    if isinstance(body, str):
-        body = body.encode("utf-8")
-    conn.request(method, path, body=body, headers=headers or {})
-    r = conn.getresponse()
-    data = r.read()
-    return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
 
 
 def post_decision(conn, line, headers=None):
