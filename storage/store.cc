@@ -530,8 +530,47 @@ absl::Status CheckAnchor(const Store::Impl& impl, const internal::AnchorValue& a
 
 }  // namespace
 
+namespace {
+
+// The names of the files that make up a database's state: its write-ahead logs, tables and
+// manifests. A writer changes this set when it switches memtables, flushes or compacts.
+std::set<std::string> StateFiles(const std::string& dir) {
+  std::set<std::string> names;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    const std::string name = it->path().filename().string();
+    if (name.ends_with(".log") || name.ends_with(".sst") || name.starts_with("MANIFEST-") ||
+        name == "CURRENT")
+      names.insert(name);
+  }
+  return names;
+}
+
+}  // namespace
+
 absl::StatusOr<std::unique_ptr<Store>> Store::Open(const std::string& dir,
                                                    const StoreOptions& options) {
+  if (!options.read_only) return OpenOnce(dir, options);
+  // A read-only open takes no lock, so a process writing the database at the same time may
+  // flush a memtable and delete the write-ahead log it came from between RocksDB's reading of
+  // the manifest and of the logs: the open then sees an older state (seen: a checkpoint beside
+  // a running decide recovered record 1 of 40,001 and reported the rest lost), or misses a
+  // table file. Such a failure is retried when the database's files changed during the attempt;
+  // one on files that stood still is the database's real state and is reported at once.
+  absl::Status last;
+  for (int attempt = 0; attempt < 50; ++attempt) {
+    const std::set<std::string> before = StateFiles(dir);
+    auto store = OpenOnce(dir, options);
+    if (store.ok()) return store;
+    last = store.status();
+    if (StateFiles(dir) == before) return last;
+    ::usleep(static_cast<useconds_t>(1000 * (attempt + 1)));
+  }
+  return last;
+}
+
+absl::StatusOr<std::unique_ptr<Store>> Store::OpenOnce(const std::string& dir,
+                                                       const StoreOptions& options) {
   std::optional<internal::AnchorValue> anchored;
   BUKONG_ASSIGN_OR_RETURN(std::unique_ptr<Impl> impl, OpenImpl(dir, options, &anchored));
   internal::AnchorValue at{impl->head_seq, impl->head_hash};

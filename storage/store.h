@@ -128,6 +128,11 @@ class Store {
   // acknowledged sequence number and chain hash are kept outside RocksDB, in
   // DIR/audit.anchor, and must be in the chain (docs/storage.md, "Corruption is loud").
   // FailedPrecondition when the folder or selection.key can be read by other users.
+  //
+  // A read-only open may run beside a process that writes the database (replay, stats or
+  // `audit checkpoint` during `decide` or `serve`): it sees at least every record that was
+  // acknowledged before it started. An attempt that raced the writer's flush or compaction
+  // (the database's files changed meanwhile) is retried.
   static absl::StatusOr<std::unique_ptr<Store>> Open(const std::string& dir,
                                                      const StoreOptions& options = {});
   // The explicit way past a refusal for lost records (`bukong audit salvage`): records the
@@ -231,6 +236,8 @@ class Store {
   friend struct StoreInternals;  // the other files of storage/ (lists.cc) reach impl_
   friend class OutcomeLog;  // storage/outcome_log.h: corrections of outcomes (issue #15)
   explicit Store(std::unique_ptr<Impl> impl);
+  static absl::StatusOr<std::unique_ptr<Store>> OpenOnce(const std::string& dir,
+                                                         const StoreOptions& options);
   std::unique_ptr<Impl> impl_;
 };
 
