@@ -422,7 +422,9 @@ void Handler::DecideOne(std::string_view body, Reply reply) {
                               return;
                             }
                             s.metrics.Decision(r->decision);
-                            reply(200, std::move(r->json) + "\n", std::string(kJson), std::to_string(r->seq));
+                            // Send ends the body with its newline.
+                            reply(200, std::move(r->json), std::string(kJson),
+                                  std::to_string(r->seq));
                           });
 }
 
