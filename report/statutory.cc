@@ -45,13 +45,15 @@ std::vector<Requirement> RegimeRequirements(const std::vector<GradeInfo>& grades
       if (ratio) {
         out.push_back({g.name, Op::kLess, *ratio, *reference,
                        fmt::format("regime: {} under {} of the reference grade's rate", term,
-                                   PercentText(*ratio))});
+                                   PercentText(*ratio)),
+                       /*line=*/std::nullopt});
       }
     }
     if (g.floor) {
       out.push_back(
           {g.name, Op::kGreaterEqual, *g.floor, std::nullopt,
-           fmt::format("regime: the grade's floor, {} or more inspected", PercentText(*g.floor))});
+           fmt::format("regime: the grade's floor, {} or more inspected", PercentText(*g.floor)),
+           /*line=*/std::nullopt});
     }
   }
   return out;

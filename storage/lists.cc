@@ -117,11 +117,6 @@ absl::StatusOr<VersionRecord> DecodeVersion(std::string_view hex, std::string_vi
   return r;
 }
 
-// The lists column family, or null on a read-only open of a database older than version 3.
-rocksdb::ColumnFamilyHandle* ListsCf(const Store& store) {
-  return StoreInternals::Of(store).lists;
-}
-
 absl::StatusOr<std::optional<VersionRecord>> ReadVersion(const Store::Impl& impl,
                                                          std::string_view hex,
                                                          std::string_view raw) {

@@ -90,9 +90,10 @@ rule r "r" when unit_value < 1 then rate 50%
           d.value.twice_scaled = amounts[v];
           d.weight.twice_scaled = amounts[w];
           // Exactly on the literal too: value = literal * weight (when it fits).
+          __int128 product = 0;
           if (v % 2 == 1 && literal != 0 && amounts[w] != 0 &&
-              amounts[w] < static_cast<__int128>(1) << 60 && amounts[w] > -(static_cast<__int128>(1) << 60)) {
-            d.value.twice_scaled = literal * amounts[w] / kScale;
+              !__builtin_mul_overflow(literal, amounts[w], &product)) {
+            d.value.twice_scaled = product / kScale;
           }
           auto [by_decide, by_explain] = Matched(*compiled, d);
           EXPECT_EQ(by_decide, by_explain)

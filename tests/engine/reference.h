@@ -395,7 +395,7 @@ class ReferenceEvaluator {
         bool in = false;
         for (const std::string& e : entries) {
           switch (c.field) {
-            case ir::Field::kHs: in = in || d.hs.compare(0, e.size(), e) == 0 && d.hs.size() >= e.size(); break;
+            case ir::Field::kHs: in = in || (d.hs.size() >= e.size() && d.hs.compare(0, e.size(), e) == 0); break;
             case ir::Field::kEnterprise: in = in || d.enterprise == e; break;
             case ir::Field::kOrigin: in = in || d.origin == e; break;
             case ir::Field::kTradeCountry: in = in || d.trade_country == e; break;

@@ -63,9 +63,12 @@ inline void MakeSchemaVersionTwo(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles, &raw).ok());
   for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == "lists") EXPECT_TRUE(raw->DropColumnFamily(handles[i]).ok());
-    if (names[i] == "meta")
+    if (names[i] == "lists") {
+      EXPECT_TRUE(raw->DropColumnFamily(handles[i]).ok());
+    }
+    if (names[i] == "meta") {
       EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "2").ok());
+    }
   }
   for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
   delete raw;
