@@ -248,8 +248,24 @@ std::string PercentDecode(std::string_view s) {
 // `seqs`, when not empty, is sent as the Bukong-Audit-Seq header: the audit sequence number
 // of the decision ("17"), or of each decided line of a JSON Lines batch, in order, as
 // ranges ("17-40,42").
-using Reply =
-    std::function<void(int status, std::string body, std::string content_type, std::string seqs)>;
+// `retry_soon` marks a 503 that this process will cure by itself within moments (the
+// decider's queue was full): only that one carries `Retry-After: 1`. A 503 that only a
+// restart cures (the audit log failed) or that ends with the process (draining) carries
+// none, so that a client or proxy does not hammer it every second (docs/service.md).
+class Reply {
+ public:
+  using Fn = std::function<void(int status, std::string body, std::string content_type,
+                                std::string seqs, bool retry_soon)>;
+  Reply() = default;
+  explicit Reply(Fn fn) : fn_(std::move(fn)) {}
+  void operator()(int status, std::string body, std::string content_type, std::string seqs,
+                  bool retry_soon = false) const {
+    fn_(status, std::move(body), std::move(content_type), std::move(seqs), retry_soon);
+  }
+
+ private:
+  Fn fn_;
+};
 
 class Handler {
  public:
@@ -401,11 +417,14 @@ void Handler::DecideOne(std::string_view body, Reply reply) {
                               NoteDeciderError(s, r.status());
                               const int code = HttpStatusOf(r.status());
                               reply(code, ErrorJson(code, Message(r.status())),
-                                    std::string(kJson), {});
+                                    std::string(kJson), {},
+                                    r.status().code() == absl::StatusCode::kResourceExhausted);
                               return;
                             }
                             s.metrics.Decision(r->decision);
-                            reply(200, std::move(r->json) + "\n", std::string(kJson), std::to_string(r->seq));
+                            // Send ends the body with its newline.
+                            reply(200, std::move(r->json), std::string(kJson),
+                                  std::to_string(r->seq));
                           });
 }
 
@@ -916,22 +935,23 @@ class Session : public std::enable_shared_from_this<Session<Stream>> {
     server_.in_flight++;
     Tcp().expires_never();  // the answer may wait for an fsync; the write sets its own
     auto self = this->shared_from_this();
-    handler_.Handle(request_, [self](int status, std::string body, std::string type,
-                                     std::string seqs) {
+    handler_.Handle(request_, Reply([self](int status, std::string body, std::string type,
+                                           std::string seqs, bool retry_soon) {
       net::post(self->stream_.get_executor(), [self, status, body = std::move(body),
-                                               type = std::move(type),
-                                               seqs = std::move(seqs)]() mutable {
-        self->Send(status, std::move(body), std::move(type), std::move(seqs));
-                });
-    });
+                                               type = std::move(type), seqs = std::move(seqs),
+                                               retry_soon]() mutable {
+        self->Send(status, std::move(body), std::move(type), std::move(seqs), retry_soon);
+      });
+    }));
   }
 
-  void Send(int status, std::string body, std::string type, std::string seqs = {}) {
+  void Send(int status, std::string body, std::string type, std::string seqs = {},
+            bool retry_soon = false) {
     response_.emplace(static_cast<http::status>(status), version_);
     response_->set(http::field::server, "bukong");
     response_->set(http::field::content_type, type);
     if (status == 401) response_->set(http::field::www_authenticate, "Bearer");
-    if (status == 503) response_->set(http::field::retry_after, "1");
+    if (status == 503 && retry_soon) response_->set(http::field::retry_after, "1");
     if (!seqs.empty()) response_->set("Bukong-Audit-Seq", seqs);
     if (server_.draining.load()) keep_alive_ = false;
     response_->keep_alive(keep_alive_);

@@ -13,9 +13,12 @@
 //   audit log at the sequence number it was given. An input error (a profile grade the ruleset
 //   does not declare, a field the ruleset reads that is missing) is InvalidArgument and
 //   records nothing.
-// - Group commit: concurrent callers' records are collected into one batch while the previous
-//   batch is being synced, written with one WriteAudit and made durable with one SyncAudit;
-//   many callers share one fsync (LevelDB's DBImpl::Write, with a writer and a syncer thread).
+// - Group commit: concurrent callers' records are collected while the previous batch is
+//   being synced and made durable with one SyncAudit; many callers share one fsync
+//   (LevelDB's DBImpl::Write, with a writer and a syncer thread). The writer writes what
+//   has arrived ahead of the next sync; the syncer writes the rest (who arrived after that)
+//   just before it starts it, so a caller who arrives during a sync waits for that sync and
+//   the next one, never a third.
 // - Back-pressure: at most `max_pending_batches` batches of at most `max_batch_records`
 //   records exist at once (queued, being written or being synced), so memory is bounded
 //   whatever the callers do. A caller that finds them full waits (default) or, with

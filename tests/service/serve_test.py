@@ -554,6 +554,65 @@ class LimitsTest(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
 
 
+    def test_a_full_queue_gives_503_with_retry_after_and_records_nothing_refused(self):
+        # One record per batch and one batch in flight: concurrent requests overflow the
+        # decider's queue at once. A queue-full 503 is cured by waiting, so it says
+        # `Retry-After: 1` (the audit-failure 503, cured only by a restart, does not:
+        # serve_fault_test).
+        db = fresh_db("queuefull")
+        s = Server(db, None, "--batch-records", "1", "--queue-batches", "1")
+        answers = []
+        lock = threading.Lock()
+        full = threading.Event()
+        deadline = time.time() + 60
+
+        def client(chunk):
+            c = s.conn()
+            for line in chunk:
+                if full.is_set() or time.time() > deadline:
+                    return
+                status, headers, body = post_decision(c, line)
+                with lock:
+                    answers.append((status, headers, body))
+                if status == 503:
+                    full.set()
+
+        try:
+            chunks = [LINES[i::16] for i in range(16)]
+            with concurrent.futures.ThreadPoolExecutor(16) as ex:
+                list(ex.map(client, chunks))
+            refused = [(h, b) for st, h, b in answers if st == 503]
+            self.assertTrue(refused, f"no 503 in {len(answers)} concurrent requests")
+            for headers, body in refused:
+                self.assertEqual(headers.get("retry-after"), "1", body)
+                self.assertIn("queue is full", json.loads(body)["error"]["message"])
+                self.assertNotIn("bukong-audit-seq", headers)
+            ok = [(h, b) for st, h, b in answers if st == 200]
+            self.assertEqual(len(ok) + len(refused), len(answers))
+            self.assertTrue(all("retry-after" not in h for h, _ in ok))
+            # A JSON Lines body: line 1 fills the batch, line 2 the one slot in flight, the
+            # rest are refused line by line inside a 200 (no Retry-After on a 200).
+            status, headers, body = request(s.conn(), "POST", "/v1/decisions",
+                                            "\n".join(LINES[-5:]) + "\n",
+                                            {"Content-Type": "application/x-ndjson"})
+            self.assertEqual(status, 200, body)
+            self.assertNotIn("retry-after", headers)
+            lines = [json.loads(l) for l in body.decode().splitlines()]
+            self.assertEqual(len(lines), 5)
+            refused_lines = [l for l in lines if "error" in l]
+            self.assertTrue(refused_lines, lines)
+            for l in refused_lines:
+                self.assertEqual(l["error"]["status"], 503)
+                self.assertIn("queue is full", l["error"]["message"])
+            acknowledged = len(ok) + len(lines) - len(refused_lines)
+        finally:
+            self.assertEqual(s.stop(), 0)
+        # Exactly the acknowledged decisions are in the log: nothing refused was recorded.
+        p = replay(db)
+        self.assertEqual(p.returncode, 0, p.stderr)
+        self.assertIn(f"records 1..{acknowledged}:", p.stdout + p.stderr)
+
+
 class CrashTest(unittest.TestCase):
     def load(self, s, stop, got, errors, offset):
         def client(k):
