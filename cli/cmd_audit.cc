@@ -94,6 +94,18 @@ std::string ExportLine(const storage::ChainLink& link, const storage::AuditRecor
   AppendJsonString(out, r.declaration);
   out += ",\"decision\":";
   AppendJsonString(out, r.decision);
+  // SPEC §7.1: the full digests of the list versions, only for a record that keeps them (so
+  // the export of a record without lists, and of an older database, is as before).
+  if (!r.lists.empty()) {
+    out += ",\"lists\":{";
+    for (size_t i = 0; i < r.lists.size(); ++i) {
+      if (i > 0) out.push_back(',');
+      AppendJsonString(out, r.lists[i].name);
+      out.push_back(':');
+      AppendJsonString(out, r.lists[i].digest);
+    }
+    out.push_back('}');
+  }
   out += ",\"body\":\"";
   out += Base64(link.body);
   out += "\"}";

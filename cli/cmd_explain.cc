@@ -134,7 +134,7 @@ class ExplainCommand : public Command {
     const Profile* profile = record.profile ? &*record.profile : nullptr;
     // SPEC §7.1: the list versions the decision was made with, not today's (as replay does).
     RecordedLists recorded_lists(*store);
-    auto bound = recorded_lists.Bind(compiled.ruleset, record.decision);
+    auto bound = recorded_lists.Bind(compiled.ruleset, record);
     if (!bound.ok()) return Fail(fmt::format("record {}: {}", seq, Message(bound.status())));
     const ListBindings* lists = &(*bound)->lists();
     absl::StatusOr<Explanation> e = Explain(rs, key, declaration, profile, lists);

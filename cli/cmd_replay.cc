@@ -75,7 +75,7 @@ class Replayer {
     };
     // SPEC §7.1: the list versions the record names, not the current ones. A version the
     // database does not hold makes the record undecidable (named, counted, exit 1).
-    auto bound = lists_.Bind(ruleset.compiled, r.decision);
+    auto bound = lists_.Bind(ruleset.compiled, r);
     if (!bound.ok()) {
       const std::string why(Message(bound.status()));
       if (absl::IsNotFound(bound.status()) || absl::IsFailedPrecondition(bound.status()))

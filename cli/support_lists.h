@@ -28,10 +28,11 @@ absl::StatusOr<engine::ListBindings> BindCurrentLists(const storage::Store& stor
                                                       const ir::Ruleset& ruleset);
 
 // The stored version of list `name` whose digest begins with `prefix` (the first 16 hex digits
-// a decision line records), as its full 64-digit digest, from the list's history
-// (storage::ListHistory). NotFound naming list and prefix when no version of the list begins
-// so (a database that does not hold it: another database, or one of schema version 1 or 2);
-// FailedPrecondition naming both when more than one does.
+// a decision line records, or a full 64-digit digest an audit record keeps: then an exact
+// lookup), as its full 64-digit digest, from the list's history (storage::ListHistory).
+// NotFound naming list and prefix when no version of the list begins so (a database that does
+// not hold it: another database, or one of schema version 1 or 2); FailedPrecondition naming
+// both when more than one does (never for a full digest).
 absl::StatusOr<std::string> ResolveListVersion(const storage::Store& store, const std::string& name,
                                                std::string_view prefix);
 

@@ -36,30 +36,57 @@ absl::StatusOr<engine::Decision> Redecider::Redecide(
 }
 
 absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>> RecordedLists::Bind(
-    const std::shared_ptr<const engine::CompiledRuleset>& ruleset, std::string_view decision) {
+    const std::shared_ptr<const engine::CompiledRuleset>& ruleset,
+    const storage::AuditRecord& record) {
   const ir::Ruleset& ir = ruleset->ir();
   if (ir.lists.empty()) return ruleset;
-  if (absl::Status s = reader_.Read(decision, ruleset, &scratch_); !s.ok()) return s;
+  recorded_.clear();
+  if (!record.lists.empty()) {
+    // Schema version 4 on: the full digests, one per declared list, in declaration order.
+    if (record.lists.size() != ir.lists.size()) {
+      return absl::DataLossError(
+          fmt::format("the record keeps {} list versions, but its ruleset declares {} lists",
+                      record.lists.size(), ir.lists.size()));
+    }
+    for (size_t i = 0; i < ir.lists.size(); ++i) {
+      if (record.lists[i].name != ir.lists[i].name) {
+        return absl::DataLossError(fmt::format(
+            "the record keeps a version of list '{}' where its ruleset declares list '{}'",
+            record.lists[i].name, ir.lists[i].name));
+      }
+      if (record.lists[i].digest.size() != 64) {
+        return absl::DataLossError(fmt::format(
+            "the record keeps a malformed version of list '{}' (not 64 hex digits)",
+            record.lists[i].name));
+      }
+      recorded_.emplace_back(record.lists[i].name, record.lists[i].digest);
+    }
+  } else {
+    // An older record: the decision line's 16-digit prefixes.
+    if (absl::Status s = reader_.Read(record.decision, ruleset, &scratch_); !s.ok()) return s;
+    recorded_ = reader_.lists();
+  }
   key_ = ruleset->Sha256();
-  for (const auto& [name, prefix] : reader_.lists()) {
+  for (const auto& [name, version] : recorded_) {
     key_.push_back('\0');
     key_ += name;
     key_.push_back('\0');
-    key_ += prefix;
+    key_ += version;
   }
   if (auto it = bound_.find(key_); it != bound_.end()) return it->second;
   auto bind = [&]() -> absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>> {
     engine::ListBindings bindings;
-    for (const auto& [name, prefix] : reader_.lists()) {
-      auto digest = ResolveListVersion(store_, name, prefix);
+    for (const auto& [name, version] : recorded_) {
+      // A full digest matches exactly one version of the history, or none.
+      auto digest = ResolveListVersion(store_, name, version);
       if (!digest.ok()) return digest.status();
-      auto& version = versions_[*digest];
-      if (version == nullptr) {
+      auto& loaded_version = versions_[*digest];
+      if (loaded_version == nullptr) {
         auto loaded = LoadListVersion(store_, name, *digest);
         if (!loaded.ok()) return loaded.status();
-        version = *std::move(loaded);
+        loaded_version = *std::move(loaded);
       }
-      bindings.emplace(name, version);
+      bindings.emplace(name, loaded_version);
     }
     return engine::CompileRuleset(ir, std::move(bindings));
   };

@@ -8,6 +8,8 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
+#include <vector>
 
 #include "absl/status/statusor.h"
 #include "core/declaration.h"
@@ -56,29 +58,36 @@ class Redecider {
   Failure failure_ = Failure::kNone;
 };
 
-// The ruleset a recorded decision was made under, bound to the list versions the decision
-// line records (SPEC §7.1: replay re-decides with last month's watchlist). One per thread;
-// it caches what it loads: each list version once, and each compiled (ruleset, versions)
-// pair once, so a log decided under a few versions costs a few compilations.
+// The ruleset a recorded decision was made under, bound to the list versions the record
+// names (SPEC §7.1: replay re-decides with last month's watchlist). One per thread; it caches
+// what it loads: each list version once, and each compiled (ruleset, versions) pair once, so
+// a log decided under a few versions costs a few compilations.
 class RecordedLists {
  public:
   explicit RecordedLists(const storage::Store& store) : store_(store) {}
 
   // `ruleset` is the record's stored ruleset as StoredRulesets compiles it (stand-ins for its
-  // lists); `decision` the record's decision line. Returns `ruleset` itself when it declares no
-  // list; else the same IR compiled with the versions `decision` names. Errors name the list
-  // and the recorded version: NotFound when that version is not in the database (the record is
-  // undecidable), FailedPrecondition when its 16 digits name more than one stored version,
-  // DataLoss when the line does not read back (engine::DecisionJsonReader's message).
+  // lists); `record` the audit record. Returns `ruleset` itself when it declares no list; else
+  // the same IR compiled with the versions the record names: its full digests
+  // (AuditRecord::lists, schema version 4 on), each looked up exactly in its list's history;
+  // for an older record without them, the 16-digit prefixes of its decision line, resolved in
+  // the history. Errors name the list and the recorded version: NotFound when that version is
+  // not in the list's history (the record is undecidable), FailedPrecondition when a prefix
+  // names more than one stored version (older records only), DataLoss when the line does not
+  // read back (engine::DecisionJsonReader's message) or the record's lists are not the ones
+  // the ruleset declares.
   absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>> Bind(
-      const std::shared_ptr<const engine::CompiledRuleset>& ruleset, std::string_view decision);
+      const std::shared_ptr<const engine::CompiledRuleset>& ruleset,
+      const storage::AuditRecord& record);
 
  private:
   const storage::Store& store_;
   engine::DecisionJsonReader reader_;
   engine::Decision scratch_;
   std::string key_;
-  // Ruleset SHA-256, then each recorded (name, prefix) -> the ruleset bound to them, or why not.
+  std::vector<std::pair<std::string, std::string>> recorded_;  // (name, digest or prefix)
+  // Ruleset SHA-256, then each recorded (name, digest or prefix) -> the ruleset bound to
+  // them, or why not.
   std::map<std::string, absl::StatusOr<std::shared_ptr<const engine::CompiledRuleset>>, std::less<>>
       bound_;
   std::map<std::string, std::shared_ptr<const engine::ListVersion>> versions_;  // by digest

@@ -9,6 +9,7 @@
 #include <deque>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <thread>
 #include <utility>
 
@@ -63,6 +64,30 @@ std::vector<double> BatchBounds() {
   for (double v = 1; v <= 8192; v *= 2) b.push_back(v);
   return b;
 }
+
+// The list versions bound to the ruleset a decision was made under (SPEC §7.1), as its audit
+// record keeps them: name and full digest, in the ruleset's declaration order — the versions
+// whose first 16 digits the decision line prints. Rebuilt only when the ruleset changes
+// (holding it, so that a new ruleset at the same address is never taken for the old one).
+class RecordedListVersions {
+ public:
+  std::span<const storage::BoundListVersion> Of(const std::shared_ptr<const CompiledRuleset>& r) {
+    if (r != ruleset_) {
+      ruleset_ = r;
+      versions_.clear();
+      for (const ir::ListDecl& decl : r->ir().lists) {
+        const auto bound = r->lists().find(decl.name);
+        versions_.push_back(
+            {decl.name, bound == r->lists().end() ? std::string() : bound->second->digest()});
+      }
+    }
+    return versions_;
+  }
+
+ private:
+  std::shared_ptr<const CompiledRuleset> ruleset_;
+  std::vector<storage::BoundListVersion> versions_;
+};
 
 }  // namespace
 
@@ -134,6 +159,7 @@ struct Decider::Stream::State : StreamListener {
   internal::ProfileCache cache;
   Decision decision;  // the producer's scratch
   std::string json;
+  RecordedListVersions list_versions;  // producer-only
   std::mutex mu;
   std::condition_variable cv;
   size_t outstanding = 0;  // batches submitted and not completed; guarded by mu
@@ -226,6 +252,7 @@ struct Decider::Impl {
   std::atomic<uint64_t> input_errors{0}, refused_full{0};
   HistogramCounts sync_seconds;   // guarded by mu
   HistogramCounts batch_records;  // guarded by mu
+  RecordedListVersions list_versions;  // guarded by mu
   std::mutex ruleset_mu;  // serialises SetRuleset (store the text, then swap)
   std::thread writer, syncer;
   bool joined = false;  // guarded by shutdown_mu
@@ -259,7 +286,8 @@ void Decider::Impl::Enqueue(const Declaration& declaration, std::string_view lin
     return;
   }
   filling->records.Add(declaration.id, declaration.enterprise, line, p,
-                       w.decision.ruleset->Sha256(), store.key_id(), w.json);
+                       w.decision.ruleset->Sha256(), store.key_id(), w.json,
+                       list_versions.Of(w.decision.ruleset));
   w.done = std::move(done);
   filling->waiters.push_back(std::move(w));
   ++queued_records;
@@ -321,7 +349,8 @@ void Decider::Impl::EnqueueBatch(std::span<const Declaration> declarations,
       const size_t i = w.index;
       const Profile* p = profiles[i] ? &*profiles[i] : nullptr;
       filling->records.Add(declarations[i].id, declarations[i].enterprise, lines[i], p,
-                           w.decision.ruleset->Sha256(), store.key_id(), w.json);
+                           w.decision.ruleset->Sha256(), store.key_id(), w.json,
+                           list_versions.Of(w.decision.ruleset));
       filling->waiters.push_back(std::move(w));
       ++queued_records;
     }
@@ -676,7 +705,8 @@ absl::Status Decider::Stream::Add(const Declaration& declaration, std::string_vi
   st.json.clear();
   AppendDecisionJson(st.decision, &st.json);
   st.current->records.Add(declaration.id, declaration.enterprise, line, *profile,
-                        st.decision.ruleset->Sha256(), impl.store.key_id(), st.json);
+                          st.decision.ruleset->Sha256(), impl.store.key_id(), st.json,
+                          st.list_versions.Of(st.decision.ruleset));
   st.current->output.append(st.json);
   st.current->output.push_back('\n');
   if (st.current->records.size() >= impl.options.max_batch_records ||

@@ -27,6 +27,9 @@
 //   later call gets the failure (Unavailable, naming what failed); healthy() turns false.
 //   The records written before the failure are whatever the database kept: all of the
 //   acknowledged ones, maybe more (those are never reported to anyone).
+// - Each audit record keeps, besides the decision line, the full digest of every list
+//   version bound to the ruleset the decision was made under (storage::AuditRecord::lists,
+//   in declaration order; the line prints their first 16 digits).
 // - SetRuleset stores the ruleset's text in the database before it becomes live, so every
 //   audit record names a ruleset the database holds (replay needs it). The swap is atomic:
 //   a call decides under the old or the new ruleset, never a mix (engine/engine.h).

@@ -9,6 +9,7 @@
 #include <string>
 
 #include "core/dates.h"
+#include "core/sha256.h"
 #include "storage/internal/encoding.h"
 
 namespace si = bukong::storage::internal;
@@ -43,6 +44,17 @@ int main(int argc, char** argv) {
   r.declaration_id = "X";
   r.enterprise = "E";
   Write(dir, "audit_body_without_profile", 0, si::EncodeAuditBody(r));
+  // Format 3 (schema version 4): a record made under a ruleset that declares lists keeps the
+  // full digest of each bound version, in declaration order.
+  r.lists = {{"sanctioned", bukong::Sha256Hex("IR\nKP\nSY\n")},
+             {"watched_enterprises", bukong::Sha256Hex("91330200MA2AAAAA1X\n")}};
+  r.decision = R"({"id":"X","outcome":"release","lists":{"sanctioned":")" +
+               r.lists[0].digest.substr(0, 16) + R"(","watched_enterprises":")" +
+               r.lists[1].digest.substr(0, 16) + R"("}})";
+  Write(dir, "audit_body_with_lists", 0, si::EncodeAuditBody(r));
+  r.profile = p;
+  r.lists.resize(1);
+  Write(dir, "audit_body_with_profile_and_one_list", 0, si::EncodeAuditBody(r));
   Write(dir, "profile", 1, si::EncodeProfileValue(p));
   bukong::storage::Outcome o;
   o.declaration_id = "D1";

@@ -20,11 +20,12 @@ using internal::FromRocks;
 void AuditBatch::Add(std::string_view declaration_id, std::string_view enterprise,
                      std::string_view declaration, const Profile* profile,
                      std::string_view ruleset_sha256, std::string_view key_id,
-                     std::string_view decision) {
+                     std::string_view decision, std::span<const BoundListVersion> lists) {
   Entry e;
   e.body_begin = bodies_.size();
-  const internal::AuditBodyOffsets at = internal::AppendAuditBody(
-      bodies_, declaration_id, enterprise, declaration, profile, ruleset_sha256, key_id, decision);
+  const internal::AuditBodyOffsets at =
+      internal::AppendAuditBody(bodies_, declaration_id, enterprise, declaration, profile,
+                                ruleset_sha256, key_id, decision, lists);
   e.body_end = bodies_.size();
   e.id_begin = at.declaration_id;
   e.id_size = declaration_id.size();

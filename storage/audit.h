@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -17,6 +18,16 @@ namespace bukong::storage {
 
 class Store;
 
+// A list version a decision was made with (SPEC §7.1): the list's name and the version's
+// full digest, 64 lower-case hex digits (ingest::ListDigest; the decision line prints only
+// its first 16). Stored as the digest's 32 raw bytes (docs/storage.md).
+struct BoundListVersion {
+  std::string name;
+  std::string digest;
+
+  friend bool operator==(const BoundListVersion&, const BoundListVersion&) = default;
+};
+
 // One decision as the audit log keeps it (SPEC §4). All strings are stored byte for byte.
 struct AuditRecord {
   std::string declaration_id;      // the declaration's `id`
@@ -26,6 +37,10 @@ struct AuditRecord {
   std::string ruleset_sha256;      // lower-case hex SHA-256 of the ruleset text
   std::string key_id;              // SelectionKey::Id(), never the key
   std::string decision;            // the decision's JSON line, exactly as printed
+  // The version of every list the ruleset declares, in declaration order (SPEC §7.1: "the
+  // audit record keeps the full digests"). Empty for a ruleset without lists, and for records
+  // written before schema version 4 (their decision line has only the 16-digit prefixes).
+  std::vector<BoundListVersion> lists;
 
   friend bool operator==(const AuditRecord&, const AuditRecord&) = default;
 };
@@ -40,10 +55,11 @@ class AuditBatch {
   // The fields of AuditRecord, by reference; `profile` may be null (no profile found).
   void Add(std::string_view declaration_id, std::string_view enterprise,
            std::string_view declaration, const Profile* profile, std::string_view ruleset_sha256,
-           std::string_view key_id, std::string_view decision);
+           std::string_view key_id, std::string_view decision,
+           std::span<const BoundListVersion> lists = {});
   void Add(const AuditRecord& r) {
     Add(r.declaration_id, r.enterprise, r.declaration, r.profile ? &*r.profile : nullptr,
-        r.ruleset_sha256, r.key_id, r.decision);
+        r.ruleset_sha256, r.key_id, r.decision, r.lists);
   }
   size_t size() const { return entries_.size(); }
   bool empty() const { return entries_.empty(); }

@@ -41,9 +41,10 @@ namespace bukong::storage {
 // format byte, so old records stay readable next to new ones, and a writable open of an
 // older database records the new version (an older bukong then refuses it instead of
 // misreading the new records). Any other version is refused by Store::Open.
-// Version 4: the by_id index of every audited decision (AuditSequencesOf); version 3: lists
-// and their versions (storage/lists.h); version 2: leaner audit records (docs/storage.md);
-// version 1: the first layout.
+// Version 4: audit records keep the full digests of their list versions (format 3 records,
+// AuditRecord::lists), and the by_id index of every audited decision (AuditSequencesOf);
+// version 3: lists and their versions (storage/lists.h); version 2: leaner audit records
+// (docs/storage.md); version 1: the first layout.
 inline constexpr int kSchemaVersion = 4;
 inline constexpr int kOldestReadableSchemaVersion = 1;
 

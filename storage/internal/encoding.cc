@@ -283,9 +283,10 @@ absl::StatusOr<AuditRecord> DecodeAuditBodyV1(std::string_view body) {
 AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_id,
                                  std::string_view enterprise, std::string_view declaration,
                                  const Profile* profile, std::string_view ruleset_sha256,
-                                 std::string_view key_id, std::string_view decision) {
+                                 std::string_view key_id, std::string_view decision,
+                                 std::span<const BoundListVersion> lists) {
   AuditBodyOffsets offsets;
-  out.push_back(static_cast<char>(kAuditFormat));
+  out.push_back(static_cast<char>(lists.empty() ? kAuditFormat : kAuditFormatWithLists));
   PutVarint64(out, declaration.size());
   const size_t declaration_begin = out.size();
   out.append(declaration);
@@ -363,15 +364,25 @@ AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_
     cursor = refs[i].at + refs[i].size;
   }
   literal(decision.size());
+  // Format 3: the bound list versions, in the ruleset's declaration order.
+  if (!lists.empty()) {
+    PutVarint64(out, lists.size());
+    for (const BoundListVersion& l : lists) {
+      PutLengthPrefixed(out, l.name);
+      PutHexText(out, l.digest);
+    }
+  }
   return offsets;
 }
 
 std::string EncodeAuditBody(const AuditRecord& r) {
   std::string out;
   out.reserve(64 + r.declaration_id.size() + r.enterprise.size() + r.declaration.size() +
-              r.decision.size() + r.ruleset_sha256.size() + r.key_id.size());
+              r.decision.size() + r.ruleset_sha256.size() + r.key_id.size() +
+              r.lists.size() * 48);
   AppendAuditBody(out, r.declaration_id, r.enterprise, r.declaration,
-                  r.profile ? &*r.profile : nullptr, r.ruleset_sha256, r.key_id, r.decision);
+                  r.profile ? &*r.profile : nullptr, r.ruleset_sha256, r.key_id, r.decision,
+                  r.lists);
   return out;
 }
 
@@ -383,7 +394,8 @@ absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
   Decoder d(body);
   uint8_t format = 0, has_profile = 0;
   std::string_view declaration;
-  if (!d.GetByte(format) || format != kAuditFormat || !d.GetLengthPrefixed(declaration)) {
+  if (!d.GetByte(format) || (format != kAuditFormat && format != kAuditFormatWithLists) ||
+      !d.GetLengthPrefixed(declaration)) {
     return bad();
   }
   AuditRecord r;
@@ -407,6 +419,17 @@ absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body) {
   if (!d.GetVarint64(pieces) || pieces > d.rest().size()) return bad();
   for (uint64_t i = 0; i < pieces; ++i) {
     if (!GetText(d, declaration, &r.ruleset_sha256, r.decision)) return bad();
+  }
+  if (format == kAuditFormatWithLists) {
+    // At least one list: a record without lists is format 2, so each record has one body.
+    uint64_t count = 0;
+    if (!d.GetVarint64(count) || count == 0 || count > d.rest().size()) return bad();
+    r.lists.resize(count);
+    for (BoundListVersion& l : r.lists) {
+      std::string_view name;
+      if (!d.GetLengthPrefixed(name) || !GetText(d, declaration, nullptr, l.digest)) return bad();
+      l.name.assign(name);
+    }
   }
   if (!d.done()) return bad();
   r.declaration.assign(declaration);

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -52,9 +53,12 @@ std::string EncodeProfileValue(const Profile& p);
 absl::StatusOr<Profile> DecodeProfileValue(std::string_view id, std::string_view value);
 
 // ---- audit: key = BigEndian64(seq), value = body || 32-byte chain hash.
-// Format 2 is written (schema version 2); format 1 (schema version 1) is still read.
+// Format 2 is written for a record without lists (schema version 2 on), format 3 (schema
+// version 4) for one with lists: format 2's fields, then the bound list versions. Format 1
+// (schema version 1) is still read.
 inline constexpr uint8_t kAuditFormatV1 = 1;
 inline constexpr uint8_t kAuditFormat = 2;
+inline constexpr uint8_t kAuditFormatWithLists = 3;
 std::string EncodeAuditKey(uint64_t seq);
 std::string EncodeAuditBody(const AuditRecord& r);
 // Where AppendAuditBody put the bytes of the declaration id and of the enterprise (offsets
@@ -67,8 +71,9 @@ struct AuditBodyOffsets {
 AuditBodyOffsets AppendAuditBody(std::string& out, std::string_view declaration_id,
                                  std::string_view enterprise, std::string_view declaration,
                                  const Profile* profile, std::string_view ruleset_sha256,
-                                 std::string_view key_id, std::string_view decision);
-// Decodes a body of either format. DataLoss when it is not a valid encoding.
+                                 std::string_view key_id, std::string_view decision,
+                                 std::span<const BoundListVersion> lists = {});
+// Decodes a body of any format. DataLoss when it is not a valid encoding.
 absl::StatusOr<AuditRecord> DecodeAuditBody(std::string_view body);
 // hash_seq = SHA-256(prev_hash (32 bytes) || BigEndian64(seq) || body).
 Sha256Digest ChainHash(const Sha256Digest& prev, uint64_t seq, std::string_view body);

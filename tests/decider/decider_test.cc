@@ -20,7 +20,9 @@
 
 #include <condition_variable>
 
+#include "core/sha256.h"
 #include "engine/compile_text.h"
+#include "engine/decision_json.h"
 #include "ingest/declaration_json.h"
 #include "storage/store.h"
 #include "tests/testing/spec_example.h"
@@ -495,6 +497,99 @@ TEST_F(DeciderTest, ADryRunRecordsNothingAndDiscardedDecisionsNeverAppear) {
   auto stored = store_->GetRuleset(ruleset_->Sha256());
   ASSERT_THAT(stored.status(), IsOk());
   EXPECT_FALSE(stored->has_value());
+}
+
+// SPEC §7.1: every record keeps the full digest of each list version the ruleset was bound
+// to, in declaration order (not by name), and they are the versions whose first 16 digits the
+// decision line prints — for single calls, batches and streams, and after SetRuleset binds
+// new versions. A ruleset without lists leaves the field empty (its records as before).
+TEST_F(DeciderTest, EveryRecordKeepsTheFullDigestsOfTheBoundListVersions) {
+  constexpr std::string_view kRules =
+      "ruleset \"digests\" version 1\n"
+      "grade advanced factor 0.2\n"
+      "grade certified factor 0.5\n"
+      "grade general factor 1.0\n"
+      "unknown enterprise grade general\n"
+      "baseline 0%\n"
+      "list zeta of enterprise\n"
+      "list alpha of country\n"
+      "rule z when enterprise in zeta then rate 100%\n"
+      "rule a when origin in alpha then hold \"sanctions\"\n";
+  auto version = [](std::vector<std::string> entries) {
+    std::string text;
+    for (const auto& e : entries) text += e + "\n";
+    auto v = std::make_shared<engine::ListVersion>(Sha256Hex(text));
+    for (const auto& e : entries) v->Add(e);
+    return v;
+  };
+  auto compile = [&](std::vector<std::string> zeta, std::vector<std::string> alpha) {
+    CompileTextResult text = CompileRulesetText(kRules, "digests.rules",
+                                                engine::ListsAtCompile::kStandIns);
+    EXPECT_TRUE(text.ok());
+    auto bound = engine::CompileRuleset(
+        text.ruleset->ir(), {{"zeta", version(zeta)}, {"alpha", version(alpha)}});
+    EXPECT_THAT(bound.status(), IsOk());
+    return *bound;
+  };
+  // The record at `seq` keeps (zeta, alpha) of `ruleset`, and its line names their prefixes.
+  auto expect_lists = [&](uint64_t seq, const std::shared_ptr<const CompiledRuleset>& ruleset) {
+    auto entry = store_->GetAudit(seq);
+    ASSERT_TRUE(entry.ok() && entry->has_value()) << seq;
+    const storage::AuditRecord& r = (*entry)->record;
+    const std::vector<storage::BoundListVersion> expected = {
+        {"zeta", ruleset->lists().at("zeta")->digest()},
+        {"alpha", ruleset->lists().at("alpha")->digest()}};
+    EXPECT_EQ(r.lists, expected) << seq;
+    engine::DecisionJsonReader reader;
+    engine::Decision read;
+    ASSERT_THAT(reader.Read(r.decision, ruleset, &read), IsOk());
+    ASSERT_EQ(reader.lists().size(), 2u);
+    for (size_t i = 0; i < 2; ++i) {
+      EXPECT_EQ(reader.lists()[i].first, r.lists[i].name);
+      EXPECT_EQ(reader.lists()[i].second, r.lists[i].digest.substr(0, 16)) << seq;
+      EXPECT_EQ(r.lists[i].digest.size(), 64u);
+    }
+  };
+
+  // First, records of a ruleset without lists: nothing kept.
+  auto decider = Make();
+  const std::string first = Line(0);
+  ASSERT_THAT(decider->Decide(Parse(first), first).status(), IsOk());
+  EXPECT_TRUE((*store_->GetAudit(1))->record.lists.empty());
+
+  auto g1 = compile({"E1"}, {"KP"});
+  ASSERT_THAT(decider->SetRuleset(kRules, g1), IsOk());
+  const std::string l1 = Line(1), l2 = Line(2), l5 = Line(5);
+  auto one = decider->Decide(Parse(l1), l1);
+  ASSERT_THAT(one.status(), IsOk());
+  EXPECT_THAT(one->json, ::testing::HasSubstr("\"matched\":[\"z\"]"));  // E1 is in zeta
+  expect_lists(one->seq, g1);
+  const std::vector<Declaration> ds = {Parse(l2), Parse(l5)};
+  const std::vector<std::string_view> lines = {l2, l5};
+  for (const auto& d : decider->DecideBatch(ds, lines)) {
+    ASSERT_THAT(d.status(), IsOk());
+    expect_lists(d->seq, g1);
+  }
+  // New versions bound (a list import, then the ruleset compiled again): the records change.
+  auto g2 = compile({"E2"}, {"IR", "KP"});
+  ASSERT_THAT(decider->SetRuleset(kRules, g2), IsOk());
+  std::vector<storage::AuditRange> ranges;
+  {
+    Decider::Stream stream(*decider, [&](std::string_view, storage::AuditRange r) {
+      ranges.push_back(r);
+      return absl::OkStatus();
+    });
+    for (int i : {6, 7, 9}) {  // not 8: E3's grade is not declared
+      const std::string line = Line(i);
+      ASSERT_THAT(stream.Add(Parse(line), line), IsOk());
+    }
+    ASSERT_THAT(stream.Finish(), IsOk());
+  }
+  ASSERT_EQ(ranges.size(), 1u);
+  for (uint64_t seq = ranges[0].first; seq <= ranges[0].last; ++seq) expect_lists(seq, g2);
+  EXPECT_NE(g1->lists().at("zeta")->digest(), g2->lists().at("zeta")->digest());
+  ASSERT_THAT(decider->Shutdown(), IsOk());
+  ExpectChainIntact();
 }
 
 }  // namespace

@@ -322,6 +322,37 @@ class ServeTest(unittest.TestCase):
             self.assertEqual(s.stop(), 0)
         self.assertEqual(replay(db).returncode, 0)  # both rulesets are stored
 
+    def test_records_keep_the_full_digests_of_the_bound_list_versions(self):
+        # SPEC §7.1: serve decides through the decider, whose records keep the full digest of
+        # every bound list version; they are the versions the decision lines name by 16 digits.
+        db = fresh_db("lists")
+        watched = f"{WORK}/watched.txt"
+        with open(watched, "w") as f:
+            f.write(json.loads(LINES[0])["enterprise"] + "\n")
+        run(BUKONG, "lists", "import", "--db", db, "watched", watched, "--type", "enterprise")
+        rules = f"{WORK}/lists.rules"
+        with open(f"{WORK}/data/generated.rules") as f, open(rules, "w") as out:
+            out.write(f.read() + "\nlist watched of enterprise\n"
+                      "rule watched_e when enterprise in watched then rate 100%\n")
+        s = Server(db, rules)
+        try:
+            c = s.conn()
+            for line in LINES[:5]:
+                status, _, body = post_decision(c, line)
+                self.assertEqual(status, 200, body)
+        finally:
+            self.assertEqual(s.stop(), 0, s.stderr())
+        shown = run(BUKONG, "lists", "show", "--db", db, "watched").stdout
+        version = re.search(r"^version +([0-9a-f]{64})$", shown, re.M).group(1)
+        exported = run(BUKONG, "audit", "export", "--db", db).stdout.splitlines()
+        self.assertEqual(len(exported), 5)
+        for line in exported:
+            record = json.loads(line)
+            self.assertEqual(record["lists"], {"watched": version})
+            self.assertEqual(json.loads(record["decision"])["lists"], {"watched": version[:16]})
+        self.assertIn("watched_e", json.loads(json.loads(exported[0])["decision"])["matched"])
+        self.assertEqual(replay(db).returncode, 0)
+
     def test_ruleset_swap_under_load(self):
         db = fresh_db("swapload")
         s = Server(db)

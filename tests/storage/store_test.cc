@@ -830,7 +830,7 @@ TEST(AuditEncodingTest, EveryTruncationTrailingGarbageAndBadReferenceIsDataLoss)
   }
   EXPECT_THAT(internal::DecodeAuditBody(body + "x"), StatusIs(absl::StatusCode::kDataLoss));
   std::string unknown_format = body;
-  unknown_format[0] = 3;
+  unknown_format[0] = 4;
   EXPECT_THAT(internal::DecodeAuditBody(unknown_format), StatusIs(absl::StatusCode::kDataLoss));
   // A slice reaching past the declaration: 0x02, lp(declaration "{}"), then the id as
   // slice 0x01 offset 1 length 5.
@@ -855,6 +855,167 @@ std::vector<uint64_t> ProblemSeqs(const std::string& dir) {
   std::vector<uint64_t> seqs;
   for (const auto& p : *problems) seqs.push_back(p.seq);
   return seqs;
+}
+
+// ---- Full list digests (SPEC §7.1: "the audit record keeps the full digests") -------------
+
+std::vector<BoundListVersion> SampleLists(size_t n) {
+  std::vector<BoundListVersion> lists;
+  for (size_t i = 0; i < n; ++i)
+    lists.push_back({fmt::format("list_{}", i), Sha256Hex(fmt::format("E{}\n", i))});
+  return lists;
+}
+
+// A record without lists is format 2, byte for byte as before; with lists it is format 3:
+// the same bytes after the format byte, then varint(count) and lp(name) 0x02 lp(32 raw
+// bytes) per list, in the record's order (the ruleset's declaration order, not by name).
+TEST(AuditListsTest, ListsFollowTheFormatTwoBodyAndNothingChangesWithoutThem) {
+  AuditRecord r = SampleRecord(1);
+  const std::string without = internal::EncodeAuditBody(r);
+  EXPECT_EQ(without[0], '\x02');
+  r.lists = {{"zeta", Sha256Hex("Z\n")}, {"alpha", Sha256Hex("A\n")}};
+  const std::string with = internal::EncodeAuditBody(r);
+  std::string expected = "\x03" + without.substr(1) + "\x02";
+  for (const auto& l : r.lists) {
+    internal::PutLengthPrefixed(expected, l.name);
+    expected += "\x02";
+    internal::PutLengthPrefixed(expected, *internal::FromHex(l.digest));
+  }
+  EXPECT_EQ(with, expected);
+  EXPECT_EQ(with.size(), without.size() + 1 + 2 * (1 + 2 + 32) + 4 + 5);
+  auto decoded = internal::DecodeAuditBody(with);
+  ASSERT_THAT(decoded, IsOk());
+  EXPECT_EQ(*decoded, r);
+  EXPECT_EQ(decoded->lists[0].name, "zeta");
+}
+
+TEST(AuditListsTest, RecordsWithOneOrManyListsRoundTrip) {
+  std::vector<AuditRecord> cases;
+  auto add = [&](auto change) {
+    AuditRecord r = SampleRecord(cases.size() + 1);
+    change(r);
+    cases.push_back(r);
+  };
+  add([](AuditRecord& r) { r.lists = SampleLists(1); });
+  add([](AuditRecord& r) { r.lists = SampleLists(300); });  // a two-byte count
+  add([](AuditRecord& r) {
+    r.lists = SampleLists(3);
+    r.profile.reset();
+  });
+  add([](AuditRecord& r) {  // digests that are not lower-case hex still round-trip
+    r.lists = {{"", ""}, {"a", "ABCDEF"}, {"b", "not hex"}, {"c", "abc"}, {"列表", "00"}};
+  });
+  add([](AuditRecord& r) {
+    r = AuditRecord{};
+    r.lists = SampleLists(2);
+  });
+  for (const AuditRecord& r : cases) {
+    const std::string body = internal::EncodeAuditBody(r);
+    EXPECT_EQ(body[0], '\x03');
+    auto decoded = internal::DecodeAuditBody(body);
+    ASSERT_THAT(decoded, IsOk()) << r.declaration_id;
+    EXPECT_EQ(*decoded, r) << r.declaration_id;
+    EXPECT_EQ(internal::EncodeAuditBody(*decoded), body);
+  }
+}
+
+TEST(AuditListsTest, ATruncatedOrMalformedListsSectionIsDataLoss) {
+  AuditRecord r = SampleRecord(1);
+  const size_t without = internal::EncodeAuditBody(r).size();
+  r.lists = SampleLists(3);
+  const std::string body = internal::EncodeAuditBody(r);
+  for (size_t n = without; n < body.size(); ++n) {  // every cut inside the lists section
+    EXPECT_THAT(internal::DecodeAuditBody(body.substr(0, n)),
+                StatusIs(absl::StatusCode::kDataLoss))
+        << n;
+  }
+  EXPECT_THAT(internal::DecodeAuditBody(body + "x"), StatusIs(absl::StatusCode::kDataLoss));
+  // Format 3 with a count of zero (a record without lists is format 2: one body per record).
+  std::string zero = internal::EncodeAuditBody(SampleRecord(1));
+  zero[0] = '\x03';
+  EXPECT_THAT(internal::DecodeAuditBody(zero), StatusIs(absl::StatusCode::kDataLoss));
+  zero.push_back('\0');
+  EXPECT_THAT(internal::DecodeAuditBody(zero), StatusIs(absl::StatusCode::kDataLoss));
+  // A count larger than what follows.
+  std::string big = internal::EncodeAuditBody(SampleRecord(1));
+  big[0] = '\x03';
+  big += "\x05";
+  internal::PutLengthPrefixed(big, "x");
+  big += "\x02";
+  internal::PutLengthPrefixed(big, std::string(32, 'a'));
+  EXPECT_THAT(internal::DecodeAuditBody(big), StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// Stored and read back through the store, by AuditRecord and by AuditBatch, chained.
+TEST(AuditListsTest, TheStoreKeepsTheListsAndTheChainCoversThem) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  std::vector<AuditRecord> records = Records(1, 4);
+  records[1].lists = SampleLists(2);
+  records[3].lists = SampleLists(5);
+  ASSERT_FALSE(records[3].profile.has_value());
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->AppendAudit(std::span<const AuditRecord>(records).first(2)), IsOk());
+    AuditBatch batch;
+    batch.Add(records[2]);
+    batch.Add(records[3].declaration_id, records[3].enterprise, records[3].declaration,
+              nullptr /* SampleRecord(4) has no profile */, records[3].ruleset_sha256, records[3].key_id,
+              records[3].decision, records[3].lists);
+    ASSERT_THAT(store->AppendAudit(batch), IsOk());
+    for (uint64_t s = 1; s <= 4; ++s) EXPECT_EQ((*store->GetAudit(s))->record, records[s - 1]);
+    EXPECT_THAT(*store->VerifyChain(), IsEmpty());
+  }
+  // One digest byte changed behind the store's back breaks the chain at that record.
+  {
+    RawDb raw(dir);
+    std::string value = raw.Get("audit", internal::EncodeAuditKey(4));
+    EXPECT_EQ(value[0], '\x03');
+    value[value.size() - 32 - 1] ^= 1;  // the last byte of the last digest
+    raw.Put("audit", internal::EncodeAuditKey(4), value);
+  }
+  EXPECT_THAT(ProblemSeqs(dir), ElementsAre(4));
+}
+
+// A schema-version-3 database (records of format 2 only) reads as it is; a read-only open
+// changes nothing; a writable open records version 4 before appending records with lists,
+// which chain on from the old ones.
+TEST(AuditListsTest, SchemaVersionThreeDatabaseIsReadAndUpgradedOnWritableOpen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->AppendAudit(Records(1, 3)), IsOk());
+  }
+  RawDb(dir).Put("meta", "schema_version", "3");
+  {
+    StoreOptions read_only;
+    read_only.read_only = true;
+    auto store = Store::Open(dir, read_only);
+    ASSERT_THAT(store, IsOk());
+    for (uint64_t s = 1; s <= 3; ++s) {
+      EXPECT_EQ((*(*store)->GetAudit(s))->record, SampleRecord(s));
+      EXPECT_TRUE((*(*store)->GetAudit(s))->record.lists.empty());
+    }
+    EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
+  }
+  EXPECT_EQ(RawDb(dir).Get("meta", "schema_version"), "3");  // a reader changes nothing
+  std::vector<AuditRecord> more = Records(4, 5);
+  for (auto& r : more) r.lists = SampleLists(2);
+  ASSERT_THAT(Store::Open(dir), IsOk());
+  EXPECT_EQ(RawDb(dir).Get("meta", "schema_version"), "4");  // before anything is appended
+  {
+    auto store = Store::Open(dir);
+    ASSERT_THAT(store, IsOk());
+    ASSERT_THAT((*store)->AppendAudit(more), IsOk());
+    EXPECT_EQ((*(*store)->GetAudit(5))->record, more[1]);
+    EXPECT_EQ((*(*store)->GetAudit(3))->record, SampleRecord(3));
+    EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
+  }
+  RawDb raw(dir);
+  EXPECT_EQ(raw.Get("meta", "schema_version"), std::to_string(kSchemaVersion));
+  EXPECT_EQ(raw.Get("audit", internal::EncodeAuditKey(3))[0], '\x02');
+  EXPECT_EQ(raw.Get("audit", internal::EncodeAuditKey(4))[0], '\x03');
 }
 
 // AuditBatch (what `decide` uses) writes the same bytes and the same chain as AuditRecords,
