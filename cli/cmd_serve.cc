@@ -533,33 +533,40 @@ void Handler::DecideLines(std::string_view body, Reply reply) {
 }
 
 void Handler::GetDecision(std::string_view raw_id, Reply reply) {
+  // Every audited decision of the id, oldest first, from the store's by_id index (one seek
+  // and a point read per decision; docs/service.md).
   const std::string id = PercentDecode(raw_id);
-  auto ref = s_.store->FindDecision(id);
-  if (!ref.ok()) {
-    reply(500, ErrorJson(500, Message(ref.status())), std::string(kJson), {});
+  auto seqs = s_.store->AuditSequencesOf(id);
+  if (!seqs.ok()) {
+    reply(500, ErrorJson(500, Message(seqs.status())), std::string(kJson), {});
     return;
   }
-  if (!ref->has_value()) {
+  if (seqs->empty()) {
     reply(404, ErrorJson(404, fmt::format("declaration {} was never decided",
                                           ingest::QuoteForMessage(id))),
           std::string(kJson), {});
     return;
   }
-  auto entry = s_.store->GetAudit((*ref)->audit_seq);
-  if (!entry.ok() || !entry->has_value()) {
-    reply(500, ErrorJson(500, "the audit record of the decision cannot be read"),
-          std::string(kJson), {});
-    return;
-  }
   std::string out = "{\"id\":";
   AppendJsonString(out, id);
-  out += fmt::format(",\"decisions\":[{{\"seq\":{},\"ruleset_sha256\":", (*entry)->seq);
-  AppendJsonString(out, (*entry)->record.ruleset_sha256);
-  out += ",\"key_id\":";
-  AppendJsonString(out, (*entry)->record.key_id);
-  out += ",\"decision\":";
-  out += (*entry)->record.decision;  // a JSON object, as recorded
-  out += "}]}\n";
+  out += fmt::format(",\"latest_seq\":{},\"decisions\":[", seqs->back());
+  for (size_t i = 0; i < seqs->size(); ++i) {
+    auto entry = s_.store->GetAudit((*seqs)[i]);
+    if (!entry.ok() || !entry->has_value()) {
+      reply(500, ErrorJson(500, fmt::format("audit record {} of the declaration cannot be read",
+                                            (*seqs)[i])),
+            std::string(kJson), {});
+      return;
+    }
+    out += fmt::format("{}{{\"seq\":{},\"ruleset_sha256\":", i == 0 ? "" : ",", (*entry)->seq);
+    AppendJsonString(out, (*entry)->record.ruleset_sha256);
+    out += ",\"key_id\":";
+    AppendJsonString(out, (*entry)->record.key_id);
+    out += ",\"decision\":";
+    out += (*entry)->record.decision;  // a JSON object, as recorded
+    out += "}";
+  }
+  out += "]}\n";
   reply(200, std::move(out), std::string(kJson), {});
 }
 

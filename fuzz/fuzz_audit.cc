@@ -1,6 +1,7 @@
 // libFuzzer target: any bytes as a stored value that the store decodes (replay, what-if,
 // stats and the store itself read them back): the first byte picks the decoder — audit
-// record body, profile, outcome, ruleset, decided-index entry — the rest is the value.
+// record body, profile, outcome, ruleset, decided-index entry, by_id-index key (schema
+// version 4) — the rest is the value (for the by_id index: the key; its value is empty).
 // Promises checked (storage/internal/encoding.h): a bad value is DataLoss with a message,
 // never a crash or an over-read (ASan); a value that decodes re-encodes to one that decodes
 // to the same thing — for an audit record, every field, the bound list versions (name and
@@ -38,7 +39,7 @@ bool SameOutcome(const st::Outcome& a, const st::Outcome& b) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view value(reinterpret_cast<const char*>(data) + 1, size - 1);
-  switch (data[0] % 5) {
+  switch (data[0] % 6) {
     case 0: {
       auto record = si::DecodeAuditBody(value);
       if (Rejected(record)) break;
@@ -75,9 +76,21 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
       }
       break;
     }
-    default: {
+    case 4: {
       auto ref = si::DecodeDecisionRef(value);
       if (Rejected(ref)) break;
+      break;
+    }
+    default: {
+      // The by_id index: the key is lp(id) || BE64(seq), the value empty. A key that decodes
+      // is the one encoding of its (id, seq); no key decodes with a value.
+      auto entry = si::DecodeByIdEntry(value, "");
+      if (!Rejected(si::DecodeByIdEntry(value, "x"))) std::abort();
+      if (Rejected(entry)) break;
+      if (si::EncodeByIdKey(entry->declaration_id, entry->seq) != value ||
+          !value.starts_with(si::EncodeByIdPrefix(entry->declaration_id))) {
+        std::abort();
+      }
       break;
     }
   }

@@ -68,5 +68,6 @@ int main(int argc, char** argv) {
   si::PutBigEndian64(ref, 7);
   ref += "E1";
   Write(dir, "decision_ref", 4, ref);
+  Write(dir, "by_id_entry", 5, si::EncodeByIdKey(std::string("D\0001", 3), 7));
   return 0;
 }

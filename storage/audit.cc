@@ -75,7 +75,7 @@ absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
     if (e.id_size == 0) {
       return absl::InvalidArgumentError("an audit record needs a non-empty declaration id");
     }
-    index_bytes += e.id_size + 8 + e.enterprise_size;
+    index_bytes += 2 * e.id_size + 8 + e.enterprise_size + 10 + 8;
   }
   // The `decided` entries go into the batch in declaration-id order (stable: a repeated id
   // keeps its order, so its latest record still wins). A skiplist insert next to the
@@ -90,6 +90,18 @@ absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
   };
   std::stable_sort(by_id.begin(), by_id.end(),
                    [&](uint32_t a, uint32_t b) { return id_of(a) < id_of(b); });
+  // The `by_id` entries (lp(id) || BE64(seq)) sort by id length first: the same order when
+  // every id has one length (generated traffic), else sorted again for the same reason.
+  auto by_length_then_id = [&](uint32_t a, uint32_t b) {
+    const std::string_view x = id_of(a), y = id_of(b);
+    return x.size() != y.size() ? x.size() < y.size() : x < y;
+  };
+  std::vector<uint32_t> by_key;
+  if (!std::is_sorted(by_id.begin(), by_id.end(), by_length_then_id)) {
+    by_key = by_id;
+    std::stable_sort(by_key.begin(), by_key.end(), by_length_then_id);
+  }
+  const std::vector<uint32_t>& by_id_key_order = by_key.empty() ? by_id : by_key;
 
   uint64_t first, seq;
   {
@@ -100,7 +112,7 @@ absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
     // as it doubles (~8 MB for 8192 records). 24 bytes per Put cover RocksDB's tag, column
     // family and two varint lengths.
     rocksdb::WriteBatch batch(bodies.size() + index_bytes +
-                              records.entries_.size() * (2 * 24 + 8 + 32) + 128);
+                              records.entries_.size() * (3 * 24 + 8 + 32) + 128);
     Sha256Digest hash = impl_->head_hash;
     seq = impl_->head_seq;
     char key[8];
@@ -124,6 +136,19 @@ absl::StatusOr<AuditRange> Store::WriteAudit(const AuditBatch& records) {
           rocksdb::Slice(bodies.data() + e.enterprise_begin, e.enterprise_size)};
       batch.Put(impl_->decided, rocksdb::SliceParts(&key_part, 1),
                 rocksdb::SliceParts(value_parts, 2));
+    }
+    // Every record's by_id entry, in the same atomic write: the index of all decisions can
+    // never disagree with the log, whatever is lost in a crash.
+    const rocksdb::Slice no_value;
+    for (uint32_t i : by_id_key_order) {
+      const auto& e = records.entries_[i];
+      char length[10];
+      internal::WriteBigEndian64(key, first + i);
+      const rocksdb::Slice key_parts[3] = {
+          rocksdb::Slice(length, internal::ByIdKeyPrefix(length, e.id_size)),
+          rocksdb::Slice(bodies.data() + e.id_begin, e.id_size), rocksdb::Slice(key, 8)};
+      batch.Put(impl_->by_id, rocksdb::SliceParts(key_parts, 3),
+                rocksdb::SliceParts(&no_value, 1));
     }
     batch.Put(impl_->meta, std::string(internal::kMetaChainHead),
               internal::EncodeChainHead(seq, hash));

@@ -43,7 +43,8 @@ const std::vector<std::string>& AllColumnFamilies() {
                                                  kCfDecided,
                                                  kCfOutcomes,
                                                  kCfMeta,
-                                                 kCfLists};
+                                                 kCfLists,
+                                                 kCfById};
   return names;
 }
 
@@ -196,6 +197,10 @@ rocksdb::ColumnFamilyOptions ColumnFamilyOptionsFor(const std::string& name,
     // Keys arrive in increasing order: remember the insert position between inserts instead
     // of searching the skiplist from the top each time.
     cf.memtable_insert_with_hint_prefix_extractor.reset(rocksdb::NewFixedPrefixTransform(4));
+  } else if (name == kCfById) {
+    // Read only by prefix seeks (AuditSequencesOf), which a whole-key bloom filter cannot
+    // answer: no filter to build at each flush and compaction.
+    table.filter_policy.reset();
   }
   cf.table_factory.reset(rocksdb::NewBlockBasedTableFactory(table));
   return cf;
@@ -335,6 +340,39 @@ const std::string& Store::dir() const { return impl_->dir; }
 
 namespace {
 
+// The upgrade to schema version 4: writes the by_id entry of every audit record already in
+// the log, in synced batches of kBackfillBatch records, before the caller records version 4.
+// Entries are plain puts of fixed keys, so a backfill cut short (crash, full disk) leaves a
+// database still at its old version whose next writable open simply writes them again. A
+// record that does not decode has no id to index; it is skipped (VerifyChain and replay
+// name it). Costs about one read and decode of each record: docs/storage.md.
+constexpr size_t kBackfillBatch = 16384;
+
+absl::Status BackfillById(Store::Impl& impl) {
+  rocksdb::ReadOptions read_options;
+  read_options.readahead_size = size_t{2} << 20;
+  read_options.fill_cache = false;
+  std::unique_ptr<rocksdb::Iterator> it(impl.db->NewIterator(read_options, impl.audit));
+  rocksdb::WriteBatch batch;
+  const std::string what = fmt::format("backfilling the by_id index of {}", impl.dir);
+  for (it->SeekToFirst(); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView(), value = it->value().ToStringView();
+    if (key.size() != 8 || value.size() < 32) continue;  // VerifyChain reports these
+    auto record = internal::DecodeAuditBody(value.substr(0, value.size() - 32));
+    if (!record.ok() || record->declaration_id.empty()) continue;
+    batch.Put(impl.by_id,
+              internal::EncodeByIdKey(record->declaration_id, internal::ReadBigEndian64(key)),
+              rocksdb::Slice());
+    if (static_cast<size_t>(batch.Count()) >= kBackfillBatch) {
+      BUKONG_RETURN_IF_ERROR(impl.WriteSynced(batch, what));
+      batch.Clear();
+    }
+  }
+  BUKONG_RETURN_IF_ERROR(FromRocks(it->status(), what));
+  if (batch.Count() > 0) BUKONG_RETURN_IF_ERROR(impl.WriteSynced(batch, what));
+  return absl::OkStatus();
+}
+
 // Opens the database in `dir` up to (not including) the anchor check.
 // The audit anchor is read into `anchored` BEFORE RocksDB opens the log: a read-only open
 // beside a running writer then sees at least every record the anchor it read names (the
@@ -421,6 +459,7 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
     if (existing[i] == kCfOutcomes) impl->outcomes = h;
     if (existing[i] == kCfMeta) impl->meta = h;
     if (existing[i] == kCfLists) impl->lists = h;
+    if (existing[i] == kCfById) impl->by_id = h;
   }
 
   std::string value;
@@ -439,9 +478,11 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
         fmt::format("the database in {} has schema version {}; this bukong reads versions {} to {}",
                     dir, value, kOldestReadableSchemaVersion, kSchemaVersion));
   }
-  if (!impl->profiles || !impl->rulesets || !impl->audit || !impl->decided || !impl->outcomes) {
+  if (!impl->profiles || !impl->rulesets || !impl->audit || !impl->decided || !impl->outcomes ||
+      (version >= 4 && !impl->by_id)) {
     return absl::DataLossError(fmt::format("{} lacks one of bukong's column families", dir));
   }
+  impl->by_id_complete = version >= 4;
 
   std::string recorded_key_id;
   s = impl->db->Get(rocksdb::ReadOptions(), impl->meta, internal::kMetaKeyId, &recorded_key_id);
@@ -482,6 +523,18 @@ absl::StatusOr<std::unique_ptr<Store::Impl>> OpenImpl(
       if (!s.ok()) return FromRocks(s, fmt::format("adding the lists of {}", dir));
       impl->handles.push_back(h);
       impl->lists = h;
+    }
+    if (version < 4) {  // schema version 4 added the by_id index of every decision
+      if (!impl->by_id) {
+        rocksdb::ColumnFamilyHandle* h = nullptr;
+        s = impl->db->CreateColumnFamily(ColumnFamilyOptionsFor(kCfById, options, cache),
+                                         kCfById, &h);
+        if (!s.ok()) return FromRocks(s, fmt::format("adding the by_id index of {}", dir));
+        impl->handles.push_back(h);
+        impl->by_id = h;
+      }
+      BUKONG_RETURN_IF_ERROR(BackfillById(*impl));
+      impl->by_id_complete = true;
     }
     rocksdb::WriteBatch upgrade;
     upgrade.Put(impl->meta, internal::kMetaSchemaVersion, std::to_string(kSchemaVersion));
@@ -742,6 +795,40 @@ absl::StatusOr<std::optional<DecisionRef>> Store::FindDecision(
   BUKONG_ASSIGN_OR_RETURN(DecisionRef ref, internal::DecodeDecisionRef(value));
   return std::optional<DecisionRef>(std::move(ref));
 }
+
+absl::StatusOr<std::vector<uint64_t>> Store::AuditSequencesOf(
+    std::string_view declaration_id) const {
+  std::vector<uint64_t> seqs;
+  if (declaration_id.empty()) return seqs;  // never an audited id
+  if (!impl_->by_id_complete) {
+    // A database older than schema version 4, opened read-only: no complete index yet.
+    BUKONG_RETURN_IF_ERROR(ScanAudit(1, UINT64_MAX, [&](const AuditEntry& e) {
+      if (e.record.declaration_id == declaration_id) seqs.push_back(e.seq);
+      return absl::OkStatus();
+    }));
+    return seqs;
+  }
+  // The id's keys are exactly lp(id) || BE64(seq): all of them, and no other id's, lie in
+  // [lp(id), lp(id) || 0xff*8 || 0x00).
+  const std::string prefix = internal::EncodeByIdPrefix(declaration_id);
+  const std::string upper = prefix + std::string(8, '\xff') + std::string(1, '\0');
+  rocksdb::ReadOptions read_options;
+  const rocksdb::Slice upper_slice(upper);
+  read_options.iterate_upper_bound = &upper_slice;
+  std::unique_ptr<rocksdb::Iterator> it(impl_->db->NewIterator(read_options, impl_->by_id));
+  for (it->Seek(prefix); it->Valid(); it->Next()) {
+    const std::string_view key = it->key().ToStringView();
+    if (!key.starts_with(prefix)) break;
+    BUKONG_ASSIGN_OR_RETURN(internal::ByIdEntry entry,
+                            internal::DecodeByIdEntry(key, it->value().ToStringView()));
+    if (entry.declaration_id != declaration_id) break;  // cannot happen: lp() is prefix-free
+    seqs.push_back(entry.seq);
+  }
+  BUKONG_RETURN_IF_ERROR(FromRocks(it->status(), "reading the by_id index"));
+  return seqs;
+}
+
+bool Store::IndexesEveryDecision() const { return impl_->by_id_complete; }
 
 absl::Status Store::RecordOutcome(std::string_view declaration_id, OutcomeResult result) {
   const OutcomeInput input{std::string(declaration_id), result};

@@ -42,8 +42,9 @@ namespace bukong::storage {
 // older database records the new version (an older bukong then refuses it instead of
 // misreading the new records). Any other version is refused by Store::Open.
 // Version 4: audit records keep the full digests of their list versions (format 3 records,
-// AuditRecord::lists); version 3: lists and their versions (storage/lists.h); version 2:
-// leaner audit records (docs/storage.md); version 1: the first layout.
+// AuditRecord::lists), and the by_id index of every audited decision (AuditSequencesOf);
+// version 3: lists and their versions (storage/lists.h); version 2: leaner audit records
+// (docs/storage.md); version 1: the first layout.
 inline constexpr int kSchemaVersion = 4;
 inline constexpr int kOldestReadableSchemaVersion = 1;
 
@@ -206,6 +207,15 @@ class Store {
                                                         uint64_t to = UINT64_MAX) const;
   // The latest decision of `declaration_id`, or nullopt when it was never decided.
   absl::StatusOr<std::optional<DecisionRef>> FindDecision(std::string_view declaration_id) const;
+  // Every audited decision of `declaration_id`: the sequence numbers of its audit records,
+  // oldest first; empty when it was never decided. One seek in the by_id index, written in
+  // the same atomic write as the records (schema version 4), so it agrees with the log after
+  // any crash. A database older than version 4 opened read-only has no complete index yet
+  // (the first writable open backfills it): there this scans the whole audit log (~3 µs a
+  // record), and IndexesEveryDecision() is false. DataLoss for a malformed index entry or,
+  // when scanning, a record that does not decode.
+  absl::StatusOr<std::vector<uint64_t>> AuditSequencesOf(std::string_view declaration_id) const;
+  bool IndexesEveryDecision() const;
 
   // -- Outcomes.
   // Records the result of inspecting `declaration_id`: FailedPrecondition when it was never

@@ -16,6 +16,14 @@ void PutVarint64(std::string& out, uint64_t v) {
   out.push_back(static_cast<char>(v));
 }
 
+namespace {
+size_t VarintLength(uint64_t v) {
+  size_t n = 1;
+  while (v >= 0x80) v >>= 7, ++n;
+  return n;
+}
+}  // namespace
+
 void PutLengthPrefixed(std::string& out, std::string_view bytes) {
   PutVarint64(out, bytes.size());
   out.append(bytes);
@@ -452,6 +460,49 @@ std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash) {
 absl::StatusOr<DecisionRef> DecodeDecisionRef(std::string_view value) {
   if (value.size() < 8) return absl::DataLossError("declaration index entry is too short");
   return DecisionRef{ReadBigEndian64(value), std::string(value.substr(8))};
+}
+
+// ---- by_id index
+
+size_t ByIdKeyPrefix(char out[10], size_t id_size) {
+  size_t n = 0;
+  uint64_t v = id_size;
+  while (v >= 0x80) {
+    out[n++] = static_cast<char>((v & 0x7f) | 0x80);
+    v >>= 7;
+  }
+  out[n++] = static_cast<char>(v);
+  return n;
+}
+
+std::string EncodeByIdPrefix(std::string_view declaration_id) {
+  std::string out;
+  out.reserve(declaration_id.size() + 10 + 8);
+  PutLengthPrefixed(out, declaration_id);
+  return out;
+}
+
+std::string EncodeByIdKey(std::string_view declaration_id, uint64_t seq) {
+  std::string out = EncodeByIdPrefix(declaration_id);
+  PutBigEndian64(out, seq);
+  return out;
+}
+
+absl::StatusOr<ByIdEntry> DecodeByIdEntry(std::string_view key, std::string_view value) {
+  Decoder d(key);
+  std::string_view id;
+  uint64_t seq = 0;
+  if (!d.GetLengthPrefixed(id) || !d.GetBigEndian64(seq) || !d.done()) {
+    return absl::DataLossError("an entry of the by_id index has a malformed key");
+  }
+  // One key per (id, seq): a longer varint for the same length would be a second spelling.
+  if (key.size() != id.size() + 8 + VarintLength(id.size())) {
+    return absl::DataLossError("an entry of the by_id index has a non-canonical length");
+  }
+  if (!value.empty()) {
+    return absl::DataLossError("an entry of the by_id index has a value (expected none)");
+  }
+  return ByIdEntry{std::string(id), seq};
 }
 
 // ---- outcomes

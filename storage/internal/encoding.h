@@ -91,6 +91,24 @@ std::string EncodeChainHead(uint64_t seq, const Sha256Digest& hash);
 // (Store::WriteAudit writes the value from slices of its batch, without a copy).
 absl::StatusOr<DecisionRef> DecodeDecisionRef(std::string_view value);
 
+// ---- by_id index (schema version 4): one entry per audit record,
+// key = lp(declaration id) || BE64(seq), value empty. The length prefix makes the ids'
+// ranges disjoint whatever bytes an id holds ("A", "A\0B" and "AB" each own the keys that
+// start with their own lp(id)), and BE64 orders one id's entries by sequence number.
+// Store::WriteAudit writes the key from slices of its batch (ByIdKeyPrefix + id + BE64).
+struct ByIdEntry {
+  std::string declaration_id;
+  uint64_t seq = 0;
+};
+// varint(len(id)) into `out` (at most 10 bytes); returns its length.
+size_t ByIdKeyPrefix(char out[10], size_t id_size);
+std::string EncodeByIdKey(std::string_view declaration_id, uint64_t seq);
+// lp(declaration id): every key of that id, and no other id's, starts with it.
+std::string EncodeByIdPrefix(std::string_view declaration_id);
+// DataLoss when `key` is not exactly lp(id) || BE64(seq) with the shortest varint, or
+// `value` is not empty. Encode(Decode(key)) == key for every key that decodes.
+absl::StatusOr<ByIdEntry> DecodeByIdEntry(std::string_view key, std::string_view value);
+
 // ---- outcomes: key = declaration id, value = format, result byte, BE64 seq, enterprise.
 inline constexpr uint8_t kOutcomeFormat = 1;
 std::string EncodeOutcomeValue(const Outcome& o);

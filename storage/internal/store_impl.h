@@ -27,6 +27,7 @@ inline constexpr const char* kCfDecided = "decided";
 inline constexpr const char* kCfOutcomes = "outcomes";
 inline constexpr const char* kCfMeta = "meta";
 inline constexpr const char* kCfLists = "lists";  // schema version 3 (storage/lists.h)
+inline constexpr const char* kCfById = "by_id";   // schema version 4: every seq of an id
 
 struct Store::Impl {
   std::string dir;
@@ -51,6 +52,11 @@ struct Store::Impl {
   rocksdb::ColumnFamilyHandle* meta = nullptr;
   // Null only on a read-only open of a database older than schema version 3 (no lists).
   rocksdb::ColumnFamilyHandle* lists = nullptr;
+  // Every audit record's (declaration id, seq) (docs/storage.md, "by_id"). Null only on a
+  // read-only open of a database older than schema version 4; and only complete (written
+  // with every record, or backfilled) when the database is at version 4: `by_id_complete`.
+  rocksdb::ColumnFamilyHandle* by_id = nullptr;
+  bool by_id_complete = false;
 
   // Serialises every read-modify-write: audit appends (sequence numbers and the chain head),
   // outcomes (counter updates) and profile writes.

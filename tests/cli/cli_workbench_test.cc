@@ -3,7 +3,9 @@
 // for commands, and `replay --from` past the end of the log.
 #include <simdjson.h>
 
+#include "storage/store.h"
 #include "tests/cli/cli_test_support.h"
+#include "tests/testing/raw_db.h"
 
 namespace bukong::cli::testing {
 namespace {
@@ -65,6 +67,32 @@ TEST_F(WorkbenchTest, DecisionsGetListsEveryRecordOfTheId) {
   r = Bukong(tmp_, fmt::format("decisions get --db '{}' NO-SUCH-ID", db_));
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("was never decided"), std::string::npos) << r.err;
+}
+
+// A database of schema version 3 (before the by_id index): `decisions get` (read-only)
+// leaves it as it is, says it scans, and lists the same records; the first writable open
+// (here `outcome` of an empty file) backfills the index, after which it no longer scans.
+TEST_F(WorkbenchTest, DecisionsGetScansAVersionThreeDatabaseUntilAWritableOpenIndexesIt) {
+  RunResult indexed = Bukong(tmp_, fmt::format("decisions get --db '{}' '{}'", db_, id_));
+  ASSERT_EQ(indexed.exit_code, 0) << indexed.err;
+  EXPECT_EQ(indexed.err.find("scanning"), std::string::npos) << indexed.err;
+  ASSERT_NO_FATAL_FAILURE(::bukong::testing::MakeSchemaVersion(db_, 3));
+
+  RunResult scanned = Bukong(tmp_, fmt::format("decisions get --db '{}' '{}'", db_, id_));
+  ASSERT_EQ(scanned.exit_code, 0) << scanned.err;
+  EXPECT_NE(scanned.err.find("older than schema version"), std::string::npos) << scanned.err;
+  EXPECT_EQ(scanned.out, indexed.out);
+  EXPECT_EQ(::bukong::testing::RawDb(db_).Get("meta", "schema_version"), "3");
+
+  WriteFile(tmp_.Sub("none.jsonl"), "");
+  RunResult upgrade = Bukong(tmp_, fmt::format("outcome --db '{}' '{}'", db_, tmp_.Sub("none.jsonl")));
+  ASSERT_EQ(upgrade.exit_code, 0) << upgrade.err;
+  EXPECT_EQ(::bukong::testing::RawDb(db_).Get("meta", "schema_version"),
+            std::to_string(storage::kSchemaVersion));
+  RunResult again = Bukong(tmp_, fmt::format("decisions get --db '{}' '{}'", db_, id_));
+  ASSERT_EQ(again.exit_code, 0) << again.err;
+  EXPECT_EQ(again.err.find("scanning"), std::string::npos) << again.err;
+  EXPECT_EQ(again.out, indexed.out);
 }
 
 TEST_F(WorkbenchTest, ExplainFromTheAuditLogAgreesWithTheRecord) {

@@ -114,6 +114,55 @@ def replay(db):
 
 
 class ServeTest(unittest.TestCase):
+    def test_get_returns_every_decision_of_an_id_oldest_first_with_seqs(self):
+        # One declaration decided four times (three single requests around a batch that holds
+        # it once), under ids that are prefixes of each other; each GET lists exactly its id's
+        # decisions, oldest first, each with the seq and decision its POST answered.
+        db = fresh_db("every-decision")
+        s = Server(db)
+        try:
+            c = s.conn()
+            base = json.loads(LINES[0])
+            ids = ["P", "P1", "P 1"]
+            answered = {i: [] for i in ids}
+            def one(did):
+                status, headers, body = post_decision(c, json.dumps(dict(base, id=did)))
+                self.assertEqual(status, 200, body)
+                answered[did].append((int(headers["bukong-audit-seq"]), json.loads(body)))
+            for did in ids:
+                one(did)
+            batch = "\n".join([json.dumps(dict(base, id=d)) for d in ids] + LINES[1:3])
+            status, headers, body = request(c, "POST", "/v1/decisions", batch,
+                                            {"Content-Type": "application/x-ndjson"})
+            self.assertEqual(status, 200, body)
+            seqs = []
+            for part in headers["bukong-audit-seq"].split(","):  # e.g. "17-21" or "17-19,23"
+                first, _, last = part.partition("-")
+                seqs.extend(range(int(first), int(last or first) + 1))
+            for did, seq, line in zip(ids, seqs, body.decode().splitlines()):
+                answered[did].append((seq, json.loads(line)))
+            for did in ids:
+                one(did)
+                one(did)
+            for did in ids:
+                path = "/v1/decisions/" + did.replace(" ", "%20")
+                status, _, body = request(c, "GET", path)
+                self.assertEqual(status, 200, body)
+                got = json.loads(body)
+                self.assertEqual(got["id"], did)
+                self.assertEqual(len(got["decisions"]), 4, body)
+                self.assertEqual([(d["seq"], d["decision"]) for d in got["decisions"]],
+                                 answered[did])
+                self.assertEqual(got["latest_seq"], answered[did][-1][0])
+                seqs_of = [d["seq"] for d in got["decisions"]]
+                self.assertEqual(seqs_of, sorted(seqs_of))
+            status, _, body = request(c, "GET", "/v1/decisions/P2")
+            self.assertEqual(status, 404, body)
+            c.close()
+        finally:
+            self.assertEqual(s.stop(), 0, s.stderr())
+        self.assertEqual(replay(db).returncode, 0)
+
     def test_decisions_over_one_keep_alive_connection_are_recorded_at_their_seq(self):
         db = fresh_db("keepalive")
         s = Server(db)
@@ -135,7 +184,8 @@ class ServeTest(unittest.TestCase):
                 status, _, body = request(c, "GET", f"/v1/decisions/{did}")
                 self.assertEqual(status, 200)
                 got = json.loads(body)
-                self.assertEqual(got["decisions"][0]["seq"], seq)
+                self.assertEqual([d["seq"] for d in got["decisions"]], [seq])
+                self.assertEqual(got["latest_seq"], seq)
                 self.assertEqual(got["decisions"][0]["decision"], json.loads(decision))
             status, _, body = request(c, "GET", "/v1/decisions/nope")
             self.assertEqual(status, 404)
@@ -626,9 +676,9 @@ class CrashTest(unittest.TestCase):
                 did = json.loads(decision)["id"]
                 status, _, body = request(c, "GET", f"/v1/decisions/{did}")
                 self.assertEqual(status, 200, (seq, did))
-                rec = json.loads(body)["decisions"][0]
-                self.assertEqual(rec["seq"], seq)
-                self.assertEqual(rec["decision"], json.loads(decision))
+                recs = {d["seq"]: d for d in json.loads(body)["decisions"]}
+                self.assertIn(seq, recs, (did, body))
+                self.assertEqual(recs[seq]["decision"], json.loads(decision))
         finally:
             self.assertEqual(s.stop(), 0)
 

@@ -24,6 +24,7 @@ using ::bukong::storage::testing::SampleProfile;
 using ::bukong::storage::testing::SampleRecord;
 using ::bukong::storage::testing::TempDir;
 using ::bukong::testing::IsOk;
+using ::bukong::testing::MakeSchemaVersion;
 using ::bukong::testing::RawDb;
 using ::bukong::testing::StatusIs;
 using ::testing::ElementsAre;
@@ -523,6 +524,192 @@ TEST(AuditTest, DeclarationIndexPointsAtTheLatestDecision) {
               StatusIs(absl::StatusCode::kInvalidArgument));
 }
 
+// ---- The by_id index (schema version 4): every audited decision of an id ------------------
+
+AuditRecord RecordWithId(uint64_t n, std::string_view id) {
+  AuditRecord r = SampleRecord(n);
+  r.declaration_id = std::string(id);
+  return r;
+}
+
+TEST(ByIdIndexTest, EveryDecisionOfAnIdInOrderAcrossAppendsAndReopen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    EXPECT_TRUE(store->IndexesEveryDecision());
+    // seq 1..5; D00000002 again at 6 and, within one batch, twice more at 8 and 10.
+    ASSERT_THAT(store->AppendAudit(Records(1, 5)), IsOk());
+    ASSERT_THAT(store->AppendAudit(std::vector<AuditRecord>{
+                    SampleRecord(2), SampleRecord(7), SampleRecord(2), SampleRecord(9),
+                    SampleRecord(2)}),
+                IsOk());
+    EXPECT_THAT(*store->AuditSequencesOf(SampleRecord(2).declaration_id),
+                ElementsAre(2, 6, 8, 10));
+  }
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  ASSERT_THAT((*store)->AppendAudit(std::vector<AuditRecord>{SampleRecord(2)}), IsOk());
+  EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(2).declaration_id),
+              ElementsAre(2, 6, 8, 10, 11));
+  EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(7).declaration_id), ElementsAre(7));
+  EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(1).declaration_id), ElementsAre(1));
+  EXPECT_THAT(*(*store)->AuditSequencesOf("never"), IsEmpty());
+  EXPECT_THAT(*(*store)->AuditSequencesOf(""), IsEmpty());
+  // The latest-decision index still answers with the last of them.
+  EXPECT_EQ((*(*store)->FindDecision(SampleRecord(2).declaration_id))->audit_seq, 11u);
+  // Each indexed sequence number is a record of that id.
+  const std::vector<uint64_t> seqs = *(*store)->AuditSequencesOf(SampleRecord(2).declaration_id);
+  for (uint64_t seq : seqs) {
+    EXPECT_EQ((*(*store)->GetAudit(seq))->record.declaration_id, SampleRecord(2).declaration_id);
+  }
+  // A read-only open sees the same.
+  StoreOptions read_only;
+  read_only.read_only = true;
+  store->reset();
+  auto reader = Store::Open(dir, read_only);
+  ASSERT_THAT(reader, IsOk());
+  EXPECT_TRUE((*reader)->IndexesEveryDecision());
+  EXPECT_THAT(*(*reader)->AuditSequencesOf(SampleRecord(2).declaration_id),
+              ElementsAre(2, 6, 8, 10, 11));
+}
+
+// Ids may hold any byte: no id's entries are another's, whatever their prefix relations.
+// Among the ids: "A", its extensions "A\0", "A\0B" and "AB", a 127- and a 128-byte id (one-
+// and two-byte length prefixes) and a one-byte id that is the 128-byte id's length prefix.
+TEST(ByIdIndexTest, IdsWithZeroBytesAndPrefixRelationsNeverMix) {
+  TempDir tmp;
+  auto store = InitAndOpen(tmp.Sub("db"));
+  const std::string long127(127, 'A'), long128(128, 'A');
+  const std::vector<std::string> ids = {"A",       std::string("A\0", 2), std::string("A\0B", 3),
+                                        "AB",      std::string("\0", 1),  std::string("\x80", 1),
+                                        std::string("\x80\x01", 2), long127, long128, "B"};
+  // Each id decided twice, interleaved over two batches: id i at seqs i+1 and N+i+1 (second
+  // batch reversed, so the index cannot rely on arrival order).
+  std::vector<AuditRecord> first, second;
+  for (size_t i = 0; i < ids.size(); ++i) first.push_back(RecordWithId(i + 1, ids[i]));
+  ASSERT_THAT(store->AppendAudit(first), IsOk());
+  for (size_t i = ids.size(); i-- > 0;) second.push_back(RecordWithId(i + 1, ids[i]));
+  ASSERT_THAT(store->AppendAudit(second), IsOk());
+  const uint64_t n = ids.size();
+  for (size_t i = 0; i < ids.size(); ++i) {
+    SCOPED_TRACE(i);
+    EXPECT_THAT(*store->AuditSequencesOf(ids[i]), ElementsAre(i + 1, 2 * n - i));
+  }
+  for (const std::string& never : {std::string("A\0B\0", 4), std::string("A\0\0", 3),
+                                   std::string(126, 'A'), std::string(129, 'A'),
+                                   std::string("\x01", 1)}) {
+    EXPECT_THAT(*store->AuditSequencesOf(never), IsEmpty());
+  }
+}
+
+TEST(ByIdIndexTest, KeyEncodingRoundTripsAndRejectsEveryMalformedEntry) {
+  for (const std::string& id : {std::string("A"), std::string("A\0B", 3), std::string(300, 'x')}) {
+    const std::string key = internal::EncodeByIdKey(id, 0x0102030405060708u);
+    EXPECT_TRUE(key.starts_with(internal::EncodeByIdPrefix(id)));
+    auto entry = internal::DecodeByIdEntry(key, "");
+    ASSERT_THAT(entry, IsOk());
+    EXPECT_EQ(entry->declaration_id, id);
+    EXPECT_EQ(entry->seq, 0x0102030405060708u);
+    for (size_t cut = 0; cut < key.size(); ++cut) {
+      EXPECT_THAT(internal::DecodeByIdEntry(key.substr(0, cut), ""),
+                  StatusIs(absl::StatusCode::kDataLoss))
+          << cut;
+    }
+    EXPECT_THAT(internal::DecodeByIdEntry(key + "x", ""), StatusIs(absl::StatusCode::kDataLoss));
+    EXPECT_THAT(internal::DecodeByIdEntry(key, "v"), StatusIs(absl::StatusCode::kDataLoss));
+  }
+  // "A" with its length spelled in two bytes (0x81 0x00): another key for the same entry.
+  EXPECT_THAT(internal::DecodeByIdEntry(std::string("\x81\x00A", 3) + std::string(8, '\0'), ""),
+              StatusIs(absl::StatusCode::kDataLoss));
+}
+
+// The upgrade to schema version 4: a read-only open of a version-3 database changes nothing
+// and answers by scanning the log; a writable open backfills the index from the log (in
+// synced batches) before recording version 4, and the records appended after it are indexed
+// with the old ones.
+TEST(ByIdIndexTest, SchemaVersionThreeIsScannedReadOnlyAndBackfilledOnWritableOpen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->AppendAudit(Records(1, 5)), IsOk());
+    ASSERT_THAT(store->AppendAudit(std::vector<AuditRecord>{SampleRecord(3), SampleRecord(1)}),
+                IsOk());
+  }
+  ASSERT_NO_FATAL_FAILURE(MakeSchemaVersion(dir, 3));
+  {
+    StoreOptions read_only;
+    read_only.read_only = true;
+    auto reader = Store::Open(dir, read_only);
+    ASSERT_THAT(reader, IsOk());
+    EXPECT_FALSE((*reader)->IndexesEveryDecision());
+    EXPECT_THAT(*(*reader)->AuditSequencesOf(SampleRecord(3).declaration_id), ElementsAre(3, 6));
+    EXPECT_THAT(*(*reader)->AuditSequencesOf("never"), IsEmpty());
+  }
+  EXPECT_EQ(RawDb(dir).Get("meta", "schema_version"), "3");  // a reader changes nothing
+  {
+    auto store = Store::Open(dir);
+    ASSERT_THAT(store, IsOk());
+    EXPECT_TRUE((*store)->IndexesEveryDecision());
+    EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(3).declaration_id), ElementsAre(3, 6));
+    EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(1).declaration_id), ElementsAre(1, 7));
+    ASSERT_THAT((*store)->AppendAudit(std::vector<AuditRecord>{SampleRecord(3)}), IsOk());
+    EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(3).declaration_id),
+                ElementsAre(3, 6, 8));
+  }
+  RawDb raw(dir);
+  EXPECT_EQ(raw.Get("meta", "schema_version"), std::to_string(kSchemaVersion));
+  // The backfilled entries are the index's own keys (read behind the store's back).
+  EXPECT_EQ(raw.Get("by_id", internal::EncodeByIdKey(SampleRecord(3).declaration_id, 6)), "");
+}
+
+// A backfill cut short leaves the database at its old version with part of the index; the
+// next writable open writes every entry again (they are plain puts of fixed keys), and until
+// then a reader scans. Simulated by removing entries and going back to version 3.
+TEST(ByIdIndexTest, AnInterruptedBackfillIsCompletedByTheNextWritableOpen) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->AppendAudit(Records(1, 4)), IsOk());
+    ASSERT_THAT(store->AppendAudit(Records(1, 4)), IsOk());  // seqs 5..8 repeat ids 1..4
+  }
+  {
+    RawDb raw(dir);
+    raw.Delete("by_id", internal::EncodeByIdKey(SampleRecord(2).declaration_id, 6));
+    raw.Delete("by_id", internal::EncodeByIdKey(SampleRecord(4).declaration_id, 4));
+    raw.Put("meta", "schema_version", "3");
+  }
+  {
+    StoreOptions read_only;
+    read_only.read_only = true;
+    auto reader = Store::Open(dir, read_only);
+    ASSERT_THAT(reader, IsOk());
+    EXPECT_THAT(*(*reader)->AuditSequencesOf(SampleRecord(2).declaration_id), ElementsAre(2, 6));
+  }
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(2).declaration_id), ElementsAre(2, 6));
+  EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(4).declaration_id), ElementsAre(4, 8));
+}
+
+// A damaged index entry is DataLoss, never a wrong answer.
+TEST(ByIdIndexTest, AMalformedIndexEntryIsDataLoss) {
+  TempDir tmp;
+  const std::string dir = tmp.Sub("db");
+  {
+    auto store = InitAndOpen(dir);
+    ASSERT_THAT(store->AppendAudit(Records(1, 2)), IsOk());
+  }
+  RawDb(dir).Put("by_id", internal::EncodeByIdKey(SampleRecord(1).declaration_id, 1), "junk");
+  auto store = Store::Open(dir);
+  ASSERT_THAT(store, IsOk());
+  EXPECT_THAT((*store)->AuditSequencesOf(SampleRecord(1).declaration_id),
+              StatusIs(absl::StatusCode::kDataLoss));
+  EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(2).declaration_id), ElementsAre(2));
+}
+
 // A schema-version-1 database (records of format 1) is still read and verified; a writable
 // open records version 2, and the records appended after it (format 2) chain on from the
 // old ones.
@@ -548,6 +735,7 @@ TEST(AuditTest, SchemaVersionOneDatabaseIsReadAndUpgradedOnWritableOpen) {
     ASSERT_THAT(store, IsOk());
     for (uint64_t s = 1; s <= 3; ++s) EXPECT_EQ((*(*store)->GetAudit(s))->record, SampleRecord(s));
     EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
+    EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(2).declaration_id), ElementsAre(2));
   }
   EXPECT_EQ(RawDb(dir).Get("meta", "schema_version"), "1");  // a reader changes nothing
   {
@@ -555,6 +743,9 @@ TEST(AuditTest, SchemaVersionOneDatabaseIsReadAndUpgradedOnWritableOpen) {
     ASSERT_THAT(store, IsOk());
     ASSERT_THAT((*store)->AppendAudit(Records(4, 6)), IsOk());
     EXPECT_THAT(ScanSampleRecords(**store), ElementsAre(1, 2, 3, 4, 5, 6));
+    // The format-1 records were indexed by the upgrade's backfill.
+    EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(2).declaration_id), ElementsAre(2));
+    EXPECT_THAT(*(*store)->AuditSequencesOf(SampleRecord(5).declaration_id), ElementsAre(5));
     EXPECT_THAT(*(*store)->VerifyChain(), IsEmpty());
   }
   RawDb raw(dir);

@@ -52,9 +52,10 @@ class RawDb {
   std::map<std::string, rocksdb::ColumnFamilyHandle*> by_name_;
 };
 
-// Makes the closed database in `dir` what bukong of schema version 2 left: no `lists` column
-// family, `schema_version` "2" (records and everything else unchanged).
-inline void MakeSchemaVersionTwo(const std::string& dir) {
+// Makes the closed database in `dir` what bukong of schema version `version` (1 to 3) left:
+// no `by_id` column family (version 4), no `lists` below version 3, `schema_version` set
+// (records and everything else unchanged).
+inline void MakeSchemaVersion(const std::string& dir, int version) {
   std::vector<std::string> names;
   ASSERT_TRUE(rocksdb::DB::ListColumnFamilies(rocksdb::DBOptions(), dir, &names).ok());
   std::vector<rocksdb::ColumnFamilyDescriptor> descriptors;
@@ -63,16 +64,19 @@ inline void MakeSchemaVersionTwo(const std::string& dir) {
   rocksdb::DB* raw = nullptr;
   ASSERT_TRUE(rocksdb::DB::Open(rocksdb::DBOptions(), dir, descriptors, &handles, &raw).ok());
   for (size_t i = 0; i < names.size(); ++i) {
-    if (names[i] == "lists") {
+    if (names[i] == "by_id" || (names[i] == "lists" && version < 3)) {
       EXPECT_TRUE(raw->DropColumnFamily(handles[i]).ok());
     }
     if (names[i] == "meta") {
-      EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], "schema_version", "2").ok());
+      EXPECT_TRUE(raw->Put(rocksdb::WriteOptions(), handles[i], "schema_version",
+                           std::to_string(version))
+                      .ok());
     }
   }
   for (auto* h : handles) raw->DestroyColumnFamilyHandle(h);
   delete raw;
 }
+inline void MakeSchemaVersionTwo(const std::string& dir) { MakeSchemaVersion(dir, 2); }
 
 }  // namespace bukong::testing
 
