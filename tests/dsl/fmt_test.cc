@@ -62,7 +62,9 @@ std::string CheckFormat(const std::string& text, const std::string& name) {
   }
   FormatResult twice = FormatRules(*once.text, name);
   EXPECT_TRUE(twice.ok()) << name;
-  if (twice.ok()) EXPECT_EQ(*twice.text, *once.text) << name << ": not idempotent";
+  if (twice.ok()) {
+    EXPECT_EQ(*twice.text, *once.text) << name << ": not idempotent";
+  }
   // Same meaning, through an independent compile of both texts.
   CompileResult before = Compile(text, name);
   CompileResult after = Compile(*once.text, name);

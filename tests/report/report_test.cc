@@ -201,7 +201,7 @@ TEST(EfficacyTest, TheSampleIsTheRandomReferenceWhenThereIsOne) {
   EXPECT_NE(e.random_label.find("random compliance sample"), std::string::npos);
 
   EfficacyAccumulator without;
-  for (int i = 0; i < 2; ++i) without.Add({"baseline", nullptr, Outcome::kInspect, true, ""});
+  for (int i = 0; i < 2; ++i) without.Add({"baseline", nullptr, Outcome::kInspect, true, "", std::nullopt});
   EfficacyReport b = without.Finish();
   EXPECT_FALSE(b.random_is_sample);
   EXPECT_EQ(b.random.known, 2u);

@@ -131,8 +131,9 @@ StatsReport Stats(int adv_n, int adv_x, int gen_n, int gen_x, int dis_n, int dis
 }
 
 TEST(StatutoryTest, NoisyRatioIsUndeterminedNotViolated) {
-  std::vector<Requirement> reqs = {{"advanced", Op::kLess, 0.5, std::string("general"), "test"},
-                                   {"dishonest", Op::kGreaterEqual, 0.8, std::nullopt, "test"}};
+  std::vector<Requirement> reqs = {
+      {"advanced", Op::kLess, 0.5, std::string("general"), "test", std::nullopt},
+      {"dishonest", Op::kGreaterEqual, 0.8, std::nullopt, "test", std::nullopt}};
   // The demo's situation: 58% of the reference rate, on a few hundred declarations.
   auto noisy = EvaluateRequirements(reqs, Stats(432, 7, 1500, 30, 50, 42));
   ASSERT_EQ(noisy.size(), 2u);
@@ -175,17 +176,17 @@ TEST(EfficacyTest, CountsPerRuleAndLiftOverBaseline) {
   for (int i = 0; i < 10; ++i) {
     std::optional<bool> hit;
     if (i < 6) hit = i < 3;
-    acc.Add({"cold_chain", &both, Outcome::kInspect, hit, ""});
+    acc.Add({"cold_chain", &both, Outcome::kInspect, hit, "", std::nullopt});
   }
   // young wins 20 inspections with outcomes, no hit: costs inspections, finds nothing.
-  for (int i = 0; i < 20; ++i) acc.Add({"young", &young, Outcome::kInspect, false, ""});
+  for (int i = 0; i < 20; ++i) acc.Add({"young", &young, Outcome::kInspect, false, "", std::nullopt});
   // young matched but released 5 times.
-  for (int i = 0; i < 5; ++i) acc.Add({"young", &young, Outcome::kRelease, std::nullopt, ""});
+  for (int i = 0; i < 5; ++i) acc.Add({"young", &young, Outcome::kRelease, std::nullopt, "", std::nullopt});
   // the baseline: 40 inspections with outcomes, 4 hits; 100 releases, one post-clearance hit.
-  for (int i = 0; i < 40; ++i) acc.Add({"baseline", &none, Outcome::kInspect, i < 4, ""});
+  for (int i = 0; i < 40; ++i) acc.Add({"baseline", &none, Outcome::kInspect, i < 4, "", std::nullopt});
   for (int i = 0; i < 100; ++i) {
     acc.Add({"baseline", &none, Outcome::kRelease,
-             i == 0 ? std::optional<bool>(true) : std::nullopt, ""});
+             i == 0 ? std::optional<bool>(true) : std::nullopt, "", std::nullopt});
   }
   EfficacyReport r = acc.Finish();
   ASSERT_EQ(r.rows.size(), 3u);
@@ -215,9 +216,9 @@ TEST(EfficacyTest, CountsPerRuleAndLiftOverBaseline) {
 
 TEST(EfficacyTest, GroupsByKey) {
   EfficacyAccumulator acc(EfficacyBy::kPort);
-  acc.Add({"baseline", nullptr, Outcome::kInspect, true, "3100"});
-  acc.Add({"r1", nullptr, Outcome::kHold, false, "3100"});
-  acc.Add({"r1", nullptr, Outcome::kRelease, std::nullopt, "2248"});
+  acc.Add({"baseline", nullptr, Outcome::kInspect, true, "3100", std::nullopt});
+  acc.Add({"r1", nullptr, Outcome::kHold, false, "3100", std::nullopt});
+  acc.Add({"r1", nullptr, Outcome::kRelease, std::nullopt, "2248", std::nullopt});
   EfficacyReport r = acc.Finish();
   ASSERT_EQ(r.rows.size(), 2u);
   EXPECT_EQ(r.rows[0].key, "3100");
