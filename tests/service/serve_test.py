@@ -24,6 +24,7 @@ import time
 import unittest
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import service_support  # noqa: E402
 from service_support import SANITIZER_REPORT, need, request, run  # noqa: E402
 
 BUKONG = None
@@ -47,53 +48,12 @@ def tearDownModule():
     shutil.rmtree(WORK, ignore_errors=True)
 
 
-class Server:
-    """One `bukong serve` process on 127.0.0.1:0."""
+class Server(service_support.Server):
+    """One `bukong serve` process on 127.0.0.1:0, on this module's data."""
 
     def __init__(self, db, rules=None, *extra, expect_start=True):
-        self.db = db
-        self.rules = rules or f"{WORK}/data/generated.rules"
-        self.proc = subprocess.Popen(
-            [BUKONG, "serve", "--db", db, "--rules", self.rules, "--listen", "127.0.0.1:0",
-             *extra], stderr=subprocess.PIPE, text=True)
-        self.err = []
-        self.port = None
-        self.scheme = "http"
-        if not expect_start:
-            return
-        deadline = time.time() + 120  # generous: a TSan build starts slowly
-        while time.time() < deadline:
-            line = self.proc.stderr.readline()
-            if not line:
-                break
-            self.err.append(line)
-            m = re.search(r"listening on (https?)://127\.0\.0\.1:(\d+)", line)
-            if m:
-                self.scheme, self.port = m.group(1), int(m.group(2))
-                break
-        if self.port is None:
-            self.proc.kill()
-            raise AssertionError("serve did not start: " + "".join(self.err) +
-                                 self.proc.stderr.read())
-        self.reader = threading.Thread(target=self._drain, daemon=True)
-        self.reader.start()
-
-    def _drain(self):
-        for line in self.proc.stderr:
-            self.err.append(line)
-
-    def conn(self, **kw):
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=120, **kw)
-
-    def stop(self, sig=signal.SIGTERM, timeout=120):
-        self.proc.send_signal(sig)
-        code = self.proc.wait(timeout=timeout)
-        if hasattr(self, "reader"):
-            self.reader.join(timeout=5)
-        return code
-
-    def stderr(self):
-        return "".join(self.err)
+        super().__init__(BUKONG, db, rules or f"{WORK}/data/generated.rules", *extra,
+                         expect_start=expect_start)
 
 
 def post_decision(conn, line, headers=None):

@@ -35,7 +35,9 @@ def need(tool):
 class Server:
     """One `bukong serve` process on 127.0.0.1 with an ephemeral port."""
 
-    def __init__(self, bukong, db, rules, *extra, start_timeout=120):
+    def __init__(self, bukong, db, rules, *extra, start_timeout=120, expect_start=True):
+        """Starts the server; with expect_start=False returns at once (for a server that
+        must refuse to start: the caller waits for `proc` and reads its stderr)."""
         self.db = db
         self.rules = rules
         self.proc = subprocess.Popen(
@@ -43,15 +45,19 @@ class Server:
             stderr=subprocess.PIPE, text=True)
         self.err = []
         self.port = None
+        self.scheme = "http"
+        self.reader = None
+        if not expect_start:
+            return
         deadline = time.time() + start_timeout  # generous: a TSan build starts slowly
         while time.time() < deadline:
             line = self.proc.stderr.readline()
             if not line:
                 break
             self.err.append(line)
-            m = re.search(r"listening on http://127\.0\.0\.1:(\d+)", line)
+            m = re.search(r"listening on (https?)://127\.0\.0\.1:(\d+)", line)
             if m:
-                self.port = int(m.group(1))
+                self.scheme, self.port = m.group(1), int(m.group(2))
                 break
         if self.port is None:
             self.proc.kill()
@@ -64,8 +70,8 @@ class Server:
         for line in self.proc.stderr:
             self.err.append(line)
 
-    def conn(self, timeout=120):
-        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout)
+    def conn(self, timeout=120, **kw):
+        return http.client.HTTPConnection("127.0.0.1", self.port, timeout=timeout, **kw)
 
     def stop(self, sig=None, timeout=120):
         """Sends `sig` (default SIGTERM), waits, returns the exit status (negative: killed)."""
@@ -81,6 +87,8 @@ class Server:
         self._close()
 
     def _close(self):
+        if self.reader is None:
+            return
         self.reader.join(timeout=10)
         if not self.reader.is_alive():
             self.proc.stderr.close()
